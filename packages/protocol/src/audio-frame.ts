@@ -1,0 +1,97 @@
+/**
+ * Binary audio frames: a fixed 20-byte little-endian header, then raw samples. Audio never goes
+ * through base64 JSON.
+ *
+ *  offset size field
+ *   0     1    kind          1 = input audio (client → server), 2 = output audio (server → client)
+ *   1     1    codec         1 = pcm_s16le
+ *   2     2    flags         bit 0: last frame of its stream
+ *   4     4    streamId      input: the client's utterance counter; output: response's streamId
+ *   8     4    seq           frame counter within the stream, from 0
+ *  12     4    sampleRate    Hz, one of SAMPLE_RATES
+ *  16     4    sampleOffset  index of the first sample within its stream
+ *  20     …    payload       mono samples
+ */
+import { ProtocolError } from "./errors.js";
+import { LIMITS, SAMPLE_RATES, type SampleRate } from "./limits.js";
+
+export const AUDIO_HEADER_BYTES = 20;
+
+export const FrameKind = { InputAudio: 1, OutputAudio: 2 } as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+export const AudioCodec = { PcmS16le: 1 } as const;
+export type AudioCodec = (typeof AudioCodec)[keyof typeof AudioCodec];
+/** Names used in JSON messages for the same codecs. */
+export const CODEC_NAMES = { 1: "pcm_s16le" } as const satisfies Record<AudioCodec, string>;
+
+const FLAG_LAST = 1;
+
+export interface AudioFrame {
+  kind: FrameKind;
+  codec: AudioCodec;
+  last: boolean;
+  streamId: number;
+  seq: number;
+  sampleRate: SampleRate;
+  sampleOffset: number;
+  /** PCM16 samples; a view into the frame's bytes when decoded. */
+  samples: Int16Array;
+}
+
+const KINDS = new Set<number>(Object.values(FrameKind));
+const CODECS = new Set<number>(Object.values(AudioCodec));
+const RATES = new Set<number>(SAMPLE_RATES);
+
+export function encodeAudioFrame(frame: AudioFrame): Uint8Array {
+  const payloadBytes = frame.samples.length * 2;
+  if (payloadBytes > LIMITS.maxAudioPayloadBytes) {
+    throw new ProtocolError("E_FRAME_TOO_LARGE", `audio payload ${payloadBytes} B exceeds ${LIMITS.maxAudioPayloadBytes} B`);
+  }
+  const out = new Uint8Array(AUDIO_HEADER_BYTES + payloadBytes);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, frame.kind);
+  view.setUint8(1, frame.codec);
+  view.setUint16(2, frame.last ? FLAG_LAST : 0, true);
+  view.setUint32(4, frame.streamId >>> 0, true);
+  view.setUint32(8, frame.seq >>> 0, true);
+  view.setUint32(12, frame.sampleRate, true);
+  view.setUint32(16, frame.sampleOffset >>> 0, true);
+  for (let i = 0; i < frame.samples.length; i++) view.setInt16(AUDIO_HEADER_BYTES + i * 2, frame.samples[i]!, true);
+  return out;
+}
+
+/** Decodes and validates one binary frame; throws ProtocolError with a precise code on bad input. */
+export function decodeAudioFrame(bytes: Uint8Array): AudioFrame {
+  if (bytes.byteLength < AUDIO_HEADER_BYTES) {
+    throw new ProtocolError("E_BAD_FRAME", `binary frame of ${bytes.byteLength} B is shorter than the ${AUDIO_HEADER_BYTES}-byte header`);
+  }
+  const payloadBytes = bytes.byteLength - AUDIO_HEADER_BYTES;
+  if (payloadBytes > LIMITS.maxAudioPayloadBytes) {
+    throw new ProtocolError("E_FRAME_TOO_LARGE", `audio payload ${payloadBytes} B exceeds ${LIMITS.maxAudioPayloadBytes} B`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const kind = view.getUint8(0);
+  if (!KINDS.has(kind)) throw new ProtocolError("E_BAD_FRAME", `unknown frame kind ${kind}`);
+  const codec = view.getUint8(1);
+  if (!CODECS.has(codec)) throw new ProtocolError("E_BAD_FRAME", `unknown audio codec ${codec}`);
+  const flags = view.getUint16(2, true);
+  if (flags & ~FLAG_LAST) throw new ProtocolError("E_BAD_FRAME", `unknown flag bits 0x${flags.toString(16)}`);
+  const sampleRate = view.getUint32(12, true);
+  if (!RATES.has(sampleRate)) {
+    throw new ProtocolError("E_AUDIO_FORMAT", `sample rate ${sampleRate} Hz is not one of ${SAMPLE_RATES.join(", ")}`);
+  }
+  if (payloadBytes % 2 !== 0) throw new ProtocolError("E_BAD_FRAME", `pcm_s16le payload of ${payloadBytes} B is not whole samples`);
+  const samples = new Int16Array(payloadBytes / 2);
+  for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(AUDIO_HEADER_BYTES + i * 2, true);
+  return {
+    kind: kind as FrameKind,
+    codec: codec as AudioCodec,
+    last: (flags & FLAG_LAST) !== 0,
+    streamId: view.getUint32(4, true),
+    seq: view.getUint32(8, true),
+    sampleRate: sampleRate as SampleRate,
+    sampleOffset: view.getUint32(16, true),
+    samples,
+  };
+}

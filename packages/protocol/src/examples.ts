@@ -1,0 +1,147 @@
+/**
+ * One documented example per message. docs/protocol.md is generated from this file
+ * (`pnpm --filter @fireside/protocol docs`) and a test checks the two agree and that every
+ * example passes its schema.
+ */
+import type { ClientMessage, ServerMessage } from "./messages.js";
+
+type Doc<M> = { [K in M extends { type: infer T extends string } ? T : never]: { about: string; example: Extract<M, { type: K }> } };
+
+export const clientMessageDocs: Doc<ClientMessage> = {
+  "session.hello": {
+    about:
+      "First message on a new socket. Offers protocol versions, the auth token, audio formats both ways, and the conversation's settings. Anything else before it is refused with E_NOT_READY.",
+    example: {
+      type: "session.hello",
+      protocols: ["fireside.v1"],
+      token: "s3cret",
+      audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
+      language: "en",
+      voice: "en_US-joe-medium",
+      persona: "You are Fireside, a concise, friendly voice assistant.",
+      turnDetection: { mode: "server_vad", silenceMs: 600, threshold: 0.5, minSpeechMs: 200 },
+      client: { name: "fireside-desktop", version: "0.1.0" },
+    },
+  },
+  "input.speech_started": {
+    about: "The client's VAD heard speech start. During a reply this is a barge-in: the server stops generating at once.",
+    example: { type: "input.speech_started" },
+  },
+  "input.speech_stopped": {
+    about: "The client's VAD heard speech end. Under client_vad the client follows it with input.audio.commit.",
+    example: { type: "input.speech_stopped" },
+  },
+  "input.audio.commit": {
+    about: "Ends the user's utterance: the audio appended since the last commit is transcribed and answered.",
+    example: { type: "input.audio.commit" },
+  },
+  "input.audio.clear": {
+    about: "Drops the audio appended since the last commit (for example a push-to-talk press that was cancelled).",
+    example: { type: "input.audio.clear" },
+  },
+  "input.text": {
+    about: "A typed user turn, answered with text and speech like a spoken one.",
+    example: { type: "input.text", text: "What's a good name for a cat?" },
+  },
+  "response.interrupt": {
+    about:
+      "The user barged in and the client stopped playback. playedSamples, counted at the output sample rate, is how much of the reply's audio was actually played; the server cuts the assistant turn in history to the words heard and answers with response.interrupted.",
+    example: { type: "response.interrupt", responseId: "resp_3", playedSamples: 36000 },
+  },
+  "response.cancel": {
+    about: "Cancels the current (or the named) response without a barge-in; history keeps nothing of it.",
+    example: { type: "response.cancel", responseId: "resp_3" },
+  },
+  "client.metrics": {
+    about: "What only the client can measure: end of user speech to the first reply sample played, and playout underruns.",
+    example: { type: "client.metrics", responseId: "resp_3", voiceToVoiceMs: 840, underruns: 0 },
+  },
+  ping: { about: "Keepalive; the other side answers pong with the same id and t.", example: { type: "ping", id: 7, t: 1732450000000 } },
+  pong: { about: "Answer to ping.", example: { type: "pong", id: 7, t: 1732450000000 } },
+};
+
+export const serverMessageDocs: Doc<ServerMessage> = {
+  "session.ready": {
+    about: "Accepts session.hello: the chosen protocol, the audio formats in force, and what this pod can do.",
+    example: {
+      type: "session.ready",
+      protocol: "fireside.v1",
+      sessionId: "sess_9f2c",
+      audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
+      capabilities: {
+        engines: {
+          vad: { name: "silero", model: "silero_vad_v5", device: "cpu" },
+          asr: { name: "whisper-cpp", model: "whisper-base", device: "cpu" },
+          llm: { name: "llama-cpp", model: "SmolLM2-135M-Instruct.Q4_1", device: "cpu" },
+          tts: { name: "piper", model: "en_US-joe-medium", device: "cpu" },
+        },
+        voices: [{ id: "en_US-joe-medium", name: "Joe (US English)", language: "en" }],
+        sampleRates: [16000, 24000, 48000],
+        turnDetection: ["client_vad", "server_vad"],
+        asrPartials: true,
+      },
+    },
+  },
+  "session.state": {
+    about: "The session's state machine moved (idle, user_speaking, transcribing, thinking, speaking, closed).",
+    example: { type: "session.state", state: "thinking" },
+  },
+  "input.speech_started": {
+    about: "Speech start as the server knows it: echoed from the client's VAD or found by its own.",
+    example: { type: "input.speech_started", source: "server", atMs: 1040 },
+  },
+  "input.speech_stopped": {
+    about: "Speech end as the server knows it.",
+    example: { type: "input.speech_stopped", source: "server", atMs: 3920 },
+  },
+  "input.committed": {
+    about: "The utterance was closed and handed to the recogniser.",
+    example: { type: "input.committed", itemId: "item_4", durationMs: 2880 },
+  },
+  "transcript.partial": {
+    about: "A provisional transcript of the utterance so far; later ones replace earlier ones.",
+    example: { type: "transcript.partial", itemId: "item_4", text: "what is the wea" },
+  },
+  "transcript.final": {
+    about: "The utterance's final transcript, with the recogniser's confidence and detected language.",
+    example: { type: "transcript.final", itemId: "item_4", text: "What is the weather like in Paris?", confidence: 0.91, language: "en" },
+  },
+  "response.created": {
+    about: "The assistant starts answering item inReplyTo; its audio frames carry streamId.",
+    example: { type: "response.created", responseId: "resp_3", streamId: 3, inReplyTo: "item_4" },
+  },
+  "response.text.delta": {
+    about: "More of the reply's text as the LLM writes it.",
+    example: { type: "response.text.delta", responseId: "resp_3", delta: "It's sunny" },
+  },
+  "response.audio.started": {
+    about: "The first audio frame of the reply follows; format is the negotiated output format.",
+    example: { type: "response.audio.started", responseId: "resp_3", streamId: 3, format: { codec: "pcm_s16le", sampleRate: 24000 } },
+  },
+  "response.audio.done": {
+    about: "No more audio frames for this reply; totalSamples were sent.",
+    example: { type: "response.audio.done", responseId: "resp_3", totalSamples: 91200 },
+  },
+  "response.completed": {
+    about: "The reply ended. text is the assistant turn as history keeps it.",
+    example: { type: "response.completed", responseId: "resp_3", status: "completed", text: "It's sunny and mild in Paris today." },
+  },
+  "response.interrupted": {
+    about: "Acknowledges a barge-in: generation stopped and history now holds only heardText.",
+    example: { type: "response.interrupted", responseId: "resp_3", playedSamples: 36000, heardText: "It's sunny and" },
+  },
+  "turn.metrics": {
+    about: "Stage latencies of one turn in ms (also exported on /metrics).",
+    example: {
+      type: "turn.metrics",
+      responseId: "resp_3",
+      metrics: { asrMs: 410, llmFirstTokenMs: 120, ttsFirstAudioMs: 95, firstAudioSentMs: 690 },
+    },
+  },
+  error: {
+    about: "Something failed. code is stable (see the table below), message is for people, retryable says whether trying again can help.",
+    example: { type: "error", code: "E_AUDIO_FORMAT", message: "sample rate 44100 Hz differs from the negotiated 16000 Hz", retryable: false, inReplyTo: "audio" },
+  },
+  ping: { about: "Keepalive from the server (every 25 s, under proxies' idle cuts).", example: { type: "ping", id: 12, t: 1732450000000 } },
+  pong: { about: "Answer to the client's ping.", example: { type: "pong", id: 7, t: 1732450000000 } },
+};

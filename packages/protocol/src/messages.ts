@@ -1,0 +1,190 @@
+/**
+ * Every JSON control message of fireside.v1, defined once. Servers and clients import these
+ * schemas and types; nothing else defines a message shape. Audio travels in binary frames
+ * (audio-frame.ts), never here.
+ */
+import { z } from "zod";
+import { ERROR_CODE_LIST } from "./errors.js";
+import { SAMPLE_RATES } from "./limits.js";
+import { SUPPORTED_PROTOCOLS } from "./version.js";
+
+const sampleRate = z.union(SAMPLE_RATES.map((r) => z.literal(r)) as [z.ZodLiteral<8000>, ...z.ZodLiteral<number>[]]);
+const audioFormat = z.object({ codec: z.literal("pcm_s16le"), sampleRate });
+const id = z.string().min(1).max(64);
+
+/** How the end of the user's turn is found. */
+export const turnDetectionSchema = z.object({
+  /** client_vad: the client sends speech_started/stopped and commit; server_vad: the server's VAD decides. */
+  mode: z.enum(["client_vad", "server_vad"]).default("server_vad"),
+  /** Silence that ends a turn under server_vad. */
+  silenceMs: z.number().int().min(100).max(5000).default(600),
+  /** Speech probability above which a frame counts as speech. */
+  threshold: z.number().min(0.05).max(0.95).default(0.5),
+  /** Speech shorter than this is ignored (coughs, clicks). */
+  minSpeechMs: z.number().int().min(0).max(2000).default(200),
+});
+export type TurnDetection = z.infer<typeof turnDetectionSchema>;
+
+// ---------------------------------------------------------------- client → server
+
+export const clientMessageSchemas = {
+  "session.hello": z.object({
+    type: z.literal("session.hello"),
+    /** Versions the client speaks, most preferred first. */
+    protocols: z.array(z.string()).min(1),
+    token: z.string().optional(),
+    audio: z.object({ input: audioFormat, output: audioFormat }),
+    language: z.string().min(2).max(8).optional(),
+    voice: z.string().max(128).optional(),
+    /** System prompt that sets the assistant's persona. */
+    persona: z.string().max(8000).optional(),
+    turnDetection: turnDetectionSchema.optional(),
+    client: z.object({ name: z.string().max(64), version: z.string().max(32) }).optional(),
+  }),
+  "input.speech_started": z.object({ type: z.literal("input.speech_started") }),
+  "input.speech_stopped": z.object({ type: z.literal("input.speech_stopped") }),
+  /** End of the user's utterance: transcribe what was appended and answer. */
+  "input.audio.commit": z.object({ type: z.literal("input.audio.commit") }),
+  /** Drop audio appended since the last commit. */
+  "input.audio.clear": z.object({ type: z.literal("input.audio.clear") }),
+  /** A typed user message, answered like a spoken one. */
+  "input.text": z.object({ type: z.literal("input.text"), text: z.string().min(1).max(4000) }),
+  /**
+   * Barge-in: the client stopped playback. `playedSamples` (at the output rate) is what the user
+   * actually heard; the server cuts the assistant turn in history to that.
+   */
+  "response.interrupt": z.object({
+    type: z.literal("response.interrupt"),
+    responseId: id,
+    playedSamples: z.number().int().min(0),
+  }),
+  "response.cancel": z.object({ type: z.literal("response.cancel"), responseId: id.optional() }),
+  /** What only the client can measure: end of user speech → first reply sample played. */
+  "client.metrics": z.object({
+    type: z.literal("client.metrics"),
+    responseId: id,
+    voiceToVoiceMs: z.number().min(0).max(600_000),
+    underruns: z.number().int().min(0).optional(),
+  }),
+  ping: z.object({ type: z.literal("ping"), id: z.number().int(), t: z.number() }),
+  pong: z.object({ type: z.literal("pong"), id: z.number().int(), t: z.number() }),
+} as const;
+
+export const clientMessageSchema = z.discriminatedUnion(
+  "type",
+  Object.values(clientMessageSchemas) as unknown as [
+    (typeof clientMessageSchemas)["session.hello"],
+    ...(typeof clientMessageSchemas)[keyof typeof clientMessageSchemas][],
+  ],
+);
+export type ClientMessage = z.infer<(typeof clientMessageSchemas)[keyof typeof clientMessageSchemas]>;
+export type ClientMessageOf<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
+
+// ---------------------------------------------------------------- server → client
+
+const engineInfo = z.object({ name: z.string(), model: z.string(), device: z.enum(["cpu", "cuda"]) });
+
+export const sessionStates = ["idle", "user_speaking", "transcribing", "thinking", "speaking", "closed"] as const;
+export type SessionState = (typeof sessionStates)[number];
+
+const stageMetrics = z.object({
+  /** End of user speech (commit) → final transcript. */
+  asrMs: z.number().optional(),
+  /** Final transcript → first LLM token. */
+  llmFirstTokenMs: z.number().optional(),
+  /** First text handed to TTS → first audio sample out of TTS. */
+  ttsFirstAudioMs: z.number().optional(),
+  /** Commit → first audio frame written to the socket. */
+  firstAudioSentMs: z.number().optional(),
+  /** Reported by the client: end of speech → first sample played. */
+  voiceToVoiceMs: z.number().optional(),
+});
+
+export const serverMessageSchemas = {
+  "session.ready": z.object({
+    type: z.literal("session.ready"),
+    protocol: z.enum(SUPPORTED_PROTOCOLS),
+    sessionId: id,
+    audio: z.object({ input: audioFormat, output: audioFormat }),
+    capabilities: z.object({
+      engines: z.object({ vad: engineInfo, asr: engineInfo, llm: engineInfo, tts: engineInfo }),
+      voices: z.array(z.object({ id: z.string(), name: z.string(), language: z.string() })),
+      sampleRates: z.array(sampleRate),
+      turnDetection: z.array(z.enum(["client_vad", "server_vad"])),
+      asrPartials: z.boolean(),
+    }),
+  }),
+  "session.state": z.object({ type: z.literal("session.state"), state: z.enum(sessionStates) }),
+  "input.speech_started": z.object({
+    type: z.literal("input.speech_started"),
+    source: z.enum(["client", "server"]),
+    /** Position in the input stream, ms. */
+    atMs: z.number().min(0),
+  }),
+  "input.speech_stopped": z.object({
+    type: z.literal("input.speech_stopped"),
+    source: z.enum(["client", "server"]),
+    atMs: z.number().min(0),
+  }),
+  "input.committed": z.object({ type: z.literal("input.committed"), itemId: id, durationMs: z.number().min(0) }),
+  "transcript.partial": z.object({ type: z.literal("transcript.partial"), itemId: id, text: z.string() }),
+  "transcript.final": z.object({
+    type: z.literal("transcript.final"),
+    itemId: id,
+    text: z.string(),
+    /** 0..1, from the recogniser's token probabilities where it reports them. */
+    confidence: z.number().min(0).max(1),
+    language: z.string(),
+  }),
+  "response.created": z.object({
+    type: z.literal("response.created"),
+    responseId: id,
+    /** The streamId its binary audio frames carry. */
+    streamId: z.number().int().min(0),
+    inReplyTo: id,
+  }),
+  "response.text.delta": z.object({ type: z.literal("response.text.delta"), responseId: id, delta: z.string() }),
+  "response.audio.started": z.object({
+    type: z.literal("response.audio.started"),
+    responseId: id,
+    streamId: z.number().int().min(0),
+    format: audioFormat,
+  }),
+  "response.audio.done": z.object({ type: z.literal("response.audio.done"), responseId: id, totalSamples: z.number().int().min(0) }),
+  "response.completed": z.object({
+    type: z.literal("response.completed"),
+    responseId: id,
+    status: z.enum(["completed", "interrupted", "cancelled", "failed"]),
+    /** The assistant's turn as kept in history (cut to what was heard when interrupted). */
+    text: z.string(),
+  }),
+  /** Acknowledges response.interrupt (or a server-side barge-in) once history is cut. */
+  "response.interrupted": z.object({
+    type: z.literal("response.interrupted"),
+    responseId: id,
+    playedSamples: z.number().int().min(0),
+    heardText: z.string(),
+  }),
+  "turn.metrics": z.object({ type: z.literal("turn.metrics"), responseId: id, metrics: stageMetrics }),
+  error: z.object({
+    type: z.literal("error"),
+    code: z.enum(ERROR_CODE_LIST),
+    message: z.string(),
+    retryable: z.boolean(),
+    /** The type of the client message that caused it, when there was one. */
+    inReplyTo: z.string().optional(),
+  }),
+  ping: z.object({ type: z.literal("ping"), id: z.number().int(), t: z.number() }),
+  pong: z.object({ type: z.literal("pong"), id: z.number().int(), t: z.number() }),
+} as const;
+
+export const serverMessageSchema = z.discriminatedUnion(
+  "type",
+  Object.values(serverMessageSchemas) as unknown as [
+    (typeof serverMessageSchemas)["session.ready"],
+    ...(typeof serverMessageSchemas)[keyof typeof serverMessageSchemas][],
+  ],
+);
+export type ServerMessage = z.infer<(typeof serverMessageSchemas)[keyof typeof serverMessageSchemas]>;
+export type ServerMessageOf<T extends ServerMessage["type"]> = Extract<ServerMessage, { type: T }>;
+export type TurnMetrics = z.infer<typeof stageMetrics>;
