@@ -140,7 +140,13 @@ export const serverMessageDocs: Doc<ServerMessage> = {
   },
   error: {
     about: "Something failed. code is stable (see the table below), message is for people, retryable says whether trying again can help.",
-    example: { type: "error", code: "E_AUDIO_FORMAT", message: "sample rate 44100 Hz differs from the negotiated 16000 Hz", retryable: false, inReplyTo: "audio" },
+    example: {
+      type: "error",
+      code: "E_AUDIO_FORMAT",
+      message: "sample rate 44100 Hz differs from the negotiated 16000 Hz",
+      retryable: false,
+      inReplyTo: "audio",
+    },
   },
   ping: { about: "Keepalive from the server (every 25 s, under proxies' idle cuts).", example: { type: "ping", id: 12, t: 1732450000000 } },
   pong: { about: "Answer to the client's ping.", example: { type: "pong", id: 7, t: 1732450000000 } },

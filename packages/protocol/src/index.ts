@@ -4,5 +4,5 @@ export * from "./examples.js";
 export * from "./json-codec.js";
 export * from "./limits.js";
 export * from "./messages.js";
-export * from "./version.js";
 export * from "./protocol-doc.js";
+export * from "./version.js";

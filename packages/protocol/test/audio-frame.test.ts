@@ -2,8 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   AUDIO_HEADER_BYTES,
-  type AudioFrame,
   AudioCodec,
+  type AudioFrame,
   decodeAudioFrame,
   encodeAudioFrame,
   FrameKind,
@@ -44,7 +44,16 @@ describe("binary audio frames", () => {
   });
 
   it("decode a frame that sits at an odd offset inside a larger buffer", () => {
-    const bytes = encodeAudioFrame({ kind: 1, codec: 1, last: false, streamId: 2, seq: 3, sampleRate: 16000, sampleOffset: 9, samples: Int16Array.of(1, -2, 3) });
+    const bytes = encodeAudioFrame({
+      kind: 1,
+      codec: 1,
+      last: false,
+      streamId: 2,
+      seq: 3,
+      sampleRate: 16000,
+      sampleOffset: 9,
+      samples: Int16Array.of(1, -2, 3),
+    });
     const padded = new Uint8Array(bytes.length + 1);
     padded.set(bytes, 1);
     expect(Array.from(decodeAudioFrame(padded.subarray(1)).samples)).toEqual([1, -2, 3]);

@@ -193,7 +193,7 @@ export function convertCt2WhisperToGgml(modelDir: string, outFile: string): { la
   const chunks: Buffer[] = [];
   const i32 = (...values: number[]) => {
     const b = Buffer.alloc(values.length * 4);
-    values.forEach((v, i) => b.writeInt32LE(v, i * 4));
+    for (const [i, v] of values.entries()) b.writeInt32LE(v, i * 4);
     chunks.push(b);
   };
   i32(0x67676d6c); // "ggml"

@@ -1,0 +1,7 @@
+export * from "./errors.js";
+export * from "./framing.js";
+export * from "./meters.js";
+export * from "./pcm.js";
+export * from "./playout-queue.js";
+export * from "./resampler.js";
+export * from "./wav.js";
