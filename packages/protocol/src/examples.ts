@@ -83,7 +83,7 @@ export const serverMessageDocs: Doc<ServerMessage> = {
     },
   },
   "session.state": {
-    about: "The session's state machine moved (idle, user_speaking, transcribing, thinking, speaking, closed).",
+    about: "The session's state machine moved (idle, user_speaking, transcribing, thinking, speaking, interrupted, closed).",
     example: { type: "session.state", state: "thinking" },
   },
   "input.speech_started": {

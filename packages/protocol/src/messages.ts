@@ -84,7 +84,7 @@ export type ClientMessageOf<T extends ClientMessage["type"]> = Extract<ClientMes
 
 const engineInfo = z.object({ name: z.string(), model: z.string(), device: z.enum(["cpu", "cuda"]) });
 
-export const sessionStates = ["idle", "user_speaking", "transcribing", "thinking", "speaking", "closed"] as const;
+export const sessionStates = ["idle", "user_speaking", "transcribing", "thinking", "speaking", "interrupted", "closed"] as const;
 export type SessionState = (typeof sessionStates)[number];
 
 const stageMetrics = z.object({
@@ -132,8 +132,8 @@ export const serverMessageSchemas = {
     type: z.literal("transcript.final"),
     itemId: id,
     text: z.string(),
-    /** 0..1, from the recogniser's token probabilities where it reports them. */
-    confidence: z.number().min(0).max(1),
+    /** 0..1, from the recogniser's token probabilities; absent where the engine does not report them. */
+    confidence: z.number().min(0).max(1).optional(),
     language: z.string(),
   }),
   "response.created": z.object({

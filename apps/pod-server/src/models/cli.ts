@@ -10,7 +10,9 @@ const args = process.argv.slice(2);
 if (args.includes("--list")) {
   for (const m of MODELS) {
     const mb = m.files.reduce((n, f) => n + f.bytes, 0) / 1e6;
-    console.log(`${m.id.padEnd(26)} ${m.stage.padEnd(4)} ${m.origin.padEnd(9)} ${mb.toFixed(0).padStart(6)} MB  ${m.licence.padEnd(24)} ${m.description}`);
+    console.log(
+      `${m.id.padEnd(26)} ${m.stage.padEnd(4)} ${m.origin.padEnd(9)} ${mb.toFixed(0).padStart(6)} MB  ${m.licence.padEnd(24)} ${m.description}`,
+    );
   }
   process.exit(0);
 }

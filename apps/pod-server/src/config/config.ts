@@ -1,0 +1,148 @@
+/**
+ * Every setting of the pod server, declared once with its environment variable, default and
+ * reason. Sources, later wins: defaults < config file (JSON, --config or FIRESIDE_CONFIG) < env.
+ * Validated at start; a bad value stops the server with a message naming the setting.
+ */
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+import { defaultModelsDir } from "../models/cache-dir.js";
+
+const cpus = availableParallelism();
+/** llama.cpp and whisper.cpp slow down badly when threads outnumber free cores. */
+const defaultThreads = Math.max(1, Math.min(8, cpus - 1));
+
+const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+interface Setting {
+  env: string;
+  schema: z.ZodType;
+  default: unknown;
+  help: string;
+}
+
+const s = <T extends z.ZodType>(env: string, schema: T, def: z.output<T>, help: string) => ({ env, schema, default: def, help });
+
+export const SETTINGS = {
+  host: s("FIRESIDE_HOST", z.string().min(1), "127.0.0.1", "Address to listen on; 0.0.0.0 on a pod."),
+  port: s("FIRESIDE_PORT", int(0, 65535), 8787, "HTTP and WebSocket port (0 picks a free one)."),
+  token: s("FIRESIDE_TOKEN", z.string(), "", "Auth token clients must present; empty allows anyone (local use only)."),
+  modelsDir: s("FIRESIDE_MODELS_DIR", z.string().min(1), defaultModelsDir(), "Model cache; on a pod, the persistent volume."),
+  maxSessions: s("FIRESIDE_MAX_SESSIONS", int(1, 10_000), 64, "Concurrent WebSocket sessions; more are refused with E_BUSY."),
+  persona: s(
+    "FIRESIDE_PERSONA",
+    z.string().max(8000),
+    "You are Fireside, a friendly voice assistant. Answer in one to three short spoken sentences. No lists, no markdown.",
+    "Default system prompt; a client's hello may replace it.",
+  ),
+  vadModel: s("FIRESIDE_VAD_MODEL", z.string(), "silero-vad-v5", "VAD model id from the manifest, or a path to a Silero v5 ONNX file."),
+  asrEngine: s("FIRESIDE_ASR_ENGINE", z.enum(["whisper-cpp"]), "whisper-cpp", "Speech recogniser."),
+  asrModel: s(
+    "FIRESIDE_ASR_MODEL",
+    z.string(),
+    "whisper-base",
+    "Whisper model id (whisper-base, whisper-tiny.en, whisper-large-v3-turbo) or a ggml file path.",
+  ),
+  asrThreads: s("FIRESIDE_ASR_THREADS", int(1, 64), Math.max(1, Math.min(8, cpus)), "whisper.cpp threads."),
+  asrFitContext: s("FIRESIDE_ASR_FIT_CONTEXT", bool, true, "Fit Whisper's encoder context to the utterance: faster on CPU."),
+  asrPartialMs: s(
+    "FIRESIDE_ASR_PARTIAL_MS",
+    int(0, 10_000),
+    0,
+    "Interval of partial transcripts while the user speaks; 0 = off (each costs a full decode).",
+  ),
+  llmEngine: s(
+    "FIRESIDE_LLM_ENGINE",
+    z.enum(["llama-cpp", "openai"]),
+    "llama-cpp",
+    "llama-cpp (embedded GGUF) or openai (any OpenAI-compatible server).",
+  ),
+  llmModel: s(
+    "FIRESIDE_LLM_MODEL",
+    z.string(),
+    "qwen2.5-1.5b-instruct",
+    "llama-cpp: model id (qwen2.5-1.5b-instruct, smollm2-135m) or GGUF path; openai: the model name.",
+  ),
+  llmUrl: s("FIRESIDE_LLM_URL", z.string(), "", "Base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1."),
+  llmApiKey: s("FIRESIDE_LLM_API_KEY", z.string(), "", "API key for the OpenAI-compatible endpoint."),
+  llmThreads: s("FIRESIDE_LLM_THREADS", int(1, 64), defaultThreads, "llama.cpp threads."),
+  llmContext: s("FIRESIDE_LLM_CONTEXT", int(256, 131_072), 4096, "llama.cpp context size in tokens."),
+  llmParallel: s("FIRESIDE_LLM_PARALLEL", int(1, 64), 2, "Generations llama.cpp runs at once."),
+  llmMaxTokens: s("FIRESIDE_LLM_MAX_TOKENS", int(16, 4096), 160, "Longest reply in tokens (spoken replies should be short)."),
+  llmTemperature: s("FIRESIDE_LLM_TEMPERATURE", z.coerce.number().min(0).max(2), 0.7, "Sampling temperature."),
+  llmHistoryTurns: s("FIRESIDE_LLM_HISTORY_TURNS", int(1, 200), 20, "User+assistant turns kept in the prompt."),
+  ttsEngine: s("FIRESIDE_TTS_ENGINE", z.enum(["piper"]), "piper", "Speech synthesiser."),
+  ttsVoice: s(
+    "FIRESIDE_TTS_VOICE",
+    z.string(),
+    "piper-en_US-joe-medium",
+    "Voice model id or a Piper .onnx path (its .onnx.json beside it).",
+  ),
+  ttsThreads: s("FIRESIDE_TTS_THREADS", int(1, 64), defaultThreads, "onnxruntime threads for TTS."),
+  outputLeadMs: s(
+    "FIRESIDE_OUTPUT_LEAD_MS",
+    int(100, 10_000),
+    1000,
+    "How far audio may run ahead of real time; bounds what a barge-in must discard.",
+  ),
+  pingIntervalMs: s("FIRESIDE_PING_INTERVAL_MS", int(1000, 600_000), 25_000, "Server keepalive pings; under RunPod's ~100 s idle cut."),
+  bargeInMs: s("FIRESIDE_BARGE_IN_MS", int(0, 2000), 200, "Speech this long during a reply interrupts it (server VAD)."),
+  interruptGraceMs: s(
+    "FIRESIDE_INTERRUPT_GRACE_MS",
+    int(0, 5000),
+    500,
+    "After a server-detected barge-in, wait this long for the client's played position.",
+  ),
+  logLevel: s("FIRESIDE_LOG_LEVEL", z.enum(["debug", "info", "warn", "error"]), "info", "Log verbosity (logs go to stderr as JSON lines)."),
+} as const satisfies Record<string, Setting>;
+
+export type Config = { -readonly [K in keyof typeof SETTINGS]: z.infer<(typeof SETTINGS)[K]["schema"]> };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string; overrides?: Partial<Config> } = {}): Config {
+  const env = opts.env ?? process.env;
+  const file = opts.file ?? env.FIRESIDE_CONFIG;
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, "utf8"));
+    } catch (err) {
+      throw new ConfigError(`config file ${file}: ${(err as Error).message}`);
+    }
+    const unknown = Object.keys(fromFile).filter((k) => !(k in SETTINGS));
+    if (unknown.length) throw new ConfigError(`config file ${file}: unknown setting(s) ${unknown.join(", ")}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(SETTINGS)) {
+    const raw = opts.overrides?.[key as keyof Config] ?? env[setting.env] ?? fromFile[key] ?? setting.default;
+    const parsed = setting.schema.safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(`${setting.env} (${key}) = ${JSON.stringify(raw)}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+    }
+    out[key] = parsed.data;
+  }
+  const config = out as Config;
+  if (config.llmEngine === "openai" && !config.llmUrl)
+    throw new ConfigError("FIRESIDE_LLM_URL is required when FIRESIDE_LLM_ENGINE=openai");
+  return config;
+}
+
+export function helpText(): string {
+  const rows = Object.entries(SETTINGS).map(
+    ([key, st]) => `  ${st.env.padEnd(28)} ${key.padEnd(16)} default ${JSON.stringify(st.default)}\n      ${st.help}`,
+  );
+  return `fireside-pod — the Fireside pod server (speech in, speech out over one WebSocket)
+
+Usage: fireside-pod [--config FILE.json] [--help]
+
+Settings (environment variable, config-file key, default):
+${rows.join("\n")}
+`;
+}

@@ -1,0 +1,71 @@
+/** Builds the four engines named by config, fetching their models on first use. */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "../config/config.js";
+import { ensureModel, type FetchOptions } from "../models/fetch-model.js";
+import { findModel } from "../models/manifest.js";
+import { createWhisperCpp } from "./asr/whisper-cpp.js";
+import { createLlamaCpp } from "./llm/llama-cpp.js";
+import { createOpenAiCompatible } from "./llm/openai-compatible.js";
+import { createPiper } from "./tts/piper.js";
+import type { Engines } from "./types.js";
+import { createSileroVad } from "./vad/silero.js";
+
+/** A manifest id becomes the path of its main file (fetched if needed); a path is taken as it is. */
+export async function resolveModel(idOrPath: string, fetch: FetchOptions): Promise<{ path: string; name: string }> {
+  if (idOrPath.includes("/") || existsSync(idOrPath)) {
+    if (!existsSync(idOrPath)) throw new Error(`model file ${idOrPath} does not exist`);
+    return {
+      path: idOrPath,
+      name: idOrPath
+        .split("/")
+        .pop()!
+        .replace(/\.(onnx|bin|gguf)$/, ""),
+    };
+  }
+  const entry = findModel(idOrPath);
+  const dir = await ensureModel(entry, fetch);
+  return { path: join(dir, entry.files[0]!.name), name: entry.id };
+}
+
+export async function createEngines(config: Config, fetch: FetchOptions, log: (msg: string) => void): Promise<Engines> {
+  const vadModel = await resolveModel(config.vadModel, fetch);
+  const asrModel = await resolveModel(config.asrModel, fetch);
+  const ttsModel = await resolveModel(config.ttsVoice, fetch);
+  let llm: Engines["llm"];
+  if (config.llmEngine === "openai") {
+    llm = createOpenAiCompatible({ baseUrl: config.llmUrl, model: config.llmModel, apiKey: config.llmApiKey || undefined });
+  } else {
+    let llmModel: { path: string; name: string };
+    try {
+      llmModel = await resolveModel(config.llmModel, fetch);
+    } catch (err) {
+      // The default model is a 1 GB download; offline, say so loudly and run the small registry model.
+      if (config.llmModel !== "qwen2.5-1.5b-instruct" || process.env.FIRESIDE_LLM_MODEL) throw err;
+      log(
+        `WARNING: cannot fetch the default LLM (${(err as Error).message}); using smollm2-135m, which is small and weak. Set FIRESIDE_LLM_MODEL to choose.`,
+      );
+      llmModel = await resolveModel("smollm2-135m", fetch);
+    }
+    llm = await createLlamaCpp({
+      modelPath: llmModel.path,
+      modelName: llmModel.name,
+      threads: config.llmThreads,
+      contextSize: config.llmContext,
+      parallel: config.llmParallel,
+      gpu: false,
+    });
+  }
+  const [vad, asr, tts] = await Promise.all([
+    createSileroVad(vadModel.path),
+    createWhisperCpp({
+      modelPath: asrModel.path,
+      modelName: asrModel.name,
+      threads: config.asrThreads,
+      partials: config.asrPartialMs > 0,
+      fitContext: config.asrFitContext,
+    }),
+    createPiper({ modelPath: ttsModel.path, voiceId: ttsModel.name.replace(/^piper-/, ""), threads: config.ttsThreads }),
+  ]);
+  return { vad, asr, llm, tts };
+}

@@ -1,0 +1,87 @@
+/**
+ * One interface per pipeline stage. Engines are chosen by config (engines/create-engines.ts);
+ * the session pipeline only sees these interfaces, so CPU and GPU engines run the same code.
+ */
+export interface EngineInfo {
+  name: string;
+  model: string;
+  device: "cpu" | "cuda";
+}
+
+interface Engine {
+  readonly info: EngineInfo;
+  close(): Promise<void>;
+}
+
+/** Voice activity detection on 16 kHz mono float frames of `frameSamples`. */
+export interface VadEngine extends Engine {
+  readonly sampleRate: 16000;
+  readonly frameSamples: number;
+  /** One stream per session: the model is recurrent and keeps state between frames. */
+  createStream(): VadStream;
+}
+
+export interface VadStream {
+  /** Speech probability (0..1) of one frame. */
+  process(frame: Float32Array): Promise<number>;
+  reset(): void;
+}
+
+export interface Transcript {
+  text: string;
+  /** 0..1, where the engine reports token probabilities. */
+  confidence?: number;
+  language: string;
+}
+
+/** Speech recognition on 16 kHz mono float audio. */
+export interface AsrEngine extends Engine {
+  readonly sampleRate: 16000;
+  /** Whether the engine is cheap enough to re-run on growing audio for partial transcripts. */
+  readonly supportsPartials: boolean;
+  transcribe(audio: Float32Array, opts: { language?: string; signal?: AbortSignal }): Promise<Transcript>;
+}
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** Streaming chat completion. Stops promptly when `signal` aborts. */
+export interface LlmEngine extends Engine {
+  stream(messages: ChatMessage[], opts: { signal: AbortSignal; maxTokens?: number; temperature?: number }): AsyncIterable<string>;
+}
+
+export interface VoiceInfo {
+  id: string;
+  name: string;
+  language: string;
+}
+
+/**
+ * Streaming speech synthesis: yields float chunks at `sampleRate` (FireRedTTS2: 24 kHz, 80 ms
+ * chunks). Cancellation is checked between chunks.
+ */
+export interface TtsEngine extends Engine {
+  readonly sampleRate: number;
+  readonly voices: VoiceInfo[];
+  synthesize(text: string, opts: { voice?: string; signal: AbortSignal }): AsyncIterable<Float32Array>;
+}
+
+export interface Engines {
+  vad: VadEngine;
+  asr: AsrEngine;
+  llm: LlmEngine;
+  tts: TtsEngine;
+}
+
+/** Thrown by engines; the session reports it as E_ENGINE and keeps the connection. */
+export class EngineError extends Error {
+  constructor(
+    readonly stage: "vad" | "asr" | "llm" | "tts",
+    message: string,
+  ) {
+    super(`${stage}: ${message}`);
+    this.name = "EngineError";
+  }
+}

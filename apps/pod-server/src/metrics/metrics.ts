@@ -1,0 +1,62 @@
+/** Prometheus metrics (prom-client), one registry per server. */
+import type { ErrorCode, TurnMetrics } from "@fireside/protocol";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+const STAGES: Record<keyof TurnMetrics, string> = {
+  asrMs: "asr",
+  llmFirstTokenMs: "llm_first_token",
+  ttsFirstAudioMs: "tts_first_audio",
+  firstAudioSentMs: "first_audio_sent",
+  voiceToVoiceMs: "voice_to_voice",
+};
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly sessionsActive = new Gauge({ name: "fireside_sessions_active", help: "Open WebSocket sessions", registers: [this.registry] });
+  readonly sessionsTotal = new Counter({ name: "fireside_sessions_total", help: "Sessions opened", registers: [this.registry] });
+  readonly turns = new Counter({
+    name: "fireside_turns_total",
+    help: "Assistant responses by outcome",
+    labelNames: ["status"] as const,
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: "fireside_errors_total",
+    help: "Errors sent to clients",
+    labelNames: ["code"] as const,
+    registers: [this.registry],
+  });
+  readonly stageSeconds = new Histogram({
+    name: "fireside_turn_stage_seconds",
+    help: "Per-turn stage latency",
+    labelNames: ["stage"] as const,
+    buckets: [0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 13],
+    registers: [this.registry],
+  });
+  readonly audioFramesSent = new Counter({
+    name: "fireside_audio_frames_sent_total",
+    help: "Output audio frames sent",
+    registers: [this.registry],
+  });
+  readonly audioFramesReceived = new Counter({
+    name: "fireside_audio_frames_received_total",
+    help: "Input audio frames received",
+    registers: [this.registry],
+  });
+  readonly enginesReady = new Gauge({ name: "fireside_engines_ready", help: "1 once every engine is loaded", registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "fireside_" });
+  }
+
+  observeTurn(metrics: TurnMetrics): void {
+    for (const [key, stage] of Object.entries(STAGES)) {
+      const ms = metrics[key as keyof TurnMetrics];
+      if (ms !== undefined) this.stageSeconds.observe({ stage }, ms / 1000);
+    }
+  }
+
+  countError(code: ErrorCode): void {
+    this.errors.inc({ code });
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Sends reply audio no more than `leadMs` ahead of real time. The client's jitter buffer needs
+ * a little lead; more would only be audio that a barge-in has to throw away.
+ */
+
+export class OutputPacer {
+  private queue: { bytes: Uint8Array; samples: number }[] = [];
+  private ended = false;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private startedAt = 0;
+  samplesSent = 0;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly send: (bytes: Uint8Array, isFirst: boolean) => void,
+    private readonly sampleRate: number,
+    private readonly leadMs: number,
+    /** Bytes the socket has not flushed yet; a slow client pauses sending instead of queueing. */
+    private readonly backlog: () => number,
+  ) {
+    this.done = this.run();
+  }
+
+  enqueue(bytes: Uint8Array, samples: number): void {
+    if (this.stopped) return;
+    this.queue.push({ bytes, samples });
+    this.poke();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.poke();
+  }
+
+  /** Barge-in: drop everything not yet sent. */
+  stop(): void {
+    this.stopped = true;
+    this.queue = [];
+    this.poke();
+  }
+
+  /** When the client will have played everything sent so far (ms epoch), if it started. */
+  get playbackEndsAt(): number {
+    return this.startedAt ? this.startedAt + (this.samplesSent / this.sampleRate) * 1000 : 0;
+  }
+
+  get firstSentAt(): number {
+    return this.startedAt;
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const next = this.queue[0];
+      if (!next) {
+        if (this.ended) return;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        continue;
+      }
+      if (this.startedAt) {
+        const aheadMs = (this.samplesSent / this.sampleRate) * 1000 - (Date.now() - this.startedAt);
+        if (aheadMs > this.leadMs) {
+          await this.sleep(aheadMs - this.leadMs);
+          continue;
+        }
+        if (this.backlog() > 256 * 1024) {
+          await this.sleep(10);
+          continue;
+        }
+      }
+      this.queue.shift();
+      const first = this.startedAt === 0;
+      if (first) this.startedAt = Date.now();
+      this.samplesSent += next.samples;
+      this.send(next.bytes, first);
+    }
+  }
+}

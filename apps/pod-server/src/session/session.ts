@@ -1,0 +1,617 @@
+/**
+ * One conversation over one WebSocket: input audio → VAD endpointing → ASR → LLM → clause
+ * chunker → TTS → paced output audio, with barge-in. The transport hands it frames; it answers
+ * through `SessionIo`. It never throws to the transport: bad input becomes an `error` message.
+ */
+import { Framer, floatToInt16, int16ToFloat, Resampler } from "@fireside/audio";
+import {
+  AudioCodec,
+  type ClientMessage,
+  type ClientMessageOf,
+  decodeAudioFrame,
+  type ErrorCode,
+  encodeAudioFrame,
+  FrameKind,
+  LIMITS,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  parseClientMessage,
+  SAMPLE_RATES,
+  type SampleRate,
+  type ServerMessage,
+  SUPPORTED_PROTOCOLS,
+  type TurnDetection,
+  type TurnMetrics,
+  turnDetectionSchema,
+} from "@fireside/protocol";
+import type { Config } from "../config/config.js";
+import type { ChatMessage, Engines, VadStream } from "../engines/types.js";
+import { EngineError } from "../engines/types.js";
+import type { ServerMetrics } from "../metrics/metrics.js";
+import { ClauseChunker } from "../pipeline/clause-chunker.js";
+import { AsyncQueue } from "../streams/async-queue.js";
+import { heardText, type SpokenSegment } from "./heard-text.js";
+import { OutputPacer } from "./output-pacer.js";
+import { SessionStateMachine } from "./state-machine.js";
+import { TurnDetector } from "./turn-detector.js";
+
+export interface SessionIo {
+  send(msg: ServerMessage): void;
+  sendBinary(bytes: Uint8Array): void;
+  /** Bytes queued on the socket but not yet written. */
+  backlog(): number;
+  close(code: number, reason: string): void;
+  log(level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Output frames of 40 ms: fine enough that a barge-in cuts within one frame. */
+const OUTPUT_FRAME_MS = 40;
+/** Audio kept from before speech was confirmed (plus minSpeechMs), so the first syllable is not clipped. */
+const PREROLL_MS = 300;
+
+interface Response {
+  id: string;
+  streamId: number;
+  inReplyTo: string;
+  abort: AbortController;
+  pacer: OutputPacer;
+  segments: SpokenSegment[];
+  text: string;
+  status: "running" | "completed" | "interrupted" | "cancelled" | "failed";
+  /** Index in history of the assistant message, once added. */
+  historyIndex: number;
+  metrics: TurnMetrics;
+  committedAt: number;
+  interruptWaiter: ((played: number) => void) | null;
+}
+
+export class Session {
+  readonly id: string;
+  private readonly machine: SessionStateMachine;
+  private ready = false;
+  private inputRate: SampleRate = 16000;
+  private outputRate: SampleRate = 24000;
+  private inResampler: Resampler | null = null;
+  private turnDetection: TurnDetection = turnDetectionSchema.parse({});
+  private language: string | undefined;
+  private persona: string;
+  private vad: VadStream;
+  private readonly vadFramer: Framer<Float32Array>;
+  private readonly detector: TurnDetector;
+  private vadChain: Promise<void> = Promise.resolve();
+  private utterance: Float32Array[] = [];
+  private utteranceSamples = 0;
+  private collecting = false;
+  /** Item id of the utterance being collected (given at speech start so partials can name it). */
+  private pendingItemId: string | null = null;
+  private partialAt = 0;
+  private partialInFlight = false;
+  private preroll: Float32Array[] = [];
+  private history: ChatMessage[] = [];
+  private response: Response | null = null;
+  private lastResponse: Response | null = null;
+  private turnChain: Promise<void> = Promise.resolve();
+  private counter = 0;
+  private closed = false;
+
+  constructor(
+    private readonly engines: Engines,
+    private readonly config: Config,
+    private readonly metrics: ServerMetrics,
+    private readonly io: SessionIo,
+    /** True when the HTTP upgrade already carried a valid token. */
+    private authenticated: boolean,
+  ) {
+    this.id = `sess_${Math.random().toString(36).slice(2, 10)}`;
+    this.persona = config.persona;
+    this.machine = new SessionStateMachine((state) => this.io.send({ type: "session.state", state }));
+    this.vad = engines.vad.createStream();
+    this.vadFramer = Framer.float32(engines.vad.frameSamples);
+    this.detector = new TurnDetector(this.turnDetection, (engines.vad.frameSamples / 16000) * 1000);
+  }
+
+  get state() {
+    return this.machine.state;
+  }
+
+  // ------------------------------------------------------------------ transport entry points
+
+  onText(text: string): void {
+    let msg: ClientMessage;
+    try {
+      msg = parseClientMessage(text);
+    } catch (err) {
+      this.fail(err, "json");
+      return;
+    }
+    try {
+      this.handle(msg);
+    } catch (err) {
+      this.fail(err, msg.type);
+    }
+  }
+
+  onBinary(bytes: Uint8Array): void {
+    try {
+      if (!this.ready) throw new ProtocolError("E_NOT_READY", "send session.hello before audio");
+      const frame = decodeAudioFrame(bytes);
+      if (frame.kind !== FrameKind.InputAudio) throw new ProtocolError("E_BAD_FRAME", "clients may send only input audio frames (kind 1)");
+      if (frame.sampleRate !== this.inputRate) {
+        throw new ProtocolError("E_AUDIO_FORMAT", `sample rate ${frame.sampleRate} Hz differs from the negotiated ${this.inputRate} Hz`);
+      }
+      this.metrics.audioFramesReceived.inc();
+      let audio = int16ToFloat(frame.samples);
+      if (this.inResampler) audio = this.inResampler.process(audio);
+      this.onAudio(audio);
+    } catch (err) {
+      this.fail(err, "audio");
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const r = this.response;
+    if (r?.status === "running") {
+      // The client vanished mid-reply: stop the engines; history dies with the session.
+      r.abort.abort();
+      r.pacer.stop();
+      r.status = "cancelled";
+      this.metrics.turns.inc({ status: "cancelled" });
+    }
+    this.machine.tryTo("closed");
+  }
+
+  // ------------------------------------------------------------------ control messages
+
+  private handle(msg: ClientMessage): void {
+    if (msg.type === "ping") {
+      this.io.send({ type: "pong", id: msg.id, t: msg.t });
+      return;
+    }
+    if (msg.type === "pong") return;
+    if (msg.type === "session.hello") {
+      this.hello(msg);
+      return;
+    }
+    if (!this.ready) throw new ProtocolError("E_NOT_READY", `send session.hello before ${msg.type}`);
+    switch (msg.type) {
+      case "input.speech_started":
+        this.io.send({ type: "input.speech_started", source: "client", atMs: 0 });
+        this.startCollecting();
+        this.bargeIn();
+        break;
+      case "input.speech_stopped":
+        this.io.send({ type: "input.speech_stopped", source: "client", atMs: 0 });
+        break;
+      case "input.audio.commit":
+        this.commit();
+        break;
+      case "input.audio.clear":
+        this.utterance = [];
+        this.utteranceSamples = 0;
+        this.collecting = false;
+        this.pendingItemId = null;
+        this.machine.tryTo("idle");
+        break;
+      case "input.text":
+        this.enqueueTurn(`item_${++this.counter}`, { text: msg.text }, Date.now());
+        break;
+      case "response.interrupt":
+        this.clientInterrupt(msg);
+        break;
+      case "response.cancel":
+        this.cancel(msg.responseId);
+        break;
+      case "client.metrics":
+        this.metrics.observeTurn({ voiceToVoiceMs: msg.voiceToVoiceMs });
+        break;
+    }
+  }
+
+  private hello(msg: ClientMessageOf<"session.hello">): void {
+    if (this.ready) throw new ProtocolError("E_BAD_MESSAGE", "session.hello was already accepted");
+    if (this.config.token && !this.authenticated) {
+      if (msg.token !== this.config.token) {
+        this.sendError("E_AUTH", "missing or wrong token", "session.hello");
+        this.io.close(4401, "unauthorised");
+        return;
+      }
+      this.authenticated = true;
+    }
+    const protocol = msg.protocols.find((p) => (SUPPORTED_PROTOCOLS as readonly string[]).includes(p));
+    if (!protocol) {
+      this.sendError(
+        "E_PROTOCOL_VERSION",
+        `server speaks ${SUPPORTED_PROTOCOLS.join(", ")}; client offered ${msg.protocols.join(", ")}`,
+        "session.hello",
+      );
+      this.io.close(4400, "protocol version");
+      return;
+    }
+    this.inputRate = msg.audio.input.sampleRate as SampleRate;
+    this.outputRate = msg.audio.output.sampleRate as SampleRate;
+    this.inResampler = this.inputRate === 16000 ? null : new Resampler(this.inputRate, 16000);
+    if (msg.turnDetection) this.turnDetection = msg.turnDetection;
+    this.detector.update(this.turnDetection);
+    this.language = msg.language;
+    if (msg.persona) this.persona = msg.persona;
+    this.ready = true;
+    const { vad, asr, llm, tts } = this.engines;
+    this.io.send({
+      type: "session.ready",
+      protocol: PROTOCOL_VERSION,
+      sessionId: this.id,
+      audio: { input: { codec: "pcm_s16le", sampleRate: this.inputRate }, output: { codec: "pcm_s16le", sampleRate: this.outputRate } },
+      capabilities: {
+        engines: { vad: vad.info, asr: asr.info, llm: llm.info, tts: tts.info },
+        voices: tts.voices,
+        sampleRates: [...SAMPLE_RATES],
+        turnDetection: ["client_vad", "server_vad"],
+        asrPartials: asr.supportsPartials,
+      },
+    });
+  }
+
+  // ------------------------------------------------------------------ input audio and VAD
+
+  private onAudio(audio: Float32Array): void {
+    // Under client VAD the client decides what is speech: everything it sends until commit counts.
+    if (!this.collecting && this.turnDetection.mode === "client_vad") this.startCollecting();
+    if (this.collecting) {
+      this.utterance.push(audio);
+      this.utteranceSamples += audio.length;
+      if ((this.utteranceSamples / 16000) * 1000 >= LIMITS.maxUtteranceMs) this.commit();
+      else this.maybePartial();
+    } else {
+      this.preroll.push(audio);
+      let n = this.preroll.reduce((a, c) => a + c.length, 0);
+      const keep = ((PREROLL_MS + this.turnDetection.minSpeechMs) * 16000) / 1000;
+      while (this.preroll.length > 1 && n - this.preroll[0]!.length >= keep) n -= this.preroll.shift()!.length;
+    }
+    const frames = this.vadFramer.push(audio);
+    if (frames.length === 0) return;
+    this.vadChain = this.vadChain.then(async () => {
+      for (const f of frames) {
+        if (this.closed) return;
+        const p = await this.vad.process(f);
+        const ev = this.detector.push(p);
+        if (ev) this.onTurnEvent(ev.type, ev.atMs);
+      }
+    });
+    this.vadChain.catch((err) => this.fail(err, "audio"));
+  }
+
+  private onTurnEvent(type: "speech_started" | "speech_stopped", atMs: number): void {
+    this.io.send({ type: `input.${type}`, source: "server", atMs });
+    const serverVad = this.turnDetection.mode === "server_vad";
+    if (type === "speech_started") {
+      if (serverVad) this.startCollecting();
+      this.bargeIn();
+    } else if (serverVad && this.collecting) {
+      this.commit();
+    }
+  }
+
+  /** Re-transcribes the utterance so far, at most every asrPartialMs and one at a time. */
+  private maybePartial(): void {
+    const every = this.config.asrPartialMs;
+    if (!this.engines.asr.supportsPartials || every <= 0 || this.partialInFlight || !this.pendingItemId) return;
+    if (Date.now() - this.partialAt < every || this.utteranceSamples < 16000 * 0.5) return;
+    this.partialInFlight = true;
+    this.partialAt = Date.now();
+    const itemId = this.pendingItemId;
+    const audio = new Float32Array(this.utteranceSamples);
+    let o = 0;
+    for (const c of this.utterance) {
+      audio.set(c, o);
+      o += c.length;
+    }
+    this.engines.asr
+      .transcribe(audio, this.language ? { language: this.language } : {})
+      .then((t) => {
+        // A partial that lands after the final would only confuse the client.
+        if (this.pendingItemId === itemId && !this.closed) this.io.send({ type: "transcript.partial", itemId, text: t.text });
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.partialInFlight = false;
+      });
+  }
+
+  private startCollecting(): void {
+    if (this.collecting) return;
+    this.collecting = true;
+    this.pendingItemId = `item_${++this.counter}`;
+    this.utterance = this.preroll;
+    this.utteranceSamples = this.preroll.reduce((a, c) => a + c.length, 0);
+    this.preroll = [];
+    if (!this.response || this.response.status !== "running") this.machine.tryTo("user_speaking");
+  }
+
+  private commit(): void {
+    const samples = this.utteranceSamples;
+    const audio = new Float32Array(samples);
+    let o = 0;
+    for (const c of this.utterance) {
+      audio.set(c, o);
+      o += c.length;
+    }
+    this.utterance = [];
+    this.utteranceSamples = 0;
+    this.collecting = false;
+    const itemId = this.pendingItemId ?? `item_${++this.counter}`;
+    this.pendingItemId = null;
+    if (samples < 1600) {
+      this.sendError("E_NO_SPEECH", "nothing to transcribe: less than 100 ms of audio was committed", "input.audio.commit");
+      this.machine.tryTo("idle");
+      return;
+    }
+    this.io.send({ type: "input.committed", itemId, durationMs: Math.round((samples / 16000) * 1000) });
+    this.enqueueTurn(itemId, { audio }, Date.now());
+  }
+
+  // ------------------------------------------------------------------ turns
+
+  private enqueueTurn(itemId: string, input: { audio: Float32Array } | { text: string }, committedAt: number): void {
+    this.turnChain = this.turnChain.then(() => this.runTurn(itemId, input, committedAt)).catch((err) => this.fail(err, "turn"));
+  }
+
+  private async runTurn(itemId: string, input: { audio: Float32Array } | { text: string }, committedAt: number): Promise<void> {
+    if (this.closed) return;
+    const metrics: TurnMetrics = {};
+    let userText: string;
+    if ("audio" in input) {
+      this.machine.tryTo("transcribing");
+      const t = await this.engines.asr.transcribe(input.audio, this.language ? { language: this.language } : {});
+      metrics.asrMs = Date.now() - committedAt;
+      userText = t.text;
+      this.io.send({
+        type: "transcript.final",
+        itemId,
+        text: t.text,
+        language: t.language,
+        ...(t.confidence !== undefined ? { confidence: t.confidence } : {}),
+      });
+      if (!t.text.trim()) {
+        this.sendError("E_NO_SPEECH", "no words were recognised in the utterance", "input.audio.commit");
+        this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
+        return;
+      }
+    } else {
+      userText = input.text;
+    }
+    if (this.closed) return;
+    this.history.push({ role: "user", content: userText });
+    await this.respond(itemId, committedAt, metrics);
+  }
+
+  private async respond(inReplyTo: string, committedAt: number, metrics: TurnMetrics): Promise<void> {
+    const n = ++this.counter;
+    const id = `resp_${n}`;
+    const abort = new AbortController();
+    const frameSamples = (this.outputRate * OUTPUT_FRAME_MS) / 1000;
+    const framer = Framer.int16(frameSamples);
+    let seq = 0;
+    let offset = 0;
+    const r: Response = {
+      id,
+      streamId: n,
+      inReplyTo,
+      abort,
+      segments: [],
+      text: "",
+      status: "running",
+      historyIndex: -1,
+      metrics,
+      committedAt,
+      interruptWaiter: null,
+      pacer: new OutputPacer(
+        (bytes, first) => {
+          if (first) {
+            this.io.send({
+              type: "response.audio.started",
+              responseId: id,
+              streamId: n,
+              format: { codec: "pcm_s16le", sampleRate: this.outputRate },
+            });
+            metrics.firstAudioSentMs = Date.now() - committedAt;
+            this.machine.tryTo("speaking");
+          }
+          this.io.sendBinary(bytes);
+          this.metrics.audioFramesSent.inc();
+        },
+        this.outputRate,
+        this.config.outputLeadMs,
+        () => this.io.backlog(),
+      ),
+    };
+    this.response = r;
+    this.lastResponse = r;
+    const sendFrame = (samples: Int16Array, last: boolean) => {
+      const bytes = encodeAudioFrame({
+        kind: FrameKind.OutputAudio,
+        codec: AudioCodec.PcmS16le,
+        last,
+        streamId: n,
+        seq: seq++,
+        sampleRate: this.outputRate,
+        sampleOffset: offset,
+        samples,
+      });
+      offset += samples.length;
+      r.pacer.enqueue(bytes, samples.length);
+    };
+
+    this.io.send({ type: "response.created", responseId: id, streamId: n, inReplyTo });
+    this.machine.tryTo("thinking");
+    const pieces = new AsyncQueue<string>();
+    const llmStartedAt = Date.now();
+
+    const speak = async () => {
+      const resampler =
+        this.engines.tts.sampleRate === this.outputRate ? null : new Resampler(this.engines.tts.sampleRate, this.outputRate);
+      let queued = 0;
+      for await (const piece of pieces) {
+        if (abort.signal.aborted) break;
+        const start = queued;
+        const ttsStart = Date.now();
+        for await (const chunk of this.engines.tts.synthesize(piece, { signal: abort.signal })) {
+          if (abort.signal.aborted) break;
+          metrics.ttsFirstAudioMs ??= Date.now() - ttsStart;
+          const audio = resampler ? resampler.process(chunk) : chunk;
+          queued += audio.length;
+          for (const f of framer.push(floatToInt16(audio))) sendFrame(f, false);
+        }
+        r.segments.push({ text: piece, start, end: queued });
+      }
+      if (abort.signal.aborted) return;
+      if (resampler) {
+        const tail = resampler.flush();
+        if (tail.length) {
+          queued += tail.length;
+          if (r.segments.length) r.segments[r.segments.length - 1]!.end = queued;
+          for (const f of framer.push(floatToInt16(tail))) sendFrame(f, false);
+        }
+      }
+      sendFrame(framer.flush() ?? new Int16Array(0), true);
+    };
+
+    const think = async () => {
+      const chunker = new ClauseChunker();
+      const messages: ChatMessage[] = [{ role: "system", content: this.persona }, ...this.history.slice(-2 * this.config.llmHistoryTurns)];
+      try {
+        for await (const delta of this.engines.llm.stream(messages, {
+          signal: abort.signal,
+          maxTokens: this.config.llmMaxTokens,
+          temperature: this.config.llmTemperature,
+        })) {
+          if (abort.signal.aborted) break;
+          metrics.llmFirstTokenMs ??= Date.now() - llmStartedAt;
+          r.text += delta;
+          this.io.send({ type: "response.text.delta", responseId: id, delta });
+          for (const p of chunker.push(delta)) pieces.push(p);
+        }
+        if (!abort.signal.aborted) for (const p of chunker.flush()) pieces.push(p);
+      } finally {
+        pieces.end();
+      }
+    };
+
+    try {
+      await Promise.all([think(), speak()]);
+      if (abort.signal.aborted) return; // barge-in or cancel finishes the response
+      r.pacer.end();
+      await r.pacer.done;
+      if (r.status !== "running") return;
+      r.status = "completed";
+      this.io.send({ type: "response.audio.done", responseId: id, totalSamples: r.pacer.samplesSent });
+      r.text = r.text.trim();
+      this.history.push({ role: "assistant", content: r.text });
+      r.historyIndex = this.history.length - 1;
+      this.finish(r, "completed");
+    } catch (err) {
+      if (r.status !== "running") return;
+      r.status = "failed";
+      abort.abort();
+      r.pacer.stop();
+      this.fail(err, "turn");
+      this.finish(r, "failed");
+    }
+  }
+
+  private finish(r: Response, status: "completed" | "interrupted" | "cancelled" | "failed"): void {
+    this.io.send({
+      type: "response.completed",
+      responseId: r.id,
+      status,
+      text: r.historyIndex >= 0 ? this.history[r.historyIndex]!.content : "",
+    });
+    this.io.send({ type: "turn.metrics", responseId: r.id, metrics: r.metrics });
+    this.metrics.observeTurn(r.metrics);
+    this.metrics.turns.inc({ status });
+    if (this.response === r) this.response = null;
+    if (!this.closed) this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
+  }
+
+  // ------------------------------------------------------------------ barge-in and cancel
+
+  /** The user started speaking. If a reply is running or still playing, stop it at once. */
+  private bargeIn(): void {
+    const r = this.response?.status === "running" ? this.response : null;
+    if (r) {
+      r.abort.abort();
+      r.pacer.stop();
+      r.status = "interrupted";
+      this.machine.tryTo("interrupted");
+      this.machine.tryTo("user_speaking");
+      // The client knows what it played; give it a moment to say, else estimate from pacing.
+      const estimate = () => Math.max(0, Math.min(r.pacer.samplesSent, ((Date.now() - r.pacer.firstSentAt) * this.outputRate) / 1000));
+      const timer = setTimeout(() => {
+        r.interruptWaiter = null;
+        this.cutHistory(r, r.pacer.firstSentAt ? Math.floor(estimate()) : 0);
+      }, this.config.interruptGraceMs);
+      r.interruptWaiter = (played) => {
+        clearTimeout(timer);
+        r.interruptWaiter = null;
+        this.cutHistory(r, played);
+      };
+    }
+  }
+
+  private clientInterrupt(msg: ClientMessageOf<"response.interrupt">): void {
+    const r = [this.response, this.lastResponse].find((x) => x?.id === msg.responseId);
+    if (!r) throw new ProtocolError("E_BAD_MESSAGE", `no response ${msg.responseId} to interrupt`);
+    const played = Math.min(msg.playedSamples, r.pacer.samplesSent);
+    if (r.status === "running") {
+      this.bargeIn();
+      r.interruptWaiter?.(played);
+    } else if (r.interruptWaiter) {
+      r.interruptWaiter(played);
+    } else if (r.status === "completed") {
+      // Reply fully sent but still playing when the user cut in: shorten the kept turn.
+      r.status = "interrupted";
+      this.cutHistory(r, played, false);
+    }
+  }
+
+  /** Keeps in history only what the user heard, acknowledges, and closes the response. */
+  private cutHistory(r: Response, played: number, finish = true): void {
+    const heard = heardText(r.segments, played);
+    if (r.historyIndex >= 0) {
+      if (heard) this.history[r.historyIndex] = { role: "assistant", content: heard };
+      else this.history.splice(r.historyIndex, 1);
+    } else if (heard) {
+      this.history.push({ role: "assistant", content: heard });
+      r.historyIndex = this.history.length - 1;
+    }
+    this.io.send({ type: "response.interrupted", responseId: r.id, playedSamples: played, heardText: heard });
+    if (finish) this.finish(r, "interrupted");
+  }
+
+  private cancel(responseId: string | undefined): void {
+    const r = this.response;
+    if (!r || r.status !== "running" || (responseId && responseId !== r.id)) return;
+    r.abort.abort();
+    r.pacer.stop();
+    r.status = "cancelled";
+    this.finish(r, "cancelled");
+  }
+
+  // ------------------------------------------------------------------ errors
+
+  private fail(err: unknown, inReplyTo: string): void {
+    if (err instanceof ProtocolError) this.sendError(err.code, err.message, inReplyTo);
+    else if (err instanceof EngineError) this.sendError("E_ENGINE", err.message, inReplyTo);
+    else {
+      this.io.log("error", "unexpected session error", { session: this.id, error: (err as Error)?.stack ?? String(err) });
+      this.sendError("E_INTERNAL", "unexpected server error", inReplyTo);
+    }
+  }
+
+  private sendError(code: ErrorCode, message: string, inReplyTo?: string): void {
+    this.metrics.countError(code);
+    const retryable = new ProtocolError(code, message).retryable;
+    this.io.send({ type: "error", code, message, retryable, ...(inReplyTo ? { inReplyTo } : {}) });
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Server-side endpointing on VAD probabilities: speech starts after `minSpeechMs` of speech
+ * frames and ends after `silenceMs` of silence. Hysteresis (a lower threshold to stay in speech)
+ * keeps soft word endings from splitting a sentence.
+ */
+import type { TurnDetection } from "@fireside/protocol";
+
+export type TurnEvent = { type: "speech_started"; atMs: number } | { type: "speech_stopped"; atMs: number };
+
+export class TurnDetector {
+  private inSpeech = false;
+  private speechMs = 0;
+  private silenceMs = 0;
+  private positionMs = 0;
+
+  constructor(
+    private settings: TurnDetection,
+    private readonly frameMs: number,
+  ) {}
+
+  update(settings: TurnDetection): void {
+    this.settings = settings;
+  }
+
+  get speaking(): boolean {
+    return this.inSpeech;
+  }
+
+  /** Feeds one frame's speech probability; returns an event when the state flips. */
+  push(probability: number): TurnEvent | null {
+    this.positionMs += this.frameMs;
+    const { threshold, minSpeechMs, silenceMs } = this.settings;
+    const isSpeech = probability >= (this.inSpeech ? threshold - 0.15 : threshold);
+    if (isSpeech) {
+      this.speechMs += this.frameMs;
+      this.silenceMs = 0;
+      if (!this.inSpeech && this.speechMs >= Math.max(minSpeechMs, this.frameMs)) {
+        this.inSpeech = true;
+        return { type: "speech_started", atMs: this.positionMs - this.speechMs };
+      }
+    } else {
+      this.silenceMs += this.frameMs;
+      if (!this.inSpeech) this.speechMs = 0;
+      else if (this.silenceMs >= silenceMs) {
+        this.inSpeech = false;
+        this.speechMs = 0;
+        return { type: "speech_stopped", atMs: this.positionMs - this.silenceMs };
+      }
+    }
+    return null;
+  }
+
+  reset(): void {
+    this.inSpeech = false;
+    this.speechMs = this.silenceMs = 0;
+  }
+}

@@ -1,0 +1,71 @@
+/** Starts the real pod server as a child process on a free port, for end-to-end tests. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const serverDir = fileURLToPath(new URL("../../apps/pod-server/", import.meta.url));
+
+export interface PodProcess {
+  port: number;
+  url: string;
+  wsUrl: string;
+  child: ChildProcess;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
+
+/** The small registry models: what CI has in its cache (see `pnpm models`). */
+export const TEST_ENV = {
+  FIRESIDE_LLM_MODEL: "smollm2-135m",
+  FIRESIDE_ASR_MODEL: "whisper-base",
+  FIRESIDE_LLM_THREADS: "1",
+  FIRESIDE_LLM_TEMPERATURE: "0.2",
+  FIRESIDE_LOG_LEVEL: "warn",
+};
+
+export async function startPod(env: Record<string, string> = {}, timeoutMs = 240_000): Promise<PodProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts"], {
+    cwd: serverDir,
+    env: { ...process.env, ...TEST_ENV, FIRESIDE_PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    err += d.toString();
+    if (err.length > 200_000) err = err.slice(-100_000);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`pod server not ready after ${timeoutMs} ms\n${err.slice(-3000)}`)), timeoutMs);
+    let listening = 0;
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      try {
+        const ev = JSON.parse(line) as { event: string; port: number };
+        if (ev.event === "listening") listening = ev.port;
+        if (ev.event === "ready") {
+          clearTimeout(timer);
+          resolve(listening || ev.port);
+        }
+      } catch {
+        // not an event line
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`pod server exited with ${code}\n${err.slice(-3000)}`));
+    });
+  });
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/v1/realtime`,
+    child,
+    stderr: () => err,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+      }),
+  };
+}

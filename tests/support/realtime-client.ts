@@ -1,0 +1,178 @@
+/**
+ * A Node client of the realtime protocol for tests and benchmarks: it streams audio paced like a
+ * microphone, records every message with its arrival time, and plays received audio through the
+ * same PlayoutQueue the desktop app uses, in real time, so it can report what was heard.
+ */
+import { floatToInt16, int16ToFloat, PlayoutQueue } from "@fireside/audio";
+import {
+  AudioCodec,
+  type AudioFrame,
+  type ClientMessage,
+  type ClientMessageOf,
+  decodeAudioFrame,
+  encodeAudioFrame,
+  encodeMessage,
+  FrameKind,
+  PROTOCOL_VERSION,
+  parseServerMessage,
+  type SampleRate,
+  type ServerMessage,
+  type ServerMessageOf,
+} from "@fireside/protocol";
+import WebSocket from "ws";
+
+export interface Received<T> {
+  at: number;
+  value: T;
+}
+
+export class RealtimeClient {
+  readonly messages: Received<ServerMessage>[] = [];
+  readonly frames: Received<AudioFrame>[] = [];
+  readonly player: PlayoutQueue;
+  private waiters: (() => void)[] = [];
+  private playTimer: NodeJS.Timeout | null = null;
+  private seq = 0;
+  private offset = 0;
+  closeCode: number | null = null;
+
+  private constructor(
+    readonly ws: WebSocket,
+    readonly outputRate: number,
+  ) {
+    this.player = new PlayoutQueue((outputRate * 60) / 1000);
+    ws.on("message", (data, isBinary) => {
+      const at = performance.now();
+      const buf = data as Buffer;
+      if (isBinary) {
+        const frame = decodeAudioFrame(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+        this.frames.push({ at, value: frame });
+        this.player.push(int16ToFloat(frame.samples));
+        if (frame.last) this.player.end();
+      } else {
+        const msg = parseServerMessage(buf.toString("utf8"));
+        this.messages.push({ at, value: msg });
+        if (msg.type === "response.audio.started") this.player.reset();
+        if (msg.type === "ping") this.send({ type: "pong", id: msg.id, t: msg.t });
+      }
+      for (const w of this.waiters.splice(0)) w();
+    });
+    ws.on("close", (code) => {
+      this.closeCode = code;
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  static async connect(url: string, opts: { outputRate?: number; headers?: Record<string, string> } = {}): Promise<RealtimeClient> {
+    const ws = new WebSocket(url, { headers: opts.headers ?? {} });
+    const client = new RealtimeClient(ws, opts.outputRate ?? 24000);
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+      ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    });
+    return client;
+  }
+
+  send(msg: ClientMessage): void {
+    this.ws.send(encodeMessage(msg));
+  }
+
+  async hello(
+    over: Partial<ClientMessageOf<"session.hello">> = {},
+    inputRate: SampleRate = 16000,
+  ): Promise<ServerMessageOf<"session.ready">> {
+    this.send({
+      type: "session.hello",
+      protocols: [PROTOCOL_VERSION],
+      audio: {
+        input: { codec: "pcm_s16le", sampleRate: inputRate },
+        output: { codec: "pcm_s16le", sampleRate: this.outputRate as SampleRate },
+      },
+      client: { name: "fireside-tests", version: "0" },
+      ...over,
+    });
+    return (await this.waitFor("session.ready")).value;
+  }
+
+  /** Waits for the next message of `type` (after index `from`) that satisfies `pred`. */
+  async waitFor<T extends ServerMessage["type"]>(
+    type: T,
+    opts: { pred?: (m: ServerMessageOf<T>) => boolean; timeoutMs?: number; from?: number } = {},
+  ): Promise<Received<ServerMessageOf<T>>> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    for (let i = opts.from ?? 0; ; ) {
+      for (; i < this.messages.length; i++) {
+        const m = this.messages[i]!;
+        if (m.value.type === type && (!opts.pred || opts.pred(m.value as ServerMessageOf<T>))) return m as Received<ServerMessageOf<T>>;
+      }
+      if (this.closeCode !== null) throw new Error(`socket closed (${this.closeCode}) while waiting for ${type}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${type}; got ${this.messages.map((m) => m.value.type).join(", ")}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  of<T extends ServerMessage["type"]>(type: T): ServerMessageOf<T>[] {
+    return this.messages.filter((m) => m.value.type === type).map((m) => m.value as ServerMessageOf<T>);
+  }
+
+  sendAudioFrame(samples: Int16Array, rate: SampleRate): void {
+    this.ws.send(
+      encodeAudioFrame({
+        kind: FrameKind.InputAudio,
+        codec: AudioCodec.PcmS16le,
+        last: false,
+        streamId: 1,
+        seq: this.seq++,
+        sampleRate: rate,
+        sampleOffset: this.offset,
+        samples,
+      }),
+    );
+    this.offset += samples.length;
+  }
+
+  /** Streams float audio as 20 ms frames in real time, like a microphone. */
+  async streamAudio(audio: Float32Array, rate: SampleRate, opts: { stopWhen?: () => boolean } = {}): Promise<void> {
+    const frame = (rate * 20) / 1000;
+    const pcm = floatToInt16(audio);
+    const start = performance.now();
+    for (let i = 0, k = 0; i < pcm.length; i += frame, k++) {
+      if (opts.stopWhen?.() || this.ws.readyState !== WebSocket.OPEN) return;
+      this.sendAudioFrame(pcm.subarray(i, i + frame), rate);
+      const wait = start + (k + 1) * 20 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  /** Plays received audio in real time (20 ms ticks), as a speaker would. */
+  startPlayback(): void {
+    const tick = new Float32Array((this.outputRate * 20) / 1000);
+    let last = performance.now();
+    this.playTimer = setInterval(() => {
+      const now = performance.now();
+      // Catch up on late timer ticks so the played count follows the wall clock.
+      while (now - last >= 20) {
+        this.player.pull(tick);
+        last += 20;
+      }
+    }, 5);
+  }
+
+  close(): void {
+    if (this.playTimer) clearInterval(this.playTimer);
+    this.ws.close();
+  }
+
+  terminate(): void {
+    if (this.playTimer) clearInterval(this.playTimer);
+    this.ws.terminate();
+  }
+}

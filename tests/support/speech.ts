@@ -1,0 +1,64 @@
+/** Test speech made at test time (espeak-ng, flite) and word error rate. */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readWav } from "@fireside/audio";
+
+const work = mkdtempSync(join(tmpdir(), "fireside-speech-"));
+let n = 0;
+
+/** Speaks `text` and returns mono float samples at `rate`, with silence before and after. */
+export function synthesize(
+  text: string,
+  opts: { rate: number; voice?: "espeak" | "flite"; padBefore?: number; padAfter?: number },
+): Float32Array {
+  const raw = join(work, `s${n}.wav`);
+  const out = join(work, `s${n++}-${opts.rate}.wav`);
+  if (opts.voice === "flite") execFileSync("flite", ["-voice", "slt", "-t", text, "-o", raw]);
+  else execFileSync("espeak-ng", ["-v", "en-us", "-s", "150", "-w", raw, text]);
+  // sox, not our resampler, so a resampler bug cannot hide in the test's own input.
+  execFileSync("sox", [
+    raw,
+    "-r",
+    String(opts.rate),
+    "-c",
+    "1",
+    "-b",
+    "16",
+    out,
+    "pad",
+    String(opts.padBefore ?? 1),
+    String(opts.padAfter ?? 1.5),
+  ]);
+  return readWav(readFileSync(out)).samples;
+}
+
+/** Decodes any sox-readable file (FLAC clips) to mono float at `rate`. */
+export function loadClip(path: string, rate: number, padAfter = 1.5): Float32Array {
+  const out = join(work, `c${n++}.wav`);
+  execFileSync("sox", [path, "-r", String(rate), "-c", "1", "-b", "16", out, "pad", "0.5", String(padAfter)]);
+  return readWav(readFileSync(out)).samples;
+}
+
+export const SHARED_AUDIO = new URL("../../../shared/audio/", import.meta.url).pathname;
+export const hasSharedAudio = existsSync(join(SHARED_AUDIO, "en_S1.flac"));
+
+const words = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9' ]+/g, " ")
+    .split(/\s+/)
+    .filter(Boolean);
+
+/** Word error rate of `hypothesis` against `reference` (Levenshtein over words). */
+export function wordErrorRate(reference: string, hypothesis: string): number {
+  const r = words(reference);
+  const h = words(hypothesis);
+  const d = Array.from({ length: r.length + 1 }, (_, i) => [i, ...Array(h.length).fill(0)] as number[]);
+  for (let j = 1; j <= h.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= r.length; i++)
+    for (let j = 1; j <= h.length; j++)
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (r[i - 1] === h[j - 1] ? 0 : 1));
+  return d[r.length]![h.length]! / Math.max(1, r.length);
+}
