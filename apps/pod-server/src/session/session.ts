@@ -326,7 +326,7 @@ export class Session {
     this.utterance = this.preroll;
     this.utteranceSamples = this.preroll.reduce((a, c) => a + c.length, 0);
     this.preroll = [];
-    if (!this.response || this.response.status !== "running") this.machine.tryTo("user_speaking");
+    if (this.response?.status !== "running") this.machine.tryTo("user_speaking");
   }
 
   private commit(): void {
@@ -591,7 +591,7 @@ export class Session {
 
   private cancel(responseId: string | undefined): void {
     const r = this.response;
-    if (!r || r.status !== "running" || (responseId && responseId !== r.id)) return;
+    if (r?.status !== "running" || (responseId && responseId !== r.id)) return;
     r.abort.abort();
     r.pacer.stop();
     r.status = "cancelled";

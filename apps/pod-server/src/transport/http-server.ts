@@ -84,8 +84,14 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   }
 
   function accept(ws: WebSocket, authenticated: boolean): void {
-    if (!engines) return refuse(ws, "E_BUSY", "models are still loading; retry when /ready answers 200", 1013);
-    if (sessions.size >= config.maxSessions) return refuse(ws, "E_BUSY", `server is at its limit of ${config.maxSessions} sessions`, 1013);
+    if (!engines) {
+      refuse(ws, "E_BUSY", "models are still loading; retry when /ready answers 200", 1013);
+      return;
+    }
+    if (sessions.size >= config.maxSessions) {
+      refuse(ws, "E_BUSY", `server is at its limit of ${config.maxSessions} sessions`, 1013);
+      return;
+    }
     const session = new Session(
       engines,
       config,
