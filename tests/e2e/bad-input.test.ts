@@ -3,8 +3,8 @@
  * and the server keeps serving other clients.
  */
 import { AUDIO_HEADER_BYTES, LIMITS, PROTOCOL_VERSION } from "@fireside/protocol";
-import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { RealtimeClient } from "../support/realtime-client.js";
 
@@ -46,7 +46,11 @@ describe("auth and negotiation", () => {
 
   it("refuses a hello without a token with E_AUTH and closes", async () => {
     const c = await RealtimeClient.connect(pod.wsUrl);
-    c.send({ type: "session.hello", protocols: [PROTOCOL_VERSION], audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } } });
+    c.send({
+      type: "session.hello",
+      protocols: [PROTOCOL_VERSION],
+      audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
+    });
     const err = (await c.waitFor("error")).value;
     expect(err).toMatchObject({ code: "E_AUTH", retryable: false });
     await new Promise((r) => c.ws.once("close", r));
@@ -61,7 +65,11 @@ describe("auth and negotiation", () => {
 
   it("refuses an unknown protocol version with E_PROTOCOL_VERSION", async () => {
     const c = await RealtimeClient.connect(pod.wsUrl, auth);
-    c.send({ type: "session.hello", protocols: ["fireside.v9"], audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } } });
+    c.send({
+      type: "session.hello",
+      protocols: ["fireside.v9"],
+      audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
+    });
     expect((await c.waitFor("error")).value.code).toBe("E_PROTOCOL_VERSION");
     await new Promise((r) => c.ws.once("close", r));
     expect(c.closeCode).toBe(4400);
@@ -83,7 +91,9 @@ describe("malformed frames keep the session open with a typed error", () => {
     const c = await readyClient();
     expect((await errorAfter(c, () => c.ws.send("{not json"))).code).toBe("E_BAD_JSON");
     expect((await errorAfter(c, () => c.ws.send('{"type":"launch.rockets"}'))).code).toBe("E_BAD_MESSAGE");
-    expect((await errorAfter(c, () => c.ws.send('{"type":"response.interrupt","responseId":"r","playedSamples":-5}'))).code).toBe("E_BAD_MESSAGE");
+    expect((await errorAfter(c, () => c.ws.send('{"type":"response.interrupt","responseId":"r","playedSamples":-5}'))).code).toBe(
+      "E_BAD_MESSAGE",
+    );
     await stillServes(c);
     c.close();
   });
@@ -116,7 +126,9 @@ describe("malformed frames keep the session open with a typed error", () => {
 
   it("oversize frames → E_FRAME_TOO_LARGE; a frame past the socket limit closes with 1009", async () => {
     const c = await readyClient();
-    expect((await errorAfter(c, () => c.ws.send(new Uint8Array(AUDIO_HEADER_BYTES + LIMITS.maxAudioPayloadBytes + 2)))).code).toBe("E_FRAME_TOO_LARGE");
+    expect((await errorAfter(c, () => c.ws.send(new Uint8Array(AUDIO_HEADER_BYTES + LIMITS.maxAudioPayloadBytes + 2)))).code).toBe(
+      "E_FRAME_TOO_LARGE",
+    );
     const bigText = JSON.stringify({ type: "input.text", text: "x".repeat(LIMITS.maxTextFrameBytes) });
     expect((await errorAfter(c, () => c.ws.send(bigText))).code).toBe("E_FRAME_TOO_LARGE");
     await stillServes(c);

@@ -1,0 +1,75 @@
+/**
+ * TEST DOUBLES — not features. Engines that answer at once with canned output, instrumented with
+ * the time they spent, so benchmarks can measure the pipeline's own overhead and capacity
+ * without model cost. Never selectable from the server's config.
+ */
+import type { Engines } from "../types.js";
+
+export interface InstantEngineOptions {
+  /** Seconds of reply audio the TTS double produces per reply. */
+  replySeconds: number;
+  sampleRate?: number;
+}
+
+export interface EngineClock {
+  /** Total ms spent inside engine calls (what overhead measurements subtract). */
+  engineMs: number;
+}
+
+export function createInstantEngines(opts: InstantEngineOptions): Engines & { clock: EngineClock } {
+  const clock: EngineClock = { engineMs: 0 };
+  const rate = opts.sampleRate ?? 24000;
+  const timed = <T>(fn: () => T): T => {
+    const t = performance.now();
+    try {
+      return fn();
+    } finally {
+      clock.engineMs += performance.now() - t;
+    }
+  };
+  const info = (name: string) => ({ name: `instant-${name} (test double)`, model: "none", device: "cpu" as const });
+  return {
+    clock,
+    vad: {
+      info: info("vad"),
+      sampleRate: 16000,
+      frameSamples: 512,
+      createStream: () => ({
+        // Energy threshold: enough for synthetic benchmark input, not a VAD.
+        process: async (frame) => timed(() => (frame.reduce((a, x) => a + x * x, 0) / frame.length > 1e-4 ? 0.9 : 0.1)),
+        reset() {},
+      }),
+      async close() {},
+    },
+    asr: {
+      info: info("asr"),
+      sampleRate: 16000,
+      supportsPartials: false,
+      transcribe: async () => timed(() => ({ text: "benchmark question", language: "en" })),
+      async close() {},
+    },
+    llm: {
+      info: info("llm"),
+      async *stream() {
+        for (const w of ["Sure, ", "here is ", "a reply ", "for the ", "benchmark."]) yield timed(() => w);
+      },
+      async close() {},
+    },
+    tts: {
+      info: info("tts"),
+      sampleRate: rate,
+      voices: [{ id: "instant", name: "Instant (test double)", language: "en" }],
+      async *synthesize(text, { signal }) {
+        // Split the reply's audio across its clauses by length; 80 ms chunks like FireRedTTS2.
+        const chunk = Math.round(rate * 0.08);
+        const total = Math.round(opts.replySeconds * rate * Math.min(1, text.length / 40));
+        for (let i = 0; i < total && !signal.aborted; i += chunk) {
+          yield timed(() =>
+            Float32Array.from({ length: Math.min(chunk, total - i) }, (_, k) => 0.2 * Math.sin(((i + k) * 2 * Math.PI * 220) / rate)),
+          );
+        }
+      },
+      async close() {},
+    },
+  };
+}

