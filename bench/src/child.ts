@@ -10,7 +10,7 @@ export interface Child {
 }
 
 export async function startChild(script: string, env: Record<string, string> = {}): Promise<Child> {
-  const proc = spawn(process.execPath, ["--import", "tsx", script], {
+  const proc = spawn(process.execPath, [...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []), "--import", "tsx", script], {
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "inherit"],
   });
@@ -19,7 +19,7 @@ export async function startChild(script: string, env: Record<string, string> = {
     const { value, done } = await lines.next();
     if (done) throw new Error(`${script} exited before it was ready`);
     const ev = JSON.parse(value) as { event: string; port: number };
-    if (ev.event === "ready") return { port: ev.port, proc, lines, stop: () => proc.kill("SIGKILL") };
+    if (ev.event === "ready") return { port: ev.port, proc, lines, stop: () => proc.kill("SIGTERM") };
   }
 }
 

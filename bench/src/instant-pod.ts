@@ -13,3 +13,4 @@ const port = await pod.listen();
 process.stdout.write(`${JSON.stringify({ event: "ready", port })}\n`);
 // Reports engine time on request so the parent can subtract it.
 process.stdin.on("data", () => process.stdout.write(`${JSON.stringify({ event: "clock", engineMs: engines.clock.engineMs })}\n`));
+process.on("SIGTERM", () => process.exit(0));

@@ -101,7 +101,7 @@ async function concurrencyStep(url: string, n: number, replySeconds: number) {
   return { sessions: n, framesReceived: frames, lateFrames: late, worstLateMs: Math.round(worstMs) };
 }
 
-export async function benchConcurrency(steps = [50, 100, 200, 300]) {
+export async function benchConcurrency(steps = [100, 200, 300, 400, 500]) {
   const replySeconds = 6;
   const child = await startChild(podScript, { BENCH_REPLY_SECONDS: String(replySeconds) });
   const url = `ws://127.0.0.1:${child.port}/v1/realtime`;

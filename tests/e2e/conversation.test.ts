@@ -21,7 +21,8 @@ const lastFrameDelay = (client: RealtimeClient, streamId: number, t: number) =>
   Math.max(0, ...client.frames.filter((f) => f.value.streamId === streamId).map((f) => f.at - t));
 
 beforeAll(async () => {
-  pod = await startPod();
+  // Partials on: each re-runs Whisper on the audio so far, which this test can afford.
+  pod = await startPod({ FIRESIDE_ASR_PARTIAL_MS: "700" });
 });
 afterAll(async () => {
   await pod?.stop();
@@ -48,6 +49,10 @@ describe("spoken conversation on CPU engines", () => {
     const talking = speak(client, synthesize(question, { rate: 48000 }), () => done);
     const final = await client.waitFor("transcript.final", { timeoutMs: 60_000 });
     expect(wordErrorRate(question, final.value.text)).toBeLessThanOrEqual(0.35);
+    const partials = client.of("transcript.partial");
+    expect(partials.length).toBeGreaterThan(0);
+    expect(partials.every((p) => p.itemId === final.value.itemId)).toBe(true);
+    const speechStoppedAt = (await client.waitFor("input.speech_stopped")).at;
     expect(final.value.language).toBe("en");
     const speechStarted = client.of("input.speech_started");
     expect(speechStarted[0]?.source).toBe("server");
@@ -85,6 +90,9 @@ describe("spoken conversation on CPU engines", () => {
     expect(rms(audio)).toBeGreaterThan(0.02); // speech, not silence
 
     const metrics = (await client.waitFor("turn.metrics")).value.metrics;
+    // Voice-to-voice is the client's to measure: end of speech → first reply audio in hand.
+    const firstFrameAt = client.frames.find((f) => f.value.streamId === created.value.streamId)!.at;
+    client.send({ type: "client.metrics", responseId: created.value.responseId, voiceToVoiceMs: firstFrameAt - speechStoppedAt });
     for (const k of ["asrMs", "llmFirstTokenMs", "ttsFirstAudioMs", "firstAudioSentMs"] as const) expect(metrics[k]).toBeGreaterThan(0);
     expect(metrics.firstAudioSentMs!).toBeGreaterThanOrEqual(metrics.asrMs!);
 
@@ -155,6 +163,7 @@ describe("spoken conversation on CPU engines", () => {
     const prom = await (await fetch(`${pod.url}/metrics`)).text();
     expect(prom).toMatch(/fireside_turn_stage_seconds_count\{stage="asr"\} [1-9]/);
     expect(prom).toMatch(/fireside_turns_total\{status="interrupted"\} [1-9]/);
+    expect(prom).toMatch(/fireside_turn_stage_seconds_count\{stage="voice_to_voice"\} 1/);
     client.close();
   });
 

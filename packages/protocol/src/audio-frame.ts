@@ -26,6 +26,8 @@ export type AudioCodec = (typeof AudioCodec)[keyof typeof AudioCodec];
 export const CODEC_NAMES = { 1: "pcm_s16le" } as const satisfies Record<AudioCodec, string>;
 
 const FLAG_LAST = 1;
+/** Typed arrays use the platform's byte order; the wire is little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 export interface AudioFrame {
   kind: FrameKind;
@@ -57,7 +59,8 @@ export function encodeAudioFrame(frame: AudioFrame): Uint8Array {
   view.setUint32(8, frame.seq >>> 0, true);
   view.setUint32(12, frame.sampleRate, true);
   view.setUint32(16, frame.sampleOffset >>> 0, true);
-  for (let i = 0; i < frame.samples.length; i++) view.setInt16(AUDIO_HEADER_BYTES + i * 2, frame.samples[i]!, true);
+  if (LITTLE_ENDIAN) new Int16Array(out.buffer, AUDIO_HEADER_BYTES, frame.samples.length).set(frame.samples);
+  else for (let i = 0; i < frame.samples.length; i++) view.setInt16(AUDIO_HEADER_BYTES + i * 2, frame.samples[i]!, true);
   return out;
 }
 
@@ -82,8 +85,13 @@ export function decodeAudioFrame(bytes: Uint8Array): AudioFrame {
     throw new ProtocolError("E_AUDIO_FORMAT", `sample rate ${sampleRate} Hz is not one of ${SAMPLE_RATES.join(", ")}`);
   }
   if (payloadBytes % 2 !== 0) throw new ProtocolError("E_BAD_FRAME", `pcm_s16le payload of ${payloadBytes} B is not whole samples`);
-  const samples = new Int16Array(payloadBytes / 2);
-  for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(AUDIO_HEADER_BYTES + i * 2, true);
+  const start = bytes.byteOffset + AUDIO_HEADER_BYTES;
+  let samples: Int16Array;
+  if (LITTLE_ENDIAN) samples = new Int16Array(bytes.buffer.slice(start, start + payloadBytes)); // one memcpy, aligned
+  else {
+    samples = new Int16Array(payloadBytes / 2);
+    for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(AUDIO_HEADER_BYTES + i * 2, true);
+  }
   return {
     kind: kind as FrameKind,
     codec: codec as AudioCodec,

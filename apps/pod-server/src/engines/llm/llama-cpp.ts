@@ -54,6 +54,8 @@ export async function createLlamaCpp(opts: LlamaCppOptions): Promise<LlmEngine> 
               stopOnAbortSignal: true,
               maxTokens,
               temperature,
+              // Small models loop ("la Châteaume, la Châteaume, …") without it.
+              repeatPenalty: { lastTokens: 64, penalty: 1.15, frequencyPenalty: 0.1 },
               onTextChunk: (text) => out.push(text),
             });
           } finally {

@@ -27,6 +27,8 @@ export function createInstantEngines(opts: InstantEngineOptions): Engines & { cl
       clock.engineMs += performance.now() - t;
     }
   };
+  // 80 ms chunks like FireRedTTS2; a 250 Hz tone repeats exactly every 80 ms at 24 kHz.
+  const tone = Float32Array.from({ length: Math.round(rate * 0.08) }, (_, k) => 0.2 * Math.sin((k * 2 * Math.PI * 250) / rate));
   const info = (name: string) => ({ name: `instant-${name} (test double)`, model: "none", device: "cpu" as const });
   return {
     clock,
@@ -36,7 +38,12 @@ export function createInstantEngines(opts: InstantEngineOptions): Engines & { cl
       frameSamples: 512,
       createStream: () => ({
         // Energy threshold: enough for synthetic benchmark input, not a VAD.
-        process: async (frame) => timed(() => (frame.reduce((a, x) => a + x * x, 0) / frame.length > 1e-4 ? 0.9 : 0.1)),
+        process: async (frame) =>
+          timed(() => {
+            let e = 0;
+            for (let i = 0; i < frame.length; i++) e += frame[i]! * frame[i]!;
+            return e / frame.length > 1e-4 ? 0.9 : 0.1;
+          }),
         reset() {},
       }),
       async close() {},
@@ -60,14 +67,9 @@ export function createInstantEngines(opts: InstantEngineOptions): Engines & { cl
       sampleRate: rate,
       voices: [{ id: "instant", name: "Instant (test double)", language: "en" }],
       async *synthesize(text, { signal }) {
-        // Split the reply's audio across its clauses by length; 80 ms chunks like FireRedTTS2.
-        const chunk = Math.round(rate * 0.08);
+        // The reply's audio spread over its clauses by length, in 80 ms chunks like FireRedTTS2.
         const total = Math.round(opts.replySeconds * rate * Math.min(1, text.length / 40));
-        for (let i = 0; i < total && !signal.aborted; i += chunk) {
-          yield timed(() =>
-            Float32Array.from({ length: Math.min(chunk, total - i) }, (_, k) => 0.2 * Math.sin(((i + k) * 2 * Math.PI * 220) / rate)),
-          );
-        }
+        for (let i = 0; i < total && !signal.aborted; i += tone.length) yield timed(() => tone.subarray(0, Math.min(tone.length, total - i)));
       },
       async close() {},
     },
