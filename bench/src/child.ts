@@ -10,10 +10,14 @@ export interface Child {
 }
 
 export async function startChild(script: string, env: Record<string, string> = {}): Promise<Child> {
-  const proc = spawn(process.execPath, [...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []), "--import", "tsx", script], {
-    env: { ...process.env, ...env },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  const proc = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []), "--import", "tsx", script],
+    {
+      env: { ...process.env, ...env },
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
   const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
   for (;;) {
     const { value, done } = await lines.next();

@@ -87,7 +87,8 @@ export function decodeAudioFrame(bytes: Uint8Array): AudioFrame {
   if (payloadBytes % 2 !== 0) throw new ProtocolError("E_BAD_FRAME", `pcm_s16le payload of ${payloadBytes} B is not whole samples`);
   const start = bytes.byteOffset + AUDIO_HEADER_BYTES;
   let samples: Int16Array;
-  if (LITTLE_ENDIAN) samples = new Int16Array(bytes.buffer.slice(start, start + payloadBytes)); // one memcpy, aligned
+  if (LITTLE_ENDIAN)
+    samples = new Int16Array(bytes.buffer.slice(start, start + payloadBytes)); // one memcpy, aligned
   else {
     samples = new Int16Array(payloadBytes / 2);
     for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(AUDIO_HEADER_BYTES + i * 2, true);

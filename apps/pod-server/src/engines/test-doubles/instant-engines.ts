@@ -69,7 +69,8 @@ export function createInstantEngines(opts: InstantEngineOptions): Engines & { cl
       async *synthesize(text, { signal }) {
         // The reply's audio spread over its clauses by length, in 80 ms chunks like FireRedTTS2.
         const total = Math.round(opts.replySeconds * rate * Math.min(1, text.length / 40));
-        for (let i = 0; i < total && !signal.aborted; i += tone.length) yield timed(() => tone.subarray(0, Math.min(tone.length, total - i)));
+        for (let i = 0; i < total && !signal.aborted; i += tone.length)
+          yield timed(() => tone.subarray(0, Math.min(tone.length, total - i)));
       },
       async close() {},
     },
