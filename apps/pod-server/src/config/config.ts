@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { defaultModelsDir } from "../models/cache-dir.js";
 
@@ -93,6 +94,12 @@ export const SETTINGS = {
     int(0, 5000),
     500,
     "After a server-detected barge-in, wait this long for the client's played position.",
+  ),
+  webDir: s(
+    "FIRESIDE_WEB_DIR",
+    z.string(),
+    fileURLToPath(new URL("../../../desktop/out/renderer", import.meta.url)),
+    "Built web client served at / (the desktop renderer's web build); empty disables it.",
   ),
   logLevel: s("FIRESIDE_LOG_LEVEL", z.enum(["debug", "info", "warn", "error"]), "info", "Log verbosity (logs go to stderr as JSON lines)."),
 } as const satisfies Record<string, Setting>;

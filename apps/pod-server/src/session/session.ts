@@ -63,6 +63,7 @@ interface Response {
   metrics: TurnMetrics;
   committedAt: number;
   interruptWaiter: ((played: number) => void) | null;
+  metricsSent: boolean;
 }
 
 export class Session {
@@ -406,6 +407,7 @@ export class Session {
       metrics,
       committedAt,
       interruptWaiter: null,
+      metricsSent: false,
       pacer: new OutputPacer(
         (bytes, first) => {
           if (first) {
@@ -417,6 +419,8 @@ export class Session {
             });
             metrics.firstAudioSentMs = Date.now() - committedAt;
             this.machine.tryTo("speaking");
+            // Every server-side stage is known now: send them while the reply still plays.
+            this.sendTurnMetrics(r);
           }
           this.io.sendBinary(bytes);
           this.metrics.audioFramesSent.inc();
@@ -527,11 +531,17 @@ export class Session {
       status,
       text: r.historyIndex >= 0 ? this.history[r.historyIndex]!.content : "",
     });
-    this.io.send({ type: "turn.metrics", responseId: r.id, metrics: r.metrics });
-    this.metrics.observeTurn(r.metrics);
+    this.sendTurnMetrics(r);
     this.metrics.turns.inc({ status });
     if (this.response === r) this.response = null;
     if (!this.closed) this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
+  }
+
+  private sendTurnMetrics(r: Response): void {
+    if (r.metricsSent) return;
+    r.metricsSent = true;
+    this.io.send({ type: "turn.metrics", responseId: r.id, metrics: r.metrics });
+    this.metrics.observeTurn(r.metrics);
   }
 
   // ------------------------------------------------------------------ barge-in and cancel

@@ -13,6 +13,7 @@ import type { Engines } from "../engines/types.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import { Session } from "../session/session.js";
 import type { Logger } from "./logger.js";
+import { staticFiles } from "./static-files.js";
 
 export interface PodServer {
   readonly server: Server;
@@ -39,8 +40,11 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   const sessions = new Set<Session>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
 
+  const serveWeb = staticFiles(config.webDir);
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
+    // Health is public and harmless: let a desktop app on any origin poll it.
+    res.setHeader("Access-Control-Allow-Origin", "*");
     if (req.method !== "GET") {
       res.writeHead(405).end();
       return;
@@ -57,7 +61,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
         (text) => res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(text),
         () => res.writeHead(500).end(),
       );
-    } else {
+    } else if (!serveWeb?.(path, res)) {
       res.writeHead(404, { "Content-Type": "application/json" }).end(JSON.stringify({ error: "not found" }));
     }
   });

@@ -1,0 +1,84 @@
+/** The renderer's state, in one zustand store. Components read it; controllers write it. */
+import type { ServerMessageOf, SessionState, TurnMetrics } from "@fireside/protocol";
+import { create } from "zustand";
+import { DEFAULT_SETTINGS, type Settings } from "../../../shared/settings";
+
+export type ConnectionStatus = "disconnected" | "connecting" | "connected" | "reconnecting";
+
+export interface Turn {
+  /** itemId for the user, responseId for the assistant */
+  id: string;
+  role: "user" | "assistant";
+  text: string;
+  /** user: still a partial transcript; assistant: still streaming */
+  live: boolean;
+  status?: "completed" | "interrupted" | "cancelled" | "failed";
+}
+
+export interface TurnLatency extends TurnMetrics {
+  responseId: string;
+  /** Client: end of speech → playback start (same as voice-to-voice). */
+  playbackStartMs?: number;
+}
+
+export interface PlaybackStats {
+  bufferedMs: number;
+  underruns: number;
+  playing: boolean;
+  playedMs: number;
+}
+
+export interface AppState {
+  settings: Settings;
+  connection: ConnectionStatus;
+  /** A sentence a person understands, or null. */
+  notice: string | null;
+  rttMs: number | null;
+  server: ServerMessageOf<"session.ready"> | null;
+  health: { ok: boolean; sessions?: number; gpu?: { utilisation: number; memoryMiB: number } } | null;
+  sessionState: SessionState;
+  mic: "off" | "starting" | "listening" | "hearing-speech" | "push-to-talk";
+  micError: string | null;
+  turns: Turn[];
+  latencies: TurnLatency[];
+  playback: PlaybackStats;
+  levels: { input: number; output: number };
+  set: (patch: Partial<AppState>) => void;
+  upsertTurn: (turn: Turn) => void;
+  appendToTurn: (id: string, delta: string) => void;
+  recordLatency: (responseId: string, patch: Partial<TurnLatency>) => void;
+}
+
+export const useApp = create<AppState>((set) => ({
+  settings: DEFAULT_SETTINGS,
+  connection: "disconnected",
+  notice: null,
+  rttMs: null,
+  server: null,
+  health: null,
+  sessionState: "idle",
+  mic: "off",
+  micError: null,
+  turns: [],
+  latencies: [],
+  playback: { bufferedMs: 0, underruns: 0, playing: false, playedMs: 0 },
+  levels: { input: 0, output: 0 },
+  set: (patch) => set(patch),
+  upsertTurn: (turn) =>
+    set((s) => {
+      const i = s.turns.findIndex((t) => t.id === turn.id);
+      if (i < 0) return { turns: [...s.turns, turn] };
+      const turns = s.turns.slice();
+      turns[i] = { ...turns[i]!, ...turn };
+      return { turns };
+    }),
+  appendToTurn: (id, delta) => set((s) => ({ turns: s.turns.map((t) => (t.id === id ? { ...t, text: t.text + delta } : t)) })),
+  recordLatency: (responseId, patch) =>
+    set((s) => {
+      const i = s.latencies.findIndex((l) => l.responseId === responseId);
+      if (i < 0) return { latencies: [...s.latencies, { responseId, ...patch }].slice(-20) };
+      const latencies = s.latencies.slice();
+      latencies[i] = { ...latencies[i]!, ...patch };
+      return { latencies };
+    }),
+}));
