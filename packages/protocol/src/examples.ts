@@ -131,7 +131,8 @@ export const serverMessageDocs: Doc<ServerMessage> = {
     example: { type: "response.interrupted", responseId: "resp_3", playedSamples: 36000, heardText: "It's sunny and" },
   },
   "turn.metrics": {
-    about: "Stage latencies of one turn in ms, sent once the first audio frame is out (or when the turn ends without audio); also on /metrics.",
+    about:
+      "Stage latencies of one turn in ms, sent once the first audio frame is out (or when the turn ends without audio); also on /metrics.",
     example: {
       type: "turn.metrics",
       responseId: "resp_3",

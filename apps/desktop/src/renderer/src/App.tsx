@@ -8,7 +8,12 @@ import { VoiceSession } from "./session/voice-session";
 import { bridge } from "./settings/bridge";
 import { useApp } from "./store/app-store";
 
-const CONNECTION_LABEL = { disconnected: "Not connected", connecting: "Connecting…", connected: "Connected", reconnecting: "Reconnecting…" };
+const CONNECTION_LABEL = {
+  disconnected: "Not connected",
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+};
 
 export function App() {
   const connection = useApp((s) => s.connection);
@@ -115,7 +120,9 @@ export function App() {
             />
           )}
           <Dashboard />
-          <p className="hint">{settings.mode === "push-to-talk" ? "Hold Space to talk." : "Just talk; speak over a reply to interrupt it."}</p>
+          <p className="hint">
+            {settings.mode === "push-to-talk" ? "Hold Space to talk." : "Just talk; speak over a reply to interrupt it."}
+          </p>
         </aside>
       </main>
     </div>

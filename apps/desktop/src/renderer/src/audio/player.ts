@@ -27,7 +27,16 @@ export class Player {
     onStats: (s: PlayerStats) => void,
   ) {
     node.port.onmessage = (ev) => {
-      const m = ev.data as { type: string; id: number; played: number; buffered: number; underruns: number; playing: boolean; drained: boolean; level: number };
+      const m = ev.data as {
+        type: string;
+        id: number;
+        played: number;
+        buffered: number;
+        underruns: number;
+        playing: boolean;
+        drained: boolean;
+        level: number;
+      };
       const toStream = (n: number) => Math.round((n * this.streamRate) / this.ctx.sampleRate);
       if (m.type === "cleared") {
         this.clearWaiters.get(m.id)?.(toStream(m.played));
@@ -41,7 +50,11 @@ export class Player {
   static async create(leadMs: number, onStats: (s: PlayerStats) => void, sinkId?: string): Promise<Player> {
     const ctx = new AudioContext({ latencyHint: "interactive" });
     await ctx.audioWorklet.addModule(workletUrl);
-    const node = new AudioWorkletNode(ctx, "fireside-playout", { numberOfInputs: 0, outputChannelCount: [2], processorOptions: { leadMs } });
+    const node = new AudioWorkletNode(ctx, "fireside-playout", {
+      numberOfInputs: 0,
+      outputChannelCount: [2],
+      processorOptions: { leadMs },
+    });
     node.connect(ctx.destination);
     const sink = ctx as AudioContext & { setSinkId?: (id: string) => Promise<void> };
     if (sinkId && sink.setSinkId) await sink.setSinkId(sinkId).catch(() => {});

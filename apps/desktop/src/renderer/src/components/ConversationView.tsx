@@ -27,7 +27,13 @@ export function ConversationView({ onInterrupt, onSend }: { onInterrupt: () => v
           {STATE_LABEL[state] ?? state}
         </span>
         <span className="mic-state" data-testid="mic-state">
-          {mic === "hearing-speech" ? "● you are speaking" : mic === "push-to-talk" ? "Hold Space to talk" : mic === "listening" ? "Mic on" : mic}
+          {mic === "hearing-speech"
+            ? "● you are speaking"
+            : mic === "push-to-talk"
+              ? "Hold Space to talk"
+              : mic === "listening"
+                ? "Mic on"
+                : mic}
         </span>
         <button type="button" className="interrupt" onClick={onInterrupt} disabled={state !== "speaking" && state !== "thinking"}>
           Interrupt

@@ -2,7 +2,15 @@ import { useEffect, useState } from "react";
 import type { Settings } from "../../../shared/settings";
 import { useApp } from "../store/app-store";
 
-export function SettingsPanel({ onSave, token, onToken }: { onSave: (patch: Partial<Settings>) => void; token: string; onToken: (t: string) => void }) {
+export function SettingsPanel({
+  onSave,
+  token,
+  onToken,
+}: {
+  onSave: (patch: Partial<Settings>) => void;
+  token: string;
+  onToken: (t: string) => void;
+}) {
   const settings = useApp((s) => s.settings);
   const voices = useApp((s) => s.server?.capabilities.voices ?? []);
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
@@ -37,11 +45,25 @@ export function SettingsPanel({ onSave, token, onToken }: { onSave: (patch: Part
       </label>
       <label>
         VAD sensitivity ({settings.vadThreshold.toFixed(2)})
-        <input type="range" min="0.2" max="0.9" step="0.05" value={1.1 - settings.vadThreshold} onChange={(e) => field("vadThreshold", Math.round((1.1 - Number(e.target.value)) * 100) / 100)} />
+        <input
+          type="range"
+          min="0.2"
+          max="0.9"
+          step="0.05"
+          value={1.1 - settings.vadThreshold}
+          onChange={(e) => field("vadThreshold", Math.round((1.1 - Number(e.target.value)) * 100) / 100)}
+        />
       </label>
       <label>
         Minimum silence ({settings.minSilenceMs} ms)
-        <input type="range" min="200" max="2000" step="50" value={settings.minSilenceMs} onChange={(e) => field("minSilenceMs", Number(e.target.value))} />
+        <input
+          type="range"
+          min="200"
+          max="2000"
+          step="50"
+          value={settings.minSilenceMs}
+          onChange={(e) => field("minSilenceMs", Number(e.target.value))}
+        />
       </label>
       <label>
         Input

@@ -9,9 +9,9 @@
 import { Framer, floatToInt16, rms } from "@fireside/audio";
 import { PROTOCOL_VERSION, type ServerMessage } from "@fireside/protocol";
 import type { MicVAD } from "@ricky0123/vad-web";
-import { type Settings } from "../../../shared/settings";
-import { Player } from "../audio/player";
+import type { Settings } from "../../../shared/settings";
 import { startMicrophone } from "../audio/microphone";
+import { Player } from "../audio/player";
 import { useApp } from "../store/app-store";
 import { PodConnection } from "../transport/pod-connection";
 
@@ -39,7 +39,11 @@ export class VoiceSession {
   async start(token: string): Promise<void> {
     const app = useApp.getState();
     app.set({ mic: "starting", micError: null, notice: null });
-    this.player = await Player.create(this.settings.playbackLeadMs, (s) => this.onPlayerStats(s), this.settings.outputDeviceId || undefined);
+    this.player = await Player.create(
+      this.settings.playbackLeadMs,
+      (s) => this.onPlayerStats(s),
+      this.settings.outputDeviceId || undefined,
+    );
     this.conn = new PodConnection({
       url: this.settings.podUrl,
       token,
@@ -50,7 +54,12 @@ export class VoiceSession {
         ...(this.settings.persona ? { persona: this.settings.persona } : {}),
         ...(this.settings.voice ? { voice: this.settings.voice } : {}),
         // The local VAD decides turns; the pod's VAD stays behind it.
-        turnDetection: { mode: "client_vad", silenceMs: this.settings.minSilenceMs, threshold: this.settings.vadThreshold, minSpeechMs: 250 },
+        turnDetection: {
+          mode: "client_vad",
+          silenceMs: this.settings.minSilenceMs,
+          threshold: this.settings.vadThreshold,
+          minSpeechMs: 250,
+        },
         client: { name: "fireside-desktop", version: "0.1.0" },
       }),
       onMessage: (m) => this.onMessage(m),
@@ -65,7 +74,11 @@ export class VoiceSession {
     this.pollHealth();
     try {
       this.mic = await startMicrophone(
-        { deviceId: this.settings.inputDeviceId || undefined, threshold: this.settings.vadThreshold, minSilenceMs: this.settings.minSilenceMs },
+        {
+          deviceId: this.settings.inputDeviceId || undefined,
+          threshold: this.settings.vadThreshold,
+          minSilenceMs: this.settings.minSilenceMs,
+        },
         {
           onFrame: (frame) => this.onFrame(frame),
           onSpeechStart: () => this.onSpeechStart(),
@@ -236,7 +249,13 @@ export class VoiceSession {
         app.upsertTurn({ id: m.responseId, role: "assistant", text: m.heardText, live: false, status: "interrupted" });
         break;
       case "response.completed":
-        app.upsertTurn({ id: m.responseId, role: "assistant", text: m.text || app.turns.find((t) => t.id === m.responseId)?.text || "", live: false, status: m.status });
+        app.upsertTurn({
+          id: m.responseId,
+          role: "assistant",
+          text: m.text || app.turns.find((t) => t.id === m.responseId)?.text || "",
+          live: false,
+          status: m.status,
+        });
         break;
       case "turn.metrics":
         app.recordLatency(m.responseId, m.metrics);
@@ -252,7 +271,12 @@ export class VoiceSession {
   private onPlayerStats(s: { played: number; buffered: number; underruns: number; playing: boolean; level: number }): void {
     const app = useApp.getState();
     app.set({
-      playback: { bufferedMs: Math.round((s.buffered / 24000) * 1000), underruns: s.underruns, playing: s.playing, playedMs: Math.round((s.played / 24000) * 1000) },
+      playback: {
+        bufferedMs: Math.round((s.buffered / 24000) * 1000),
+        underruns: s.underruns,
+        playing: s.playing,
+        playedMs: Math.round((s.played / 24000) * 1000),
+      },
       levels: { ...app.levels, output: s.level },
     });
     const r = this.response;

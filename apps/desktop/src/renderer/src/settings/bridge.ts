@@ -13,7 +13,9 @@ declare global {
 
 function webBridge(): FiresideBridge {
   const key = "fireside.settings";
-  const origin = location.protocol.startsWith("http") ? `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/v1/realtime` : DEFAULT_SETTINGS.podUrl;
+  const origin = location.protocol.startsWith("http")
+    ? `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/v1/realtime`
+    : DEFAULT_SETTINGS.podUrl;
   const load = (): Settings => {
     try {
       return settingsSchema.parse({ ...DEFAULT_SETTINGS, podUrl: origin, ...JSON.parse(localStorage.getItem(key) ?? "{}") });

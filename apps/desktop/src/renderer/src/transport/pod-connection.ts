@@ -3,8 +3,8 @@
  * at ~100 s), reconnect with exponential backoff, and no reconnect after errors that cannot heal.
  */
 import {
-  type AudioFrame,
   AudioCodec,
+  type AudioFrame,
   type ClientMessage,
   type ClientMessageOf,
   decodeAudioFrame,
@@ -66,13 +66,25 @@ export class PodConnection {
 
   sendAudio(samples: Int16Array, rate: SampleRate): void {
     if (!this.ready || this.ws?.readyState !== WebSocket.OPEN) return;
-    const bytes = encodeAudioFrame({ kind: FrameKind.InputAudio, codec: AudioCodec.PcmS16le, last: false, streamId: 1, seq: this.seq++, sampleRate: rate, sampleOffset: this.offset, samples });
+    const bytes = encodeAudioFrame({
+      kind: FrameKind.InputAudio,
+      codec: AudioCodec.PcmS16le,
+      last: false,
+      streamId: 1,
+      seq: this.seq++,
+      sampleRate: rate,
+      sampleOffset: this.offset,
+      samples,
+    });
     this.offset += samples.length;
     this.ws.send(bytes);
   }
 
   private open(): void {
-    this.opts.onStatus(this.attempt === 0 ? "connecting" : "reconnecting", this.attempt ? `Reconnecting (attempt ${this.attempt + 1})…` : null);
+    this.opts.onStatus(
+      this.attempt === 0 ? "connecting" : "reconnecting",
+      this.attempt ? `Reconnecting (attempt ${this.attempt + 1})…` : null,
+    );
     let ws: WebSocket;
     try {
       const url = new URL(this.opts.url);
@@ -122,7 +134,12 @@ export class PodConnection {
       this.stopPings();
       if (this.closedByUser) return;
       if (FATAL_CLOSES.has(ev.code)) {
-        this.opts.onStatus("disconnected", ev.code === 4401 ? "The pod refused the token. Check it in Settings." : "This pod speaks a different protocol version; update the app or the pod.");
+        this.opts.onStatus(
+          "disconnected",
+          ev.code === 4401
+            ? "The pod refused the token. Check it in Settings."
+            : "This pod speaks a different protocol version; update the app or the pod.",
+        );
         return;
       }
       const delay = Math.min(15_000, 500 * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);

@@ -1,0 +1,114 @@
+/**
+ * The desktop renderer in real headless Chromium, talking to the real pod server on the CPU
+ * engines. A spoken WAV is the microphone: the local VAD fires, the transcript appears, the reply
+ * plays through the playout worklet, the dashboard fills in, and speech over the reply stops it.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchWithMic } from "../support/browser.js";
+import { type PodProcess, startPod } from "../support/pod-process.js";
+import { wordErrorRate } from "../support/speech.js";
+
+const QUESTION = "Tell me a long story about a brave dragon.";
+const INTERRUPTION = "Stop please, that is enough.";
+const ARTIFACTS = "test-artifacts/desktop";
+
+/** The microphone's script: silence, the question, a pause while the reply plays, the interruption. */
+function micWav(): string {
+  const dir = mkdtempSync(join(tmpdir(), "fireside-mic-"));
+  const say = (text: string, name: string) => {
+    execFileSync("espeak-ng", ["-v", "en-us", "-s", "150", "-w", join(dir, `${name}.raw.wav`), text]);
+    execFileSync("sox", [join(dir, `${name}.raw.wav`), "-r", "48000", "-c", "1", "-b", "16", join(dir, `${name}.wav`)]);
+    return join(dir, `${name}.wav`);
+  };
+  const q = say(QUESTION, "q");
+  const i = say(INTERRUPTION, "i");
+  const silence = (s: number, name: string) => {
+    execFileSync("sox", ["-n", "-r", "48000", "-c", "1", "-b", "16", join(dir, `${name}.wav`), "trim", "0", String(s)]);
+    return join(dir, `${name}.wav`);
+  };
+  const out = join(dir, "mic.wav");
+  execFileSync("sox", [silence(3, "s1"), q, silence(11, "s2"), i, silence(8, "s3"), out]);
+  return out;
+}
+
+let pod: PodProcess;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!CHROMIUM) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  pod = await startPod();
+  browser = await launchWithMic(micWav());
+  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  // A persona that makes the reply long enough to talk over.
+  await page.addInitScript(() => {
+    localStorage.setItem(
+      "fireside.settings",
+      JSON.stringify({ persona: "You are a storyteller. Always answer with a long story of at least ten sentences.", playbackLeadMs: 300 }),
+    );
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await pod?.stop();
+});
+
+const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? "";
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await page.waitForTimeout(200);
+  }
+  await page.screenshot({ path: `${ARTIFACTS}/timeout.png` });
+  throw new Error(`timed out waiting for ${what}; turns: ${await text("turns")}`);
+}
+
+describe.skipIf(!CHROMIUM)("desktop renderer in Chromium", () => {
+  it("holds a spoken conversation: VAD, transcript, reply audio played, latencies, barge-in", async () => {
+    await page.goto(`${pod.url}/`);
+    await page.getByTestId("start").click();
+    await until("connection", async () => (await text("connection")) === "Connected", 30_000);
+
+    // The local VAD hears the question; the pod's transcript appears as the user's turn.
+    const userTurn = page.getByTestId("turn-user").first();
+    await until("the transcript", async () => /dragon/i.test((await userTurn.textContent()) ?? ""), 60_000);
+    expect(wordErrorRate(QUESTION, ((await userTurn.textContent()) ?? "").replace(/^You/, ""))).toBeLessThanOrEqual(0.4);
+
+    // The reply streams as text and is played by the worklet (not merely received).
+    await until("reply playback", async () => Number.parseInt(await text("played"), 10) > 1500, 60_000);
+    const assistant = page.getByTestId("turn-assistant").first();
+    expect(((await assistant.textContent()) ?? "").length).toBeGreaterThan(20);
+    expect(await text("session-state")).toMatch(/Speaking/);
+
+    // The dashboard shows this turn's stage latencies, server and client side.
+    const turn = page.getByTestId("latency-turn").first();
+    await until("latencies", async () => (await turn.locator("[data-stage]").count()) >= 5, 20_000);
+    for (const stage of ["asrMs", "llmFirstTokenMs", "ttsFirstAudioMs", "firstAudioSentMs", "voiceToVoiceMs"]) {
+      expect(Number(await turn.locator(`[data-stage="${stage}"] .chart-value`).textContent())).toBeGreaterThan(0);
+    }
+    expect(await text("underruns")).toBe("0");
+    await page.screenshot({ path: `${ARTIFACTS}/conversation-speaking.png` });
+
+    // The fake microphone now talks over the reply: playback stops and the reply is cut.
+    await until("the interruption", async () => (await assistant.textContent())?.includes("interrupted") ?? false, 40_000);
+    const heard = ((await assistant.textContent()) ?? "").replace(/^Fireside/, "").replace(/interrupted$/, "");
+    expect(heard.length).toBeGreaterThan(0);
+    await until(
+      "the interruption's transcript",
+      async () => /stop|enough/i.test((await page.getByTestId("turn-user").nth(1).textContent()) ?? ""),
+      40_000,
+    );
+    await page.screenshot({ path: `${ARTIFACTS}/conversation-after-barge-in.png` });
+    await page.getByRole("button", { name: "Settings" }).click();
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-and-settings.png` });
+  });
+});
