@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["packages/*/test/**/*.test.ts", "apps/pod-server/test/**/*.test.ts"],
+          include: ["packages/*/test/**/*.test.ts", "apps/pod-server/test/**/*.test.ts", "apps/desktop/test/**/*.test.ts"],
           environment: "node",
         },
       },
