@@ -45,6 +45,9 @@ export default defineConfig({
     root: resolve("src/renderer"),
     base: "./",
     plugins: [react(), vadAssets()],
-    build: { outDir: resolve("out/renderer"), rollupOptions: { input: resolve("src/renderer/index.html") } },
+    build: {
+      outDir: resolve("out/renderer"),
+      rollupOptions: { input: { index: resolve("src/renderer/index.html"), bench: resolve("src/renderer/bench.html") } },
+    },
   },
 });

@@ -1,14 +1,18 @@
-/** `pnpm bench [codec|engines|overhead|concurrency]`: runs benchmarks, writes bench/results/<name>.json. */
+/** `pnpm bench [codec|engines|overhead|concurrency|desktop]`: runs benchmarks, writes bench/results/<name>.json. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { benchCodec } from "./codec.js";
+import { benchDesktop } from "./desktop.js";
 import { benchEngines } from "./engines.js";
 import { benchConcurrency, benchOverhead } from "./pipeline.js";
 
-const all = { codec: benchCodec, engines: benchEngines, overhead: benchOverhead, concurrency: benchConcurrency } as Record<
-  string,
-  () => unknown
->;
+const all = {
+  codec: benchCodec,
+  engines: benchEngines,
+  overhead: benchOverhead,
+  concurrency: benchConcurrency,
+  desktop: benchDesktop,
+} as Record<string, () => unknown>;
 const chosen = process.argv.slice(2).filter((a) => a in all);
 const dir = fileURLToPath(new URL("../results/", import.meta.url));
 mkdirSync(dir, { recursive: true });

@@ -66,6 +66,17 @@ export function SettingsPanel({
         />
       </label>
       <label>
+        Playback lead ({settings.playbackLeadMs} ms buffered before a reply plays)
+        <input
+          type="range"
+          min="80"
+          max="600"
+          step="20"
+          value={settings.playbackLeadMs}
+          onChange={(e) => field("playbackLeadMs", Number(e.target.value))}
+        />
+      </label>
+      <label>
         Input
         <select value={settings.inputDeviceId} onChange={(e) => field("inputDeviceId", e.target.value)}>
           <option value="">Default microphone</option>
