@@ -39,12 +39,14 @@ function micWav(): string {
 let pod: PodProcess;
 let browser: Browser;
 let page: Page;
+let micPath: string;
 
 beforeAll(async () => {
   if (!CHROMIUM) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   pod = await startPod();
-  browser = await launchWithMic(micWav());
+  micPath = micWav();
+  browser = await launchWithMic(micPath);
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   // A persona that makes the reply long enough to talk over.
   await page.addInitScript(() => {
@@ -110,5 +112,36 @@ describe.skipIf(!CHROMIUM)("desktop renderer in Chromium", () => {
     await page.screenshot({ path: `${ARTIFACTS}/conversation-after-barge-in.png` });
     await page.getByRole("button", { name: "Settings" }).click();
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-and-settings.png` });
+  });
+
+  it("push-to-talk: speech while Space is held is transcribed and answered", async () => {
+    const pttBrowser = await launchWithMic(micPath);
+    try {
+      const p = await pttBrowser.newPage({ viewport: { width: 1280, height: 860 } });
+      await p.addInitScript(() => localStorage.setItem("fireside.settings", JSON.stringify({ mode: "push-to-talk" })));
+      await p.goto(`${pod.url}/`);
+      await p.getByTestId("start").click();
+      const t0 = Date.now();
+      while (!/Hold Space/.test((await p.getByTestId("mic-state").textContent()) ?? "")) {
+        if (Date.now() - t0 > 30_000) throw new Error("microphone never started");
+        await p.waitForTimeout(100);
+      }
+      // The question starts 3 s into the microphone's file; hold Space across it.
+      await p.waitForTimeout(2000);
+      await p.keyboard.down("Space");
+      expect(await p.getByTestId("mic-state").textContent()).toMatch(/speaking/);
+      await p.waitForTimeout(4500);
+      await p.keyboard.up("Space");
+      const user = p.getByTestId("turn-user").first();
+      const deadline = Date.now() + 60_000;
+      while (!/dragon/i.test((await user.textContent().catch(() => "")) ?? "")) {
+        if (Date.now() > deadline) throw new Error(`no transcript; turns: ${await p.getByTestId("turns").textContent()}`);
+        await p.waitForTimeout(200);
+      }
+      await p.getByTestId("turn-assistant").first().waitFor({ timeout: 60_000 });
+      await p.screenshot({ path: `${ARTIFACTS}/push-to-talk.png` });
+    } finally {
+      await pttBrowser.close();
+    }
   });
 });
