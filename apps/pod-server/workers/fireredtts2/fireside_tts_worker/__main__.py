@@ -1,0 +1,38 @@
+"""python -m fireside_tts_worker --model-dir DIR [--model fireredtts2|tone-double] [--device cuda]"""
+import argparse
+import os
+import sys
+
+from .models import FireRedTTS2Model, ModelError, ToneModelDouble
+from .worker import Worker
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--model", choices=["fireredtts2", "tone-double"], default="fireredtts2")
+    p.add_argument("--model-dir", default="")
+    p.add_argument("--device", default="cuda")
+    p.add_argument("--no-bf16", action="store_true")
+    p.add_argument("--gen-type", choices=["monologue", "dialogue"], default="monologue")
+    p.add_argument("--heartbeat-s", type=float, default=1.0)
+    p.add_argument("--chunk-delay-s", type=float, default=0.0, help="tone-double only: seconds per chunk")
+    args = p.parse_args()
+    if args.model == "tone-double":
+        model = ToneModelDouble(chunk_delay_s=args.chunk_delay_s)
+    else:
+        model = FireRedTTS2Model(args.model_dir, device=args.device, bf16=not args.no_bf16, gen_type=args.gen_type)
+    try:
+        model.load()
+        model.warm_up()
+    except (ModelError, ImportError) as err:
+        sys.stderr.write(f"fireside-tts-worker: cannot load {args.model}: {err}\n")
+        return 3
+    Worker(model, sys.stdout.buffer, heartbeat_s=args.heartbeat_s).run(sys.stdin.buffer)
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    # The stdin reader thread may still block on read; a normal interpreter exit would abort on it.
+    os._exit(code)
