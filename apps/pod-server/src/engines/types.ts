@@ -65,7 +65,8 @@ export interface VoiceInfo {
 export interface TtsEngine extends Engine {
   readonly sampleRate: number;
   readonly voices: VoiceInfo[];
-  synthesize(text: string, opts: { voice?: string; signal: AbortSignal }): AsyncIterable<Float32Array>;
+  /** `priority`: live conversation turns go before studio jobs on a shared GPU. */
+  synthesize(text: string, opts: { voice?: string; signal: AbortSignal; priority?: "live" | "studio" }): AsyncIterable<Float32Array>;
 }
 
 export interface Engines {

@@ -1,0 +1,42 @@
+/**
+ * FireRedTTS2 as a TtsEngine: text front end, the GPU scheduler (one request at a time, live
+ * turns first), and the supervised Python worker streaming 80 ms chunks at 24 kHz.
+ */
+import { int16ToFloat } from "@fireside/audio";
+import { normaliseForSpeech, splitForSpeech } from "../../pipeline/text-normaliser.js";
+import type { TtsEngine, VoiceInfo } from "../types.js";
+import { FireRedWorker, type WorkerOptions } from "./fireredtts2-worker.js";
+import type { GpuScheduler } from "./gpu-scheduler.js";
+
+export interface FireRedTts2Options extends WorkerOptions {
+  scheduler: GpuScheduler;
+  language: string;
+  /** Voices to register at start: id → reference clip and its exact transcript. */
+  voices: (VoiceInfo & { audioPath: string; transcript: string })[];
+}
+
+export async function createFireRedTts2(opts: FireRedTts2Options): Promise<TtsEngine & { worker: FireRedWorker }> {
+  const worker = new FireRedWorker(opts);
+  await worker.start();
+  for (const v of opts.voices) await worker.registerVoice(v.id, v.audioPath, v.transcript);
+  return {
+    worker,
+    info: { name: "fireredtts2", model: worker.info.model, device: worker.info.device === "cpu" ? "cpu" : "cuda" },
+    sampleRate: 24000,
+    voices: opts.voices.map(({ id, name, language }) => ({ id, name, language })),
+    async *synthesize(text, { voice, signal, priority }) {
+      const release = await opts.scheduler.acquire(priority ?? "live", signal);
+      try {
+        for (const piece of splitForSpeech(normaliseForSpeech(text, opts.language), opts.language)) {
+          for await (const pcm of worker.synthesize(piece, voice ?? opts.voices[0]?.id ?? null, signal)) {
+            if (signal.aborted) return;
+            yield int16ToFloat(pcm);
+          }
+        }
+      } finally {
+        release();
+      }
+    },
+    close: () => worker.close(),
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * One GPU model instance serves one request at a time. Requests wait here: live conversation
+ * turns before studio jobs, first come first served within a priority; a full queue answers
+ * E_BUSY (retryable); a request aborted while waiting leaves the queue.
+ */
+import { ProtocolError } from "@fireside/protocol";
+
+export type Priority = "live" | "studio";
+
+interface Waiter {
+  priority: Priority;
+  enqueuedAt: number;
+  grant: () => void;
+}
+
+export interface SchedulerStats {
+  depth: number;
+  running: boolean;
+  /** ms the last granted request waited */
+  lastWaitMs: number;
+}
+
+export class GpuScheduler {
+  private queue: Waiter[] = [];
+  private busy = false;
+  private lastWaitMs = 0;
+
+  constructor(
+    readonly maxQueue: number,
+    private readonly onWait: (priority: Priority, waitMs: number) => void = () => {},
+  ) {}
+
+  /** Resolves with a release function once the caller holds the GPU. */
+  acquire(priority: Priority, signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
+    if (!this.busy) {
+      this.busy = true;
+      this.record(priority, 0);
+      return Promise.resolve(this.releaser());
+    }
+    if (this.queue.length >= this.maxQueue) {
+      return Promise.reject(new ProtocolError("E_BUSY", `speech synthesis queue is full (${this.maxQueue} waiting); try again shortly`));
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        priority,
+        enqueuedAt: Date.now(),
+        grant: () => {
+          signal?.removeEventListener("abort", onAbort);
+          this.record(priority, Date.now() - waiter.enqueuedAt);
+          resolve(this.releaser());
+        },
+      };
+      const onAbort = () => {
+        this.queue = this.queue.filter((w) => w !== waiter);
+        reject(signal!.reason ?? new Error("aborted"));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      // Live turns jump ahead of every studio job, but not ahead of other live turns.
+      const at = priority === "live" ? this.queue.findIndex((w) => w.priority === "studio") : -1;
+      if (at < 0) this.queue.push(waiter);
+      else this.queue.splice(at, 0, waiter);
+    });
+  }
+
+  get stats(): SchedulerStats {
+    return { depth: this.queue.length, running: this.busy, lastWaitMs: this.lastWaitMs };
+  }
+
+  private record(priority: Priority, waitMs: number): void {
+    this.lastWaitMs = waitMs;
+    this.onWait(priority, waitMs);
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.queue.shift();
+      if (next) next.grant();
+      else this.busy = false;
+    };
+  }
+}

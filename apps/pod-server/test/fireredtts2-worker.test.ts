@@ -1,0 +1,97 @@
+/**
+ * The pod side of the FireRedTTS2 engine against the real Python worker process running its
+ * tone test double: streaming, cancellation, crash and hang recovery, queueing.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { createFireRedTts2 } from "../src/engines/tts/fireredtts2.js";
+import { GpuScheduler } from "../src/engines/tts/gpu-scheduler.js";
+import { EngineError, type TtsEngine } from "../src/engines/types.js";
+
+const engines: TtsEngine[] = [];
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.close()));
+});
+
+async function start(args: string[] = [], over: Partial<Parameters<typeof createFireRedTts2>[0]> = {}) {
+  const e = await createFireRedTts2({
+    python: "python3",
+    args: ["--model", "tone-double", "--heartbeat-s", "0.2", ...args],
+    heartbeatTimeoutMs: 2000,
+    stallTimeoutMs: 3000,
+    startTimeoutMs: 20_000,
+    log: () => {},
+    scheduler: new GpuScheduler(4),
+    language: "en",
+    voices: [],
+    ...over,
+  });
+  engines.push(e);
+  return e;
+}
+
+async function collect(e: TtsEngine, text: string, signal = new AbortController().signal) {
+  const chunks: Float32Array[] = [];
+  for await (const c of e.synthesize(text, { signal })) chunks.push(c);
+  return chunks;
+}
+
+describe("FireRedTTS2 engine ↔ worker process", () => {
+  it("streams 80 ms chunks at 24 kHz after the text front end", async () => {
+    const e = await start();
+    expect(e.info).toMatchObject({ name: "fireredtts2", model: "tone-double" });
+    const chunks = await collect(e, "It costs $5 — really.");
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(chunks.every((c) => c.length === 1920)).toBe(true);
+    expect(Math.max(...chunks[0]!.map(Math.abs))).toBeGreaterThan(0.1);
+  });
+
+  it("stops between chunks when cancelled", async () => {
+    const e = await start(["--chunk-delay-s", "0.05"]);
+    const ac = new AbortController();
+    let n = 0;
+    const t = Date.now();
+    for await (const _ of e.synthesize("x".repeat(600), { signal: ac.signal })) {
+      if (++n === 3) ac.abort();
+    }
+    expect(n).toBe(3);
+    expect(Date.now() - t).toBeLessThan(2000);
+    expect((await collect(e, "Still works after a cancel.")).length).toBeGreaterThan(0);
+  });
+
+  it("a crashed worker fails the turn with a typed error, restarts, and serves again", async () => {
+    const e = await start(["--chunk-delay-s", "0.05"]);
+    const pid = e.worker.pid;
+    const ac = new AbortController();
+    const failing = (async () => {
+      let n = 0;
+      for await (const _ of e.synthesize("y".repeat(600), { signal: ac.signal })) if (++n === 2) e.worker.kill("test");
+    })();
+    await expect(failing).rejects.toBeInstanceOf(EngineError);
+    await expect(failing).rejects.toThrow(/restarting/);
+    for (let i = 0; i < 100 && (e.worker.pid === pid || e.worker.restarts === 0); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(e.worker.pid).not.toBe(pid);
+    let chunks: Float32Array[] = [];
+    for (let i = 0; i < 50 && chunks.length === 0; i++) {
+      chunks = await collect(e, "Back again.").catch(() => []);
+      if (!chunks.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(chunks.length).toBeGreaterThan(0);
+  });
+
+  it("a frozen worker (no heartbeat) is killed and replaced", async () => {
+    const e = await start();
+    const pid = e.worker.pid!;
+    process.kill(pid, "SIGSTOP");
+    for (let i = 0; i < 60 && e.worker.restarts === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(e.worker.restarts).toBe(1);
+  });
+
+  it("queues one request at a time and refuses past the queue limit with E_BUSY", async () => {
+    const e = await start(["--chunk-delay-s", "0.02"], { scheduler: new GpuScheduler(1) });
+    const a = collect(e, "z".repeat(120));
+    const b = collect(e, "z".repeat(60));
+    await expect(collect(e, "one too many")).rejects.toMatchObject({ code: "E_BUSY" });
+    expect((await a).length).toBeGreaterThan(0);
+    expect((await b).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { GpuScheduler } from "../src/engines/tts/gpu-scheduler.js";
+
+describe("GPU scheduler", () => {
+  it("runs one at a time, live turns before studio jobs", async () => {
+    const s = new GpuScheduler(10);
+    const order: string[] = [];
+    const first = await s.acquire("studio");
+    // Each job notes its turn, then releases the GPU on the next tick.
+    const job = (p: "live" | "studio", name: string) =>
+      s.acquire(p).then(async (release) => {
+        order.push(name);
+        await new Promise((r) => setTimeout(r, 1));
+        release();
+      });
+    const jobs = [job("studio", "studio-1"), job("studio", "studio-2"), job("live", "live-1"), job("live", "live-2")];
+    expect(s.stats).toMatchObject({ depth: 4, running: true });
+    first();
+    await Promise.all(jobs);
+    expect(order).toEqual(["live-1", "live-2", "studio-1", "studio-2"]);
+    expect(s.stats).toMatchObject({ depth: 0, running: false });
+  });
+
+  it("answers E_BUSY when the queue is full", async () => {
+    const s = new GpuScheduler(1);
+    await s.acquire("live");
+    void s.acquire("live");
+    await expect(s.acquire("studio")).rejects.toMatchObject({ code: "E_BUSY", retryable: true });
+  });
+
+  it("drops a waiter whose request was aborted", async () => {
+    const s = new GpuScheduler(5);
+    const release = await s.acquire("live");
+    const ac = new AbortController();
+    const waiting = s.acquire("studio", ac.signal);
+    ac.abort(new Error("user left"));
+    await expect(waiting).rejects.toThrow("user left");
+    expect(s.stats.depth).toBe(0);
+    release();
+    expect(s.stats.running).toBe(false);
+  });
+});
