@@ -79,6 +79,7 @@ export const serverMessageDocs: Doc<ServerMessage> = {
         sampleRates: [16000, 24000, 48000],
         turnDetection: ["client_vad", "server_vad"],
         asrPartials: true,
+        gpus: [{ name: "NVIDIA H100 80GB HBM3", utilisation: 37, memoryMiB: 21480, memoryTotalMiB: 81559, temperatureC: 44 }],
       },
     },
   },

@@ -112,6 +112,18 @@ export const serverMessageSchemas = {
       sampleRates: z.array(sampleRate),
       turnDetection: z.array(z.enum(["client_vad", "server_vad"])),
       asrPartials: z.boolean(),
+      /** GPU telemetry at connect time (empty on CPU pods); /health has it live. */
+      gpus: z
+        .array(
+          z.object({
+            name: z.string(),
+            utilisation: z.number(),
+            memoryMiB: z.number(),
+            memoryTotalMiB: z.number(),
+            temperatureC: z.number(),
+          }),
+        )
+        .default([]),
     }),
   }),
   "session.state": z.object({ type: z.literal("session.state"), state: z.enum(sessionStates) }),

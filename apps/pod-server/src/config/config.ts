@@ -73,7 +73,33 @@ export const SETTINGS = {
   llmMaxTokens: s("FIRESIDE_LLM_MAX_TOKENS", int(16, 4096), 160, "Longest reply in tokens (spoken replies should be short)."),
   llmTemperature: s("FIRESIDE_LLM_TEMPERATURE", z.coerce.number().min(0).max(2), 0.7, "Sampling temperature."),
   llmHistoryTurns: s("FIRESIDE_LLM_HISTORY_TURNS", int(1, 200), 20, "User+assistant turns kept in the prompt."),
-  ttsEngine: s("FIRESIDE_TTS_ENGINE", z.enum(["piper"]), "piper", "Speech synthesiser."),
+  ttsEngine: s(
+    "FIRESIDE_TTS_ENGINE",
+    z.enum(["piper", "fireredtts2"]),
+    "piper",
+    "Speech synthesiser: piper (CPU) or fireredtts2 (GPU worker).",
+  ),
+  fireredDir: s(
+    "FIRESIDE_FIREREDTTS2_DIR",
+    z.string(),
+    "",
+    "FireRedTTS2 weights folder (config_llm.json, llm_pretrain.pt, codec.pt, Qwen2.5-1.5B/).",
+  ),
+  fireredWorker: s(
+    "FIRESIDE_FIREREDTTS2_WORKER",
+    z.enum(["model", "test-double"]),
+    "model",
+    "model, or test-double: a tone generator for dry runs and CI (never a voice).",
+  ),
+  fireredDevice: s("FIRESIDE_FIREREDTTS2_DEVICE", z.string(), "cuda", "Torch device of the FireRedTTS2 worker."),
+  fireredVoices: s(
+    "FIRESIDE_FIREREDTTS2_VOICES",
+    z.string(),
+    "",
+    "JSON file listing preset voices: [{id, name, language, audioPath, transcript}] (reference clip + its exact transcript).",
+  ),
+  python: s("FIRESIDE_PYTHON", z.string().min(1), "python3", "Python that runs the FireRedTTS2 worker (its torch, CUDA and fireredtts2)."),
+  ttsQueue: s("FIRESIDE_TTS_QUEUE", int(1, 1000), 16, "Requests waiting for the GPU before new ones get E_BUSY."),
   ttsVoice: s(
     "FIRESIDE_TTS_VOICE",
     z.string(),
@@ -100,6 +126,12 @@ export const SETTINGS = {
     z.string(),
     fileURLToPath(new URL("../../../desktop/out/renderer", import.meta.url)),
     "Built web client served at / (the desktop renderer's web build); empty disables it.",
+  ),
+  nvidiaSmi: s(
+    "FIRESIDE_NVIDIA_SMI",
+    z.string().min(1),
+    "nvidia-smi",
+    "Command that reports GPU telemetry (absent on CPU machines: nothing is reported).",
   ),
   logLevel: s("FIRESIDE_LOG_LEVEL", z.enum(["debug", "info", "warn", "error"]), "info", "Log verbosity (logs go to stderr as JSON lines)."),
 } as const satisfies Record<string, Setting>;

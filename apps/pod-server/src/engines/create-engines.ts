@@ -1,5 +1,5 @@
 /** Builds the four engines named by config, fetching their models on first use. */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/config.js";
 import { ensureModel, type FetchOptions } from "../models/fetch-model.js";
@@ -7,6 +7,8 @@ import { findModel } from "../models/manifest.js";
 import { createWhisperCpp } from "./asr/whisper-cpp.js";
 import { createLlamaCpp } from "./llm/llama-cpp.js";
 import { createOpenAiCompatible } from "./llm/openai-compatible.js";
+import { createFireRedTts2, type FireRedTts2Options } from "./tts/fireredtts2.js";
+import { GpuScheduler } from "./tts/gpu-scheduler.js";
 import { createPiper } from "./tts/piper.js";
 import type { Engines } from "./types.js";
 import { createSileroVad } from "./vad/silero.js";
@@ -31,7 +33,8 @@ export async function resolveModel(idOrPath: string, fetch: FetchOptions): Promi
 export async function createEngines(config: Config, fetch: FetchOptions, log: (msg: string) => void): Promise<Engines> {
   const vadModel = await resolveModel(config.vadModel, fetch);
   const asrModel = await resolveModel(config.asrModel, fetch);
-  const ttsModel = await resolveModel(config.ttsVoice, fetch);
+  const tts = config.ttsEngine === "fireredtts2" ? await createFireRedFromConfig(config, log) : null;
+  const ttsModel = tts ? null : await resolveModel(config.ttsVoice, fetch);
   let llm: Engines["llm"];
   if (config.llmEngine === "openai") {
     llm = createOpenAiCompatible({ baseUrl: config.llmUrl, model: config.llmModel, apiKey: config.llmApiKey || undefined });
@@ -56,7 +59,7 @@ export async function createEngines(config: Config, fetch: FetchOptions, log: (m
       gpu: false,
     });
   }
-  const [vad, asr, tts] = await Promise.all([
+  const [vad, asr, ttsEngine] = await Promise.all([
     createSileroVad(vadModel.path),
     createWhisperCpp({
       modelPath: asrModel.path,
@@ -65,7 +68,28 @@ export async function createEngines(config: Config, fetch: FetchOptions, log: (m
       partials: config.asrPartialMs > 0,
       fitContext: config.asrFitContext,
     }),
-    createPiper({ modelPath: ttsModel.path, voiceId: ttsModel.name.replace(/^piper-/, ""), threads: config.ttsThreads }),
+    tts ?? createPiper({ modelPath: ttsModel!.path, voiceId: ttsModel!.name.replace(/^piper-/, ""), threads: config.ttsThreads }),
   ]);
-  return { vad, asr, llm, tts };
+  return { vad, asr, llm, tts: ttsEngine };
+}
+
+async function createFireRedFromConfig(config: Config, log: (msg: string) => void) {
+  const voices = config.fireredVoices ? (JSON.parse(readFileSync(config.fireredVoices, "utf8")) as FireRedTts2Options["voices"]) : [];
+  const args =
+    config.fireredWorker === "test-double"
+      ? ["--model", "tone-double"]
+      : ["--model", "fireredtts2", "--model-dir", config.fireredDir, "--device", config.fireredDevice];
+  if (config.fireredWorker === "model" && !config.fireredDir)
+    throw new Error("FIRESIDE_FIREREDTTS2_DIR is required for FIRESIDE_TTS_ENGINE=fireredtts2");
+  return createFireRedTts2({
+    python: config.python,
+    args,
+    heartbeatTimeoutMs: 5000,
+    stallTimeoutMs: 15_000,
+    startTimeoutMs: 10 * 60_000,
+    log: (level, msg, fields) => log(`${level}: ${msg} ${fields ? JSON.stringify(fields) : ""}`),
+    scheduler: new GpuScheduler(config.ttsQueue),
+    language: "en",
+    voices,
+  });
 }

@@ -36,6 +36,8 @@ import { SessionStateMachine } from "./state-machine.js";
 import { TurnDetector } from "./turn-detector.js";
 
 export interface SessionIo {
+  /** Latest GPU telemetry, for session.ready. */
+  gpus(): { name: string; utilisation: number; memoryMiB: number; memoryTotalMiB: number; temperatureC: number }[];
   send(msg: ServerMessage): void;
   sendBinary(bytes: Uint8Array): void;
   /** Bytes queued on the socket but not yet written. */
@@ -250,6 +252,15 @@ export class Session {
         sampleRates: [...SAMPLE_RATES],
         turnDetection: ["client_vad", "server_vad"],
         asrPartials: asr.supportsPartials,
+        gpus: this.io
+          .gpus()
+          .map(({ name, utilisation, memoryMiB, memoryTotalMiB, temperatureC }) => ({
+            name,
+            utilisation,
+            memoryMiB,
+            memoryTotalMiB,
+            temperatureC,
+          })),
       },
     });
   }

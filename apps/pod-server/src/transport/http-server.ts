@@ -10,6 +10,7 @@ import { type ErrorCode, ProtocolError, REALTIME_PATH, type ServerMessage } from
 import { WebSocket, WebSocketServer } from "ws";
 import type { Config } from "../config/config.js";
 import type { Engines } from "../engines/types.js";
+import { GpuTelemetry } from "../metrics/gpu-telemetry.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import { Session } from "../session/session.js";
 import type { Logger } from "./logger.js";
@@ -38,6 +39,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   const metrics = new ServerMetrics();
   let engines: Engines | null = null;
   const sessions = new Set<Session>();
+  const gpus = new GpuTelemetry(metrics.registry, config.nvidiaSmi);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
 
   const serveWeb = staticFiles(config.webDir);
@@ -50,7 +52,10 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       return;
     }
     if (path === "/health") {
-      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ status: "ok", sessions: sessions.size }));
+      const gpu = gpus.latest[0];
+      res
+        .writeHead(200, { "Content-Type": "application/json" })
+        .end(JSON.stringify({ status: "ok", sessions: sessions.size, ...(gpu ? { gpu } : {}) }));
     } else if (path === "/ready") {
       const body = engines
         ? { ready: true, engines: { vad: engines.vad.info, asr: engines.asr.info, llm: engines.llm.info, tts: engines.tts.info } }
@@ -101,6 +106,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       config,
       metrics,
       {
+        gpus: () => gpus.latest,
         send: (msg) => {
           if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
         },
@@ -154,6 +160,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
     metrics,
     listen: () =>
       new Promise((resolve, reject) => {
+        void gpus.start();
         server.once("error", reject);
         server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
       }),
@@ -162,6 +169,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       metrics.enginesReady.set(1);
     },
     async close() {
+      gpus.stop();
       for (const c of wss.clients) c.close(1001, "server shutting down");
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
