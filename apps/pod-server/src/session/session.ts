@@ -252,15 +252,13 @@ export class Session {
         sampleRates: [...SAMPLE_RATES],
         turnDetection: ["client_vad", "server_vad"],
         asrPartials: asr.supportsPartials,
-        gpus: this.io
-          .gpus()
-          .map(({ name, utilisation, memoryMiB, memoryTotalMiB, temperatureC }) => ({
-            name,
-            utilisation,
-            memoryMiB,
-            memoryTotalMiB,
-            temperatureC,
-          })),
+        gpus: this.io.gpus().map(({ name, utilisation, memoryMiB, memoryTotalMiB, temperatureC }) => ({
+          name,
+          utilisation,
+          memoryMiB,
+          memoryTotalMiB,
+          temperatureC,
+        })),
       },
     });
   }

@@ -1,0 +1,122 @@
+/**
+ * A GPU-less dry run of runpod/start.sh: a fake "Hugging Face" of tiny files served over file://,
+ * a temporary volume, the FireRedTTS2 worker's test double, and the registry models the other
+ * tests use. Proves the volume layout, skip-when-present, checksum failures, and signal forwarding.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = new URL("../../", import.meta.url).pathname;
+const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+
+function fakeHub() {
+  const dir = mkdtempSync(join(tmpdir(), "fake-hub-"));
+  const files: Record<string, string> = { "config_llm.json": '{"fake":true}', "codec.pt": "codec", "Qwen2.5-1.5B/tokenizer.json": "{}" };
+  const lines: string[] = [];
+  for (const [p, body] of Object.entries(files)) {
+    mkdirSync(join(dir, p, ".."), { recursive: true });
+    writeFileSync(join(dir, p), body);
+    lines.push(`${p} ${body.length} ${p === "codec.pt" ? sha(body) : "-"}`);
+  }
+  const manifest = join(dir, "manifest.txt");
+  writeFileSync(manifest, `# test manifest\n${lines.join("\n")}\n`);
+  return { dir, manifest, files };
+}
+
+function run(env: Record<string, string>) {
+  const child = spawn("bash", [join(root, "runpod/start.sh")], {
+    env: {
+      ...process.env,
+      FIRESIDE_DRY_RUN: "1",
+      FIRESIDE_PORT: "0",
+      FIRESIDE_HOST: "127.0.0.1",
+      FIRESIDE_FIREREDTTS2_WORKER: "test-double",
+      FIRESIDE_ASR_MODEL: "whisper-tiny.en",
+      FIRESIDE_LLM_MODEL: "smollm2-135m",
+      FIRESIDE_LLM_THREADS: "1",
+      FIRESIDE_LOG_LEVEL: "warn",
+      // The registry models are already in the shared cache (pnpm models); reuse it.
+      FIRESIDE_MODELS_DIR: process.env.FIRESIDE_MODELS_DIR ?? join(process.env.HOME ?? "/root", ".cache/fireside/models"),
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (d) => {
+    out += d;
+  });
+  child.stderr!.on("data", (d) => {
+    err += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const ready = async (timeoutMs = 120_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!/"event":"ready"/.test(out)) {
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`start.sh not ready (exit ${child.exitCode})\n${err.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return Number(/"event":"ready","port":(\d+)/.exec(out)![1]);
+  };
+  return { child: child as ChildProcess, exited, ready, log: () => err };
+}
+
+describe("runpod/start.sh (dry run, no GPU)", () => {
+  it("fetches to the volume once, serves, forwards SIGTERM, and skips the download next boot", async () => {
+    const hub = fakeHub();
+    const volume = mkdtempSync(join(tmpdir(), "volume-"));
+    const env = {
+      FIRESIDE_VOLUME: volume,
+      FIRESIDE_FIREREDTTS2_BASE_URL: `file://${hub.dir}`,
+      FIRESIDE_FIREREDTTS2_MANIFEST: hub.manifest,
+    };
+
+    const first = run(env);
+    const port = await first.ready();
+    for (const [p, body] of Object.entries(hub.files)) expect(readFileSync(join(volume, "models/fireredtts2", p), "utf8")).toBe(body);
+    expect(existsSync(join(volume, "models/fireredtts2/.complete"))).toBe(true);
+    expect(readFileSync(join(volume, "models/fireredtts2/SHA256SUMS"), "utf8")).toContain(sha("codec"));
+    const ready = await (await fetch(`http://127.0.0.1:${port}/ready`)).json();
+    expect(ready.engines.tts).toMatchObject({ name: "fireredtts2", model: "tone-double" });
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    expect(first.log()).toMatch(/received TERM, stopping/);
+
+    const second = run(env);
+    await second.ready();
+    expect(second.log()).toMatch(/FireRedTTS2 weights present .* skipping download/);
+    expect(second.log()).not.toMatch(/downloading/);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
+
+  it("stops with a clear message on a checksum mismatch, leaving no partial file", async () => {
+    const hub = fakeHub();
+    writeFileSync(join(hub.dir, "codec.pt"), "cOdEc"); // same length, different bytes
+    const volume = mkdtempSync(join(tmpdir(), "volume-"));
+    const r = run({
+      FIRESIDE_VOLUME: volume,
+      FIRESIDE_FIREREDTTS2_BASE_URL: `file://${hub.dir}`,
+      FIRESIDE_FIREREDTTS2_MANIFEST: hub.manifest,
+    });
+    expect(await r.exited).toBe(1);
+    expect(r.log()).toMatch(/codec\.pt: checksum mismatch/);
+    expect(existsSync(join(volume, "models/fireredtts2/codec.pt.part"))).toBe(false);
+    expect(existsSync(join(volume, "models/fireredtts2/.complete"))).toBe(false);
+  });
+
+  it("refuses a missing volume and, outside a dry run, an empty token", async () => {
+    const r = run({ FIRESIDE_VOLUME: "/nonexistent/volume" });
+    expect(await r.exited).toBe(1);
+    expect(r.log()).toMatch(/volume \/nonexistent\/volume does not exist/);
+    const volume = mkdtempSync(join(tmpdir(), "volume-"));
+    const t = run({ FIRESIDE_VOLUME: volume, FIRESIDE_DRY_RUN: "0", FIRESIDE_TOKEN: "" });
+    expect(await t.exited).toBe(1);
+    expect(t.log()).toMatch(/FIRESIDE_TOKEN is empty/);
+  });
+});
