@@ -45,6 +45,13 @@ export const SETTINGS = {
     "whisper-base",
     "Whisper model id (whisper-base, whisper-tiny.en, whisper-large-v3-turbo) or a ggml file path.",
   ),
+  asrDevice: s(
+    "FIRESIDE_ASR_DEVICE",
+    z.enum(["cpu", "cuda"]),
+    "cpu",
+    "cuda runs whisper.cpp's CUDA build from FIRESIDE_GPU_MODULES (the pod image).",
+  ),
+  gpuModules: s("FIRESIDE_GPU_MODULES", z.string(), "", "node_modules folder holding GPU-only packages (installed by runpod/Dockerfile)."),
   asrThreads: s("FIRESIDE_ASR_THREADS", int(1, 64), Math.max(1, Math.min(8, cpus)), "whisper.cpp threads."),
   asrFitContext: s("FIRESIDE_ASR_FIT_CONTEXT", bool, true, "Fit Whisper's encoder context to the utterance: faster on CPU."),
   asrPartialMs: s(

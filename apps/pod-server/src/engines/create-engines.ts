@@ -5,6 +5,7 @@ import type { Config } from "../config/config.js";
 import { ensureModel, type FetchOptions } from "../models/fetch-model.js";
 import { findModel } from "../models/manifest.js";
 import { createWhisperCpp } from "./asr/whisper-cpp.js";
+import { createWhisperCppCuda } from "./asr/whisper-cpp-cuda.js";
 import { createLlamaCpp } from "./llm/llama-cpp.js";
 import { createOpenAiCompatible } from "./llm/openai-compatible.js";
 import { createFireRedTts2, type FireRedTts2Options } from "./tts/fireredtts2.js";
@@ -61,13 +62,15 @@ export async function createEngines(config: Config, fetch: FetchOptions, log: (m
   }
   const [vad, asr, ttsEngine] = await Promise.all([
     createSileroVad(vadModel.path),
-    createWhisperCpp({
-      modelPath: asrModel.path,
-      modelName: asrModel.name,
-      threads: config.asrThreads,
-      partials: config.asrPartialMs > 0,
-      fitContext: config.asrFitContext,
-    }),
+    config.asrDevice === "cuda"
+      ? createWhisperCppCuda({ modelPath: asrModel.path, modelName: asrModel.name, modulesDir: config.gpuModules })
+      : createWhisperCpp({
+          modelPath: asrModel.path,
+          modelName: asrModel.name,
+          threads: config.asrThreads,
+          partials: config.asrPartialMs > 0,
+          fitContext: config.asrFitContext,
+        }),
     tts ?? createPiper({ modelPath: ttsModel!.path, voiceId: ttsModel!.name.replace(/^piper-/, ""), threads: config.ttsThreads }),
   ]);
   return { vad, asr, llm, tts: ttsEngine };

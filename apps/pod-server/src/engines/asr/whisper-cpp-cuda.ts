@@ -1,0 +1,63 @@
+/**
+ * Whisper on the pod's GPU: whisper.cpp's CUDA build (@fugood/whisper.node + its linux-x64-cuda
+ * binary), installed in the pod image outside the workspace (FIRESIDE_GPU_MODULES). Same ggml
+ * models and the same AsrEngine contract as the CPU engine; only the runtime differs.
+ * Not exercised in CI (no GPU there); see docs/performance.md for where it was last run.
+ */
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { floatToInt16 } from "@fireside/audio";
+import { type AsrEngine, EngineError } from "../types.js";
+
+interface FugoodWhisper {
+  initWhisper(
+    opts: { filePath: string; useGpu: boolean; useFlashAttn?: boolean },
+    variant: "cuda",
+  ): Promise<{
+    transcribeData(
+      pcm16: ArrayBuffer,
+      opts: { language?: string; maxThreads?: number; temperature?: number },
+    ): { stop(): Promise<void>; promise: Promise<{ result: string; language?: string }> };
+    release(): Promise<void>;
+  }>;
+}
+
+export async function createWhisperCppCuda(opts: { modelPath: string; modelName: string; modulesDir: string }): Promise<AsrEngine> {
+  let lib: FugoodWhisper;
+  try {
+    lib = createRequire(join(opts.modulesDir, "noop.js"))("@fugood/whisper.node") as FugoodWhisper;
+  } catch (err) {
+    throw new EngineError(
+      "asr",
+      `whisper.cpp CUDA build not found in ${opts.modulesDir} (see runpod/Dockerfile): ${(err as Error).message}`,
+    );
+  }
+  const ctx = await lib.initWhisper({ filePath: opts.modelPath, useGpu: true, useFlashAttn: true }, "cuda");
+  // One decode at a time per context; queue the rest.
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    info: { name: "whisper-cpp", model: opts.modelName, device: "cuda" },
+    sampleRate: 16000,
+    supportsPartials: true,
+    transcribe(audio, { language, signal }) {
+      const run = chain.then(async () => {
+        if (signal?.aborted) throw signal.reason ?? new Error("aborted");
+        const pcm = floatToInt16(audio);
+        const job = ctx.transcribeData(pcm.buffer as ArrayBuffer, { language: language ?? "auto", maxThreads: 4, temperature: 0 });
+        const onAbort = () => void job.stop();
+        signal?.addEventListener("abort", onAbort, { once: true });
+        try {
+          const r = await job.promise;
+          return { text: r.result.trim(), language: r.language ?? language ?? "und" };
+        } catch (err) {
+          throw new EngineError("asr", (err as Error).message);
+        } finally {
+          signal?.removeEventListener("abort", onAbort);
+        }
+      });
+      chain = run.catch(() => {});
+      return run;
+    },
+    close: () => ctx.release(),
+  };
+}
