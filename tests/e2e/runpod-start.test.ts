@@ -83,6 +83,7 @@ describe("runpod/start.sh (dry run, no GPU)", () => {
     expect(readFileSync(join(volume, "models/fireredtts2/SHA256SUMS"), "utf8")).toContain(sha("codec"));
     const ready = await (await fetch(`http://127.0.0.1:${port}/ready`)).json();
     expect(ready.engines.tts).toMatchObject({ name: "fireredtts2", model: "tone-double" });
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/fireside_tts_queue_depth 0/);
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
     expect(first.log()).toMatch(/received TERM, stopping/);

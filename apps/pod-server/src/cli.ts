@@ -47,8 +47,11 @@ process.on("SIGINT", () => void shutdown("SIGINT"));
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
 try {
-  const engines = await createEngines(config, { cacheDir: config.modelsDir, onProgress: consoleProgress(), log: (l) => log.info(l) }, (l) =>
-    log.warn(l),
+  const engines = await createEngines(
+    config,
+    { cacheDir: config.modelsDir, onProgress: consoleProgress(), log: (l) => log.info(l) },
+    (l) => log.warn(l),
+    pod.metrics,
   );
   pod.setEngines(engines);
   process.stdout.write(`${JSON.stringify({ event: "ready", port })}\n`);

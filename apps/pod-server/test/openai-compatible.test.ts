@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { createAnthropic } from "../src/engines/llm/anthropic.js";
 import { createOpenAiCompatible } from "../src/engines/llm/openai-compatible.js";
 import { EngineError } from "../src/engines/types.js";
 
@@ -61,5 +62,42 @@ describe("OpenAI-compatible LLM client", () => {
       ac.abort();
     }
     expect(got).toBe("a");
+  });
+});
+
+describe("Anthropic Messages client", () => {
+  it("sends the system prompt top-level and streams text deltas", async () => {
+    let seen: { system?: string; messages?: unknown[]; stream?: boolean } = {};
+    const base = await fakeEndpoint((body, res) => {
+      seen = body as typeof seen;
+      res.writeHead(200, { "Content-Type": "text/event-stream" });
+      const ev = (e: unknown) => `event: x\ndata: ${JSON.stringify(e)}\n\n`;
+      res.end(
+        ev({ type: "message_start" }) +
+          ev({ type: "content_block_delta", delta: { type: "text_delta", text: "Bon" } }) +
+          ev({ type: "content_block_delta", delta: { type: "text_delta", text: "jour" } }) +
+          ev({ type: "message_stop" }),
+      );
+    });
+    const llm = createAnthropic({ apiKey: "k", model: "claude-x", baseUrl: base.replace(/\/v1$/, "") });
+    const text = await collect(
+      llm.stream(
+        [
+          { role: "system", content: "Be brief." },
+          { role: "user", content: "Hello" },
+        ],
+        { signal: new AbortController().signal },
+      ),
+    );
+    expect(text).toBe("Bonjour");
+    expect(seen).toMatchObject({ system: "Be brief.", messages: [{ role: "user", content: "Hello" }], stream: true });
+  });
+  it("reports stream errors as EngineError", async () => {
+    const base = await fakeEndpoint((_b, res) => {
+      res.writeHead(200, { "Content-Type": "text/event-stream" });
+      res.end(`data: ${JSON.stringify({ type: "error", error: { message: "overloaded" } })}\n\n`);
+    });
+    const llm = createAnthropic({ apiKey: "k", model: "m", baseUrl: base.replace(/\/v1$/, "") });
+    await expect(collect(llm.stream([], { signal: new AbortController().signal }))).rejects.toThrow(/overloaded/);
   });
 });

@@ -62,9 +62,9 @@ export const SETTINGS = {
   ),
   llmEngine: s(
     "FIRESIDE_LLM_ENGINE",
-    z.enum(["llama-cpp", "openai"]),
+    z.enum(["llama-cpp", "openai", "anthropic"]),
     "llama-cpp",
-    "llama-cpp (embedded GGUF) or openai (any OpenAI-compatible server).",
+    "llama-cpp (embedded GGUF), openai (any OpenAI-compatible server: vLLM, llama.cpp, Ollama, OpenAI) or anthropic (Messages API).",
   ),
   llmModel: s(
     "FIRESIDE_LLM_MODEL",
@@ -72,7 +72,12 @@ export const SETTINGS = {
     "qwen2.5-1.5b-instruct",
     "llama-cpp: model id (qwen2.5-1.5b-instruct, smollm2-135m) or GGUF path; openai: the model name.",
   ),
-  llmUrl: s("FIRESIDE_LLM_URL", z.string(), "", "Base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1."),
+  llmUrl: s(
+    "FIRESIDE_LLM_URL",
+    z.string(),
+    "",
+    "Base URL: OpenAI-compatible, e.g. http://127.0.0.1:8000/v1; anthropic: optional, default https://api.anthropic.com.",
+  ),
   llmApiKey: s("FIRESIDE_LLM_API_KEY", z.string(), "", "API key for the OpenAI-compatible endpoint."),
   llmThreads: s("FIRESIDE_LLM_THREADS", int(1, 64), defaultThreads, "llama.cpp threads."),
   llmContext: s("FIRESIDE_LLM_CONTEXT", int(256, 131_072), 4096, "llama.cpp context size in tokens."),
@@ -177,6 +182,9 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string; overr
   const config = out as Config;
   if (config.llmEngine === "openai" && !config.llmUrl)
     throw new ConfigError("FIRESIDE_LLM_URL is required when FIRESIDE_LLM_ENGINE=openai");
+  if (config.llmEngine === "anthropic" && !config.llmApiKey) {
+    throw new ConfigError("FIRESIDE_LLM_API_KEY is required when FIRESIDE_LLM_ENGINE=anthropic");
+  }
   return config;
 }
 

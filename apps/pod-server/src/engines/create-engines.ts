@@ -2,10 +2,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/config.js";
+import type { ServerMetrics } from "../metrics/metrics.js";
 import { ensureModel, type FetchOptions } from "../models/fetch-model.js";
 import { findModel } from "../models/manifest.js";
 import { createWhisperCpp } from "./asr/whisper-cpp.js";
 import { createWhisperCppCuda } from "./asr/whisper-cpp-cuda.js";
+import { createAnthropic } from "./llm/anthropic.js";
 import { createLlamaCpp } from "./llm/llama-cpp.js";
 import { createOpenAiCompatible } from "./llm/openai-compatible.js";
 import { createFireRedTts2, type FireRedTts2Options } from "./tts/fireredtts2.js";
@@ -31,14 +33,21 @@ export async function resolveModel(idOrPath: string, fetch: FetchOptions): Promi
   return { path: join(dir, entry.files[0]!.name), name: entry.id };
 }
 
-export async function createEngines(config: Config, fetch: FetchOptions, log: (msg: string) => void): Promise<Engines> {
+export async function createEngines(
+  config: Config,
+  fetch: FetchOptions,
+  log: (msg: string) => void,
+  metrics?: ServerMetrics,
+): Promise<Engines> {
   const vadModel = await resolveModel(config.vadModel, fetch);
   const asrModel = await resolveModel(config.asrModel, fetch);
-  const tts = config.ttsEngine === "fireredtts2" ? await createFireRedFromConfig(config, log) : null;
+  const tts = config.ttsEngine === "fireredtts2" ? await createFireRedFromConfig(config, log, metrics) : null;
   const ttsModel = tts ? null : await resolveModel(config.ttsVoice, fetch);
   let llm: Engines["llm"];
   if (config.llmEngine === "openai") {
     llm = createOpenAiCompatible({ baseUrl: config.llmUrl, model: config.llmModel, apiKey: config.llmApiKey || undefined });
+  } else if (config.llmEngine === "anthropic") {
+    llm = createAnthropic({ apiKey: config.llmApiKey, model: config.llmModel, ...(config.llmUrl ? { baseUrl: config.llmUrl } : {}) });
   } else {
     let llmModel: { path: string; name: string };
     try {
@@ -76,7 +85,7 @@ export async function createEngines(config: Config, fetch: FetchOptions, log: (m
   return { vad, asr, llm, tts: ttsEngine };
 }
 
-async function createFireRedFromConfig(config: Config, log: (msg: string) => void) {
+async function createFireRedFromConfig(config: Config, log: (msg: string) => void, metrics?: ServerMetrics) {
   const voices = config.fireredVoices ? (JSON.parse(readFileSync(config.fireredVoices, "utf8")) as FireRedTts2Options["voices"]) : [];
   const args =
     config.fireredWorker === "test-double"
@@ -84,6 +93,8 @@ async function createFireRedFromConfig(config: Config, log: (msg: string) => voi
       : ["--model", "fireredtts2", "--model-dir", config.fireredDir, "--device", config.fireredDevice];
   if (config.fireredWorker === "model" && !config.fireredDir)
     throw new Error("FIRESIDE_FIREREDTTS2_DIR is required for FIRESIDE_TTS_ENGINE=fireredtts2");
+  const scheduler = new GpuScheduler(config.ttsQueue, (priority, waitMs) => metrics?.ttsQueueWait.observe({ priority }, waitMs / 1000));
+  metrics?.watchQueue(() => scheduler.stats.depth);
   return createFireRedTts2({
     python: config.python,
     args,
@@ -91,7 +102,7 @@ async function createFireRedFromConfig(config: Config, log: (msg: string) => voi
     stallTimeoutMs: 15_000,
     startTimeoutMs: 10 * 60_000,
     log: (level, msg, fields) => log(`${level}: ${msg} ${fields ? JSON.stringify(fields) : ""}`),
-    scheduler: new GpuScheduler(config.ttsQueue),
+    scheduler,
     language: "en",
     voices,
   });

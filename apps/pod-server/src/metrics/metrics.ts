@@ -45,6 +45,28 @@ export class ServerMetrics {
   });
   readonly enginesReady = new Gauge({ name: "fireside_engines_ready", help: "1 once every engine is loaded", registers: [this.registry] });
 
+  readonly ttsQueueWait = new Histogram({
+    name: "fireside_tts_queue_wait_seconds",
+    help: "Time a speech request waited for the GPU",
+    labelNames: ["priority"] as const,
+    buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  private queueDepthSource: () => number = () => 0;
+  readonly ttsQueueDepth = new Gauge({
+    name: "fireside_tts_queue_depth",
+    help: "Speech requests waiting for the GPU",
+    registers: [this.registry],
+    collect: () => {
+      this.ttsQueueDepth.set(this.queueDepthSource());
+    },
+  });
+
+  /** Reports a GPU scheduler's queue depth on each scrape. */
+  watchQueue(depth: () => number): void {
+    this.queueDepthSource = depth;
+  }
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "fireside_" });
   }
