@@ -1,5 +1,8 @@
 /** Starts the real pod server as a child process on a free port, for end-to-end tests. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -26,7 +29,8 @@ export const TEST_ENV = {
 export async function startPod(env: Record<string, string> = {}, timeoutMs = 240_000): Promise<PodProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts"], {
     cwd: serverDir,
-    env: { ...process.env, ...TEST_ENV, FIRESIDE_PORT: "0", ...env },
+    // Each server gets its own database and voice folder unless the test shares one on purpose.
+    env: { ...process.env, ...TEST_ENV, FIRESIDE_PORT: "0", FIRESIDE_DATA_DIR: mkdtempSync(join(tmpdir(), "fireside-data-")), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let err = "";

@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   E_BUSY: { retryable: true, summary: "server or queue is full; try again shortly" },
   E_ENGINE: { retryable: true, summary: "an engine (VAD, ASR, LLM, TTS) failed on this turn" },
   E_NO_SPEECH: { retryable: false, summary: "committed audio held no recognisable speech" },
+  E_AUDIO_QUALITY: { retryable: false, summary: "audio is readable but unfit: too short or long, clipped, silent, too quiet" },
+  E_PAYLOAD_TOO_LARGE: { retryable: false, summary: "upload exceeds the size limit" },
+  E_NOT_FOUND: { retryable: false, summary: "no such resource (voice profile, job)" },
+  E_BAD_REQUEST: { retryable: false, summary: "HTTP request is missing or has invalid fields" },
   E_INTERNAL: { retryable: true, summary: "unexpected server error" },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { defaultModelsDir } from "../models/cache-dir.js";
@@ -30,6 +31,18 @@ export const SETTINGS = {
   port: s("FIRESIDE_PORT", int(0, 65535), 8787, "HTTP and WebSocket port (0 picks a free one)."),
   token: s("FIRESIDE_TOKEN", z.string(), "", "Auth token clients must present; empty allows anyone (local use only)."),
   modelsDir: s("FIRESIDE_MODELS_DIR", z.string().min(1), defaultModelsDir(), "Model cache; on a pod, the persistent volume."),
+  dataDir: s(
+    "FIRESIDE_DATA_DIR",
+    z.string().min(1),
+    join(dirname(defaultModelsDir()), "data"),
+    "Database (fireside.db) and voice reference clips; on a pod, the persistent volume.",
+  ),
+  maxUploadBytes: s(
+    "FIRESIDE_MAX_UPLOAD_BYTES",
+    int(1024, 1024 ** 3),
+    20 * 1024 * 1024,
+    "Largest reference-clip upload; bigger ones get 413.",
+  ),
   maxSessions: s("FIRESIDE_MAX_SESSIONS", int(1, 10_000), 64, "Concurrent WebSocket sessions; more are refused with E_BUSY."),
   persona: s(
     "FIRESIDE_PERSONA",

@@ -6,6 +6,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { type ErrorCode, ProtocolError, REALTIME_PATH, type ServerMessage } from "@fireside/protocol";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Config } from "../config/config.js";
@@ -13,8 +14,11 @@ import type { Engines } from "../engines/types.js";
 import { GpuTelemetry } from "../metrics/gpu-telemetry.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import { Session } from "../session/session.js";
+import { openDatabase } from "../store/database.js";
+import { VoiceProfiles } from "../studio/voice-profiles.js";
 import type { Logger } from "./logger.js";
 import { staticFiles } from "./static-files.js";
+import { studioRoutes } from "./studio-routes.js";
 
 export interface PodServer {
   readonly server: Server;
@@ -43,10 +47,19 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false });
 
   const serveWeb = staticFiles(config.webDir);
+  const db = openDatabase(join(config.dataDir, "fireside.db"));
+  const studio = studioRoutes({
+    profiles: new VoiceProfiles(db, join(config.dataDir, "voices")),
+    engines: () => engines,
+    maxUploadBytes: config.maxUploadBytes,
+    authorised: (req) => !config.token || tokenEquals(tokenFrom(req) ?? "", config.token),
+  });
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const url = new URL(req.url ?? "/", "http://x");
+    const path = url.pathname;
     // Health is public and harmless: let a desktop app on any origin poll it.
     res.setHeader("Access-Control-Allow-Origin", "*");
+    if (studio(req, res, url)) return;
     if (req.method !== "GET") {
       res.writeHead(405).end();
       return;
@@ -174,6 +187,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       if (engines) await Promise.all([engines.vad.close(), engines.asr.close(), engines.llm.close(), engines.tts.close()]);
+      db.close();
     },
   };
 }

@@ -1,0 +1,143 @@
+/**
+ * Voice profiles against the real server and its SQLite file: create from real speech, list,
+ * rename, fetch, delete, persist across a restart — and every bad upload refused clearly with
+ * nothing half-written.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readWav } from "@fireside/audio";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PodProcess, startPod } from "../support/pod-process.js";
+
+const TOKEN = "studio-token";
+const dataDir = mkdtempSync(join(tmpdir(), "fireside-studio-"));
+const work = mkdtempSync(join(tmpdir(), "fireside-clips-"));
+let pod: PodProcess;
+
+const TRANSCRIPT = "The quick brown fox jumps over the lazy dog near the quiet river bank.";
+
+function clip(name: string, make: (out: string) => void): Buffer {
+  const out = join(work, name);
+  make(out);
+  return readFileSync(out);
+}
+const speechFlac = () =>
+  clip("speech.flac", (out) => {
+    execFileSync("espeak-ng", ["-v", "en-us", "-w", join(work, "speech.wav"), TRANSCRIPT]);
+    execFileSync("sox", [join(work, "speech.wav"), out]);
+  });
+
+async function upload(body: Uint8Array | string, q: Record<string, string>, token = TOKEN) {
+  const res = await fetch(`${pod.url}/v1/voices?${new URLSearchParams(q)}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "audio/wav" },
+    body: new Blob([body as BlobPart]),
+  });
+  return { status: res.status, body: await res.json() };
+}
+const api = (path: string, init: Omit<RequestInit, "body"> & { body?: string | Uint8Array } = {}) =>
+  fetch(`${pod.url}${path}`, {
+    ...init,
+    body: init.body === undefined ? undefined : new Blob([init.body as BlobPart]),
+    headers: { Authorization: `Bearer ${TOKEN}`, ...init.headers },
+  });
+
+beforeAll(async () => {
+  pod = await startPod({ FIRESIDE_TOKEN: TOKEN, FIRESIDE_DATA_DIR: dataDir });
+});
+afterAll(async () => {
+  await pod?.stop();
+});
+
+describe("voice profiles", () => {
+  let id = "";
+
+  it("creates a profile from a FLAC clip (sniffed from bytes), stored as 16 kHz mono WAV", async () => {
+    const { status, body } = await upload(speechFlac(), { name: "Espeak Eve", language: "en", transcript: TRANSCRIPT });
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ name: "Espeak Eve", sourceFormat: "flac", sourceSampleRate: 22050, preset: false });
+    expect(body.durationMs).toBeGreaterThan(3000);
+    id = body.id;
+    const wav = readWav(new Uint8Array(await (await api(`/v1/voices/${id}/audio`)).arrayBuffer()));
+    expect(wav).toMatchObject({ sampleRate: 16000, channels: 1 });
+    expect(Math.abs(wav.frames / 16 - body.durationMs)).toBeLessThan(5);
+  });
+
+  it("lists presets from the TTS engine beside the profiles; renames; refuses without the token", async () => {
+    const list = await (await api("/v1/voices")).json();
+    expect(list.voices.find((v: { preset: boolean }) => v.preset)).toMatchObject({ id: "en_US-joe-medium" });
+    expect(list.voices.find((v: { id: string }) => v.id === id)).toMatchObject({ transcript: TRANSCRIPT });
+    const renamed = await (await api(`/v1/voices/${id}`, { method: "PATCH", body: JSON.stringify({ name: "Eve" }) })).json();
+    expect(renamed.name).toBe("Eve");
+    const denied = await fetch(`${pod.url}/v1/voices`);
+    expect(denied.status).toBe(401);
+    expect((await denied.json()).error.code).toBe("E_AUTH");
+  });
+
+  it("suggests a transcript from the pod's ASR", async () => {
+    const res = await api("/v1/voices/transcribe?language=en", { method: "POST", body: speechFlac() });
+    const body = await res.json();
+    expect(res.status).toBe(200);
+    expect(body.text.toLowerCase()).toMatch(/quick|brown|fox|lazy|dog/);
+  });
+
+  it("refuses bad uploads clearly and writes nothing", async () => {
+    const short = clip("short.wav", (out) => execFileSync("espeak-ng", ["-v", "en-us", "-w", out, "Hi."]));
+    let r = await upload(short, { name: "Short", transcript: "Hi." });
+    expect([r.status, r.body.error.code]).toEqual([422, "E_AUDIO_QUALITY"]);
+    expect(r.body.error.message).toMatch(/too short/);
+
+    // A text file named like a WAV: the bytes decide.
+    r = await upload("this is not audio, whatever the name says", { name: "Fake", transcript: "x" });
+    expect([r.status, r.body.error.code]).toEqual([415, "E_AUDIO_FORMAT"]);
+
+    const silence = clip("silence.wav", (out) => execFileSync("sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", out, "trim", "0", "5"]));
+    r = await upload(silence, { name: "Silence", transcript: "nothing" });
+    expect([r.status, r.body.error.code]).toEqual([422, "E_AUDIO_QUALITY"]);
+    expect(r.body.error.message).toMatch(/silent/);
+
+    r = await upload(speechFlac(), { name: "No words" });
+    expect([r.status, r.body.error.code]).toEqual([400, "E_BAD_REQUEST"]);
+    expect(r.body.error.message).toMatch(/transcript/);
+
+    // 500 MB: refused from its declared length, without the server reading it.
+    const big = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${pod.url}/v1/voices?name=Big&transcript=x`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${TOKEN}`, "Content-Length": String(500 * 1024 * 1024) },
+      });
+      req.on("response", (res) => {
+        let body = "";
+        res.on("data", (d) => {
+          body += d;
+        });
+        res.on("end", () => {
+          resolve({ status: res.statusCode ?? 0, body });
+          req.destroy(); // stop sending the remaining ~499 MB
+        });
+      });
+      req.on("error", (e) => (e.message.includes("socket hang up") ? undefined : reject(e)));
+      req.write(Buffer.alloc(1024 * 1024));
+    });
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body).error.code).toBe("E_PAYLOAD_TOO_LARGE");
+
+    const list = await (await api("/v1/voices")).json();
+    expect(list.voices.filter((v: { preset: boolean }) => !v.preset).map((v: { id: string }) => v.id)).toEqual([id]);
+    expect(readdirSync(join(dataDir, "voices"))).toEqual([`${id}.wav`]);
+  });
+
+  it("persists in the database file across a restart, then deletes", async () => {
+    await pod.stop();
+    pod = await startPod({ FIRESIDE_TOKEN: TOKEN, FIRESIDE_DATA_DIR: dataDir });
+    expect((await (await api(`/v1/voices/${id}`)).json()).name).toBe("Eve");
+    expect((await api(`/v1/voices/${id}`, { method: "DELETE" })).status).toBe(204);
+    const gone = await api(`/v1/voices/${id}`);
+    expect(gone.status).toBe(404);
+    expect((await gone.json()).error.code).toBe("E_NOT_FOUND");
+    expect(readdirSync(join(dataDir, "voices"))).toEqual([]);
+  });
+});
