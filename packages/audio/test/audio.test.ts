@@ -99,6 +99,9 @@ describe("meters", () => {
     expect(rms(sq)).toBeCloseTo(1);
     expect(peak(sq)).toBe(1);
     expect(rms(new Float32Array(10))).toBe(0);
+    // Ranges from times × rate may be fractional or run past the end: clamped, never NaN.
+    expect(rms(sq, 10.7, 1e9)).toBeCloseTo(1);
+    expect(peak(sq, -5, 3.5)).toBe(1);
   });
 });
 

@@ -67,6 +67,8 @@ export interface TtsEngine extends Engine {
   readonly voices: VoiceInfo[];
   /** `priority`: live conversation turns go before studio jobs on a shared GPU. */
   synthesize(text: string, opts: { voice?: string; signal: AbortSignal; priority?: "live" | "studio" }): AsyncIterable<Float32Array>;
+  /** Zero-shot engines (FireRedTTS2) clone a voice from a reference clip; preset-only engines lack this. */
+  registerVoice?(id: string, audioPath: string, transcript: string): Promise<void>;
 }
 
 export interface Engines {

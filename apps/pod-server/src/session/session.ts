@@ -77,6 +77,7 @@ export class Session {
   private inResampler: Resampler | null = null;
   private turnDetection: TurnDetection = turnDetectionSchema.parse({});
   private language: string | undefined;
+  private voice: string | undefined;
   private persona: string;
   private vad: VadStream;
   private readonly vadFramer: Framer<Float32Array>;
@@ -238,6 +239,7 @@ export class Session {
     if (msg.turnDetection) this.turnDetection = msg.turnDetection;
     this.detector.update(this.turnDetection);
     this.language = msg.language;
+    this.voice = msg.voice;
     if (msg.persona) this.persona = msg.persona;
     this.ready = true;
     const { vad, asr, llm, tts } = this.engines;
@@ -469,7 +471,11 @@ export class Session {
         if (abort.signal.aborted) break;
         const start = queued;
         const ttsStart = Date.now();
-        for await (const chunk of this.engines.tts.synthesize(piece, { signal: abort.signal })) {
+        for await (const chunk of this.engines.tts.synthesize(piece, {
+          signal: abort.signal,
+          priority: "live",
+          ...(this.voice ? { voice: this.voice } : {}),
+        })) {
           if (abort.signal.aborted) break;
           metrics.ttsFirstAudioMs ??= Date.now() - ttsStart;
           const audio = resampler ? resampler.process(chunk) : chunk;

@@ -15,6 +15,7 @@ import { GpuTelemetry } from "../metrics/gpu-telemetry.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import { Session } from "../session/session.js";
 import { openDatabase } from "../store/database.js";
+import { DialogueJobs } from "../studio/dialogue-jobs.js";
 import { VoiceProfiles } from "../studio/voice-profiles.js";
 import type { Logger } from "./logger.js";
 import { staticFiles } from "./static-files.js";
@@ -48,8 +49,30 @@ export function createPodServer(config: Config, log: Logger): PodServer {
 
   const serveWeb = staticFiles(config.webDir);
   const db = openDatabase(join(config.dataDir, "fireside.db"));
+  const profiles = new VoiceProfiles(db, join(config.dataDir, "voices"));
+  const jobs = new DialogueJobs(
+    db,
+    join(config.dataDir, "dialogues"),
+    () => engines?.tts ?? null,
+    (id) => {
+      if (engines?.tts.voices.some((v) => v.id === id)) return true;
+      try {
+        profiles.get(id);
+      } catch {
+        return false;
+      }
+      if (engines && !engines.tts.registerVoice) {
+        throw new ProtocolError(
+          "E_BAD_REQUEST",
+          `voice ${id} is a cloned profile; this pod's TTS engine (${engines.tts.info.name}) has preset voices only`,
+        );
+      }
+      return true;
+    },
+  );
   const studio = studioRoutes({
-    profiles: new VoiceProfiles(db, join(config.dataDir, "voices")),
+    profiles,
+    jobs,
     engines: () => engines,
     maxUploadBytes: config.maxUploadBytes,
     authorised: (req) => !config.token || tokenEquals(tokenFrom(req) ?? "", config.token),
@@ -180,9 +203,20 @@ export function createPodServer(config: Config, log: Logger): PodServer {
     setEngines(e) {
       engines = e;
       metrics.enginesReady.set(1);
+      // Cloning engines keep voices in memory: give them every stored profile.
+      const register = e.tts.registerVoice;
+      if (register) {
+        for (const p of profiles.list()) {
+          register(p.id, profiles.audioPath(p.id), p.transcript).catch((err: Error) =>
+            log.warn("voice not registered", { voice: p.id, error: err.message }),
+          );
+        }
+      }
+      jobs.start();
     },
     async close() {
       gpus.stop();
+      await jobs.stop();
       for (const c of wss.clients) c.close(1001, "server shutting down");
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -4,8 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type ErrorCode, ProtocolError } from "@fireside/protocol";
+import { dialogueRequestSchema, type ErrorCode, ProtocolError, parseDialogueScript, ScriptError } from "@fireside/protocol";
 import type { Engines } from "../engines/types.js";
+import type { DialogueJobs } from "../studio/dialogue-jobs.js";
 import { decodeReference } from "../studio/reference-audio.js";
 import type { VoiceProfiles } from "../studio/voice-profiles.js";
 
@@ -22,6 +23,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 
 export interface StudioDeps {
   profiles: VoiceProfiles;
+  jobs: DialogueJobs;
   engines: () => Engines | null;
   maxUploadBytes: number;
   authorised: (req: IncomingMessage) => boolean;
@@ -32,6 +34,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, err: unknown): void {
+  if (res.headersSent) {
+    res.destroy(); // mid-response: the only honest signal left is a cut connection
+    return;
+  }
   const e = err instanceof ProtocolError ? err : new ProtocolError("E_INTERNAL", "unexpected server error");
   if (e.code === "E_PAYLOAD_TOO_LARGE") res.setHeader("Connection", "close");
   send(res, STATUS[e.code] ?? 500, { error: { code: e.code, message: e.message, retryable: e.retryable } });
@@ -61,10 +67,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
 
 export function studioRoutes(deps: StudioDeps): (req: IncomingMessage, res: ServerResponse, url: URL) => boolean {
   return (req, res, url) => {
-    const parts = url.pathname.split("/").filter(Boolean); // ["v1", "voices", id?, "audio"?]
-    if (parts[0] !== "v1" || parts[1] !== "voices") return false;
+    const parts = url.pathname.split("/").filter(Boolean); // ["v1", "voices" | "dialogues", id?, action?]
+    if (parts[0] !== "v1" || (parts[1] !== "voices" && parts[1] !== "dialogues")) return false;
     const handle = async () => {
       if (!deps.authorised(req)) throw new ProtocolError("E_AUTH", "missing or wrong token");
+      if (parts[1] === "dialogues") return dialogues(req, res, parts[2], parts[3]);
       const id = parts[2];
       const method = req.method ?? "GET";
       if (!id && method === "GET") {
@@ -93,7 +100,8 @@ export function studioRoutes(deps: StudioDeps): (req: IncomingMessage, res: Serv
         return send(res, 200, { text: t.text, language: t.language, note: "a suggestion: correct it to the exact words spoken" });
       }
       if (id && parts[3] === "audio" && method === "GET") {
-        res.writeHead(200, { "Content-Type": "audio/wav" }).end(readFileSync(deps.profiles.audioPath(id)));
+        const wav = readFileSync(deps.profiles.audioPath(id));
+        res.writeHead(200, { "Content-Type": "audio/wav" }).end(wav);
         return;
       }
       if (id && !parts[3] && method === "GET") return send(res, 200, deps.profiles.get(id));
@@ -117,4 +125,51 @@ export function studioRoutes(deps: StudioDeps): (req: IncomingMessage, res: Serv
     handle().catch((err) => sendError(res, err));
     return true;
   };
+
+  async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+    try {
+      return JSON.parse(Buffer.from(await readBody(req, 1024 * 1024)).toString("utf8"));
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      throw new ProtocolError("E_BAD_REQUEST", "body must be JSON");
+    }
+  }
+
+  async function dialogues(req: IncomingMessage, res: ServerResponse, id?: string, action?: string): Promise<void> {
+    const method = req.method ?? "GET";
+    if (!id && method === "GET") return send(res, 200, { jobs: deps.jobs.list() });
+    if (!id && method === "POST") {
+      const body = await readJson(req);
+      let lines = body.lines;
+      if (typeof body.script === "string") {
+        try {
+          lines = parseDialogueScript(body.script);
+        } catch (err) {
+          if (err instanceof ScriptError) throw new ProtocolError("E_BAD_REQUEST", `script ${err.message}`);
+          throw err;
+        }
+      }
+      const parsed = dialogueRequestSchema.safeParse({ ...body, lines });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new ProtocolError("E_BAD_REQUEST", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
+      }
+      return send(res, 201, deps.jobs.submit(parsed.data));
+    }
+    if (!id) throw new ProtocolError("E_BAD_REQUEST", `${method} /v1/dialogues is not an endpoint`);
+    if (!action && method === "GET") return send(res, 200, deps.jobs.get(id));
+    if (!action && method === "DELETE") {
+      deps.jobs.delete(id);
+      res.writeHead(204).end();
+      return;
+    }
+    if (action === "cancel" && method === "POST") return send(res, 200, deps.jobs.cancel(id));
+    if (action === "timings" && method === "GET") return send(res, 200, { lines: deps.jobs.timings(id) });
+    if (action === "audio" && method === "GET") {
+      const wav = readFileSync(deps.jobs.resultPath(id)); // throws E_NOT_FOUND before any header goes out
+      res.writeHead(200, { "Content-Type": "audio/wav", "Content-Disposition": `attachment; filename="${id}.wav"` }).end(wav);
+      return;
+    }
+    throw new ProtocolError("E_BAD_REQUEST", `${method} /v1/dialogues/${id}/${action ?? ""} is not an endpoint`);
+  }
 }

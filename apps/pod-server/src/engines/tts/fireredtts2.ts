@@ -37,6 +37,7 @@ export async function createFireRedTts2(opts: FireRedTts2Options): Promise<TtsEn
         release();
       }
     },
+    registerVoice: (id, audioPath, transcript) => worker.registerVoice(id, audioPath, transcript),
     close: () => worker.close(),
   };
 }

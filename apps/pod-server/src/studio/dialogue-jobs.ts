@@ -1,0 +1,238 @@
+/**
+ * Dialogue rendering jobs: a script of lines with a voice per speaker becomes one 24 kHz WAV plus
+ * per-line timings. Jobs live in the database and run on the server, one at a time, behind live
+ * conversation (studio priority on the GPU scheduler): a client may disconnect and poll later; a
+ * server restart re-queues unfinished jobs. Results stay on the volume until deleted.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Resampler, writeWav } from "@fireside/audio";
+import { type DialogueRequest, ProtocolError } from "@fireside/protocol";
+import type { TtsEngine } from "../engines/types.js";
+import type { Db } from "../store/database.js";
+
+export const DIALOGUE_RATE = 24000;
+/** Pause between lines, as in a conversation. */
+const GAP_MS = 250;
+
+export type JobStatus = "queued" | "running" | "done" | "failed" | "cancelled";
+
+export interface LineTiming {
+  index: number;
+  speaker: string;
+  text: string;
+  startMs: number;
+  endMs: number;
+}
+
+export interface DialogueJob {
+  id: string;
+  status: JobStatus;
+  progress: number;
+  lines: number;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface Row {
+  id: string;
+  status: JobStatus;
+  script_json: string;
+  progress: number;
+  result_file: string | null;
+  timings_json: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export class DialogueJobs {
+  private running: { id: string; abort: AbortController } | null = null;
+  private stopping = false;
+  private kick: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    private readonly dir: string,
+    private readonly tts: () => TtsEngine | null,
+    /** Known voice ids (profiles and presets), to refuse unknown ones at submit time. */
+    private readonly voiceExists: (id: string) => boolean,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    // Jobs cut short by a restart start again from the top.
+    db.prepare("UPDATE dialogue_jobs SET status = 'queued', progress = 0 WHERE status = 'running'").run();
+  }
+
+  /** Starts working through the queue (call once engines are loaded). */
+  start(): void {
+    this.pump();
+  }
+
+  /** Server shutdown: stop rendering but leave the job "running", so the next start re-queues it. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.running?.abort.abort();
+    await this.kick;
+  }
+
+  submit(req: DialogueRequest): DialogueJob {
+    for (const [speaker, voice] of Object.entries(req.voices)) {
+      if (voice && !this.voiceExists(voice)) throw new ProtocolError("E_BAD_REQUEST", `voice ${voice} for ${speaker} does not exist`);
+    }
+    const id = `job_${randomUUID().slice(0, 12)}`;
+    const now = new Date().toISOString();
+    this.db
+      .prepare("INSERT INTO dialogue_jobs (id, status, script_json, progress, created_at, updated_at) VALUES (?, 'queued', ?, 0, ?, ?)")
+      .run(id, JSON.stringify(req), now, now);
+    this.pump();
+    return this.get(id);
+  }
+
+  get(id: string): DialogueJob {
+    const r = this.row(id);
+    return {
+      id: r.id,
+      status: r.status,
+      progress: r.progress,
+      lines: (JSON.parse(r.script_json) as DialogueRequest).lines.length,
+      error: r.error,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+  }
+
+  list(): DialogueJob[] {
+    return (this.db.prepare("SELECT id FROM dialogue_jobs ORDER BY created_at").all() as { id: string }[]).map((r) => this.get(r.id));
+  }
+
+  timings(id: string): LineTiming[] {
+    const r = this.row(id);
+    if (r.status !== "done" || !r.timings_json) throw new ProtocolError("E_NOT_FOUND", `job ${id} has no result (status ${r.status})`);
+    return JSON.parse(r.timings_json);
+  }
+
+  resultPath(id: string): string {
+    const r = this.row(id);
+    if (r.status !== "done" || !r.result_file) throw new ProtocolError("E_NOT_FOUND", `job ${id} has no result (status ${r.status})`);
+    return join(this.dir, r.result_file);
+  }
+
+  cancel(id: string): DialogueJob {
+    const r = this.row(id);
+    if (r.status === "queued" || r.status === "running") {
+      this.setStatus(id, "cancelled");
+      if (this.running?.id === id) this.running.abort.abort();
+    }
+    return this.get(id);
+  }
+
+  delete(id: string): void {
+    this.cancel(id);
+    const r = this.row(id);
+    if (r.result_file) rmSync(join(this.dir, r.result_file), { force: true });
+    this.db.prepare("DELETE FROM dialogue_jobs WHERE id = ?").run(id);
+  }
+
+  private row(id: string): Row {
+    const r = this.db.prepare("SELECT * FROM dialogue_jobs WHERE id = ?").get(id) as Row | undefined;
+    if (!r) throw new ProtocolError("E_NOT_FOUND", `no dialogue job ${id}`);
+    return r;
+  }
+
+  private setStatus(
+    id: string,
+    status: JobStatus,
+    extra: { progress?: number; error?: string; result?: string; timings?: LineTiming[] } = {},
+  ): void {
+    this.db
+      .prepare(
+        "UPDATE dialogue_jobs SET status = ?, progress = COALESCE(?, progress), error = COALESCE(?, error), result_file = COALESCE(?, result_file), timings_json = COALESCE(?, timings_json), updated_at = ? WHERE id = ?",
+      )
+      .run(
+        status,
+        extra.progress ?? null,
+        extra.error ?? null,
+        extra.result ?? null,
+        extra.timings ? JSON.stringify(extra.timings) : null,
+        new Date().toISOString(),
+        id,
+      );
+  }
+
+  private pump(): void {
+    this.kick = this.kick.then(async () => {
+      for (;;) {
+        const tts = this.tts();
+        if (!tts || this.stopping) return;
+        const next = this.db.prepare("SELECT id FROM dialogue_jobs WHERE status = 'queued' ORDER BY created_at LIMIT 1").get() as
+          | { id: string }
+          | undefined;
+        if (!next) return;
+        await this.render(next.id, tts);
+      }
+    });
+  }
+
+  private async render(id: string, tts: TtsEngine): Promise<void> {
+    const req = JSON.parse(this.row(id).script_json) as DialogueRequest;
+    const abort = new AbortController();
+    this.running = { id, abort };
+    this.setStatus(id, "running", { progress: 0 });
+    const parts: Float32Array[] = [];
+    const timings: LineTiming[] = [];
+    let samples = 0;
+    const gap = new Float32Array((DIALOGUE_RATE * GAP_MS) / 1000);
+    try {
+      for (const [index, line] of req.lines.entries()) {
+        if (index > 0) {
+          parts.push(gap);
+          samples += gap.length;
+        }
+        const startMs = (samples / DIALOGUE_RATE) * 1000;
+        const resampler = tts.sampleRate === DIALOGUE_RATE ? null : new Resampler(tts.sampleRate, DIALOGUE_RATE);
+        for await (const chunk of tts.synthesize(line.text, {
+          voice: req.voices[line.speaker]!,
+          signal: abort.signal,
+          priority: "studio",
+        })) {
+          const a = resampler ? resampler.process(chunk) : chunk;
+          parts.push(a);
+          samples += a.length;
+        }
+        if (resampler) {
+          const tail = resampler.flush();
+          parts.push(tail);
+          samples += tail.length;
+        }
+        if (abort.signal.aborted) return; // cancelled: status already set
+        timings.push({
+          index,
+          speaker: line.speaker,
+          text: line.text,
+          startMs: Math.round(startMs),
+          endMs: Math.round((samples / DIALOGUE_RATE) * 1000),
+        });
+        this.setStatus(id, "running", { progress: (index + 1) / req.lines.length });
+      }
+      const all = new Float32Array(samples);
+      let o = 0;
+      for (const p of parts) {
+        all.set(p, o);
+        o += p.length;
+      }
+      const file = `${id}.wav`;
+      const tmp = join(this.dir, `.${file}.part`);
+      writeFileSync(tmp, writeWav(all, DIALOGUE_RATE));
+      renameSync(tmp, join(this.dir, file));
+      this.setStatus(id, "done", { progress: 1, result: file, timings });
+    } catch (err) {
+      if (!abort.signal.aborted) this.setStatus(id, "failed", { error: (err as Error).message });
+    } finally {
+      this.running = null;
+      const part = join(this.dir, `.${id}.wav.part`);
+      if (existsSync(part)) rmSync(part);
+    }
+  }
+}

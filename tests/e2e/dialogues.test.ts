@@ -1,0 +1,104 @@
+/**
+ * Dialogue rendering jobs on the CPU engines (Piper's preset voice) through the real server:
+ * script import, progress, WAV with per-line timings, cancel, preset-only refusal of cloned voices,
+ * and a job that survives a server restart.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readWav, rms } from "@fireside/audio";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PodProcess, startPod } from "../support/pod-process.js";
+
+const dataDir = mkdtempSync(join(tmpdir(), "fireside-dialogues-"));
+const PRESET = "en_US-joe-medium";
+let pod: PodProcess;
+
+beforeAll(async () => {
+  pod = await startPod({ FIRESIDE_DATA_DIR: dataDir });
+});
+afterAll(async () => {
+  if (pod?.child.exitCode !== null) console.error(pod?.stderr().slice(-3000));
+  await pod?.stop();
+});
+
+const post = async (path: string, body: unknown) => {
+  const res = await fetch(`${pod.url}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+};
+const job = async (id: string) => (await (await fetch(`${pod.url}/v1/dialogues/${id}`)).json()) as { status: string; progress: number };
+
+async function until(id: string, pred: (j: { status: string; progress: number }) => boolean, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const j = await job(id);
+    if (pred(j)) return j;
+    if (Date.now() > deadline) throw new Error(`job ${id} stuck at ${JSON.stringify(j)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("dialogue jobs", () => {
+  it("renders a two-speaker script to one 24 kHz WAV with per-line timings", async () => {
+    const script = "[S1] Welcome back to the show.\n[S2] Thanks, it is great to be here.\n\n[S1] Let us talk about voices.\n";
+    const { status, body } = await post("/v1/dialogues", { script, voices: { S1: PRESET, S2: PRESET } });
+    expect(status).toBe(201);
+    expect(body).toMatchObject({ status: "queued", lines: 3 });
+    const done = await until(body.id, (j) => j.status === "done");
+    expect(done.progress).toBe(1);
+
+    const { lines } = await (await fetch(`${pod.url}/v1/dialogues/${body.id}/timings`)).json();
+    expect(lines.map((l: { speaker: string }) => l.speaker)).toEqual(["S1", "S2", "S1"]);
+    for (let i = 0; i < lines.length; i++) {
+      expect(lines[i].endMs).toBeGreaterThan(lines[i].startMs + 500);
+      if (i > 0) expect(lines[i].startMs - lines[i - 1].endMs).toBeGreaterThanOrEqual(240);
+    }
+    const wav = readWav(new Uint8Array(await (await fetch(`${pod.url}/v1/dialogues/${body.id}/audio`)).arrayBuffer()));
+    expect(wav).toMatchObject({ sampleRate: 24000, channels: 1 });
+    expect(Math.abs((wav.frames / 24000) * 1000 - lines.at(-1).endMs)).toBeLessThan(5);
+    for (const l of lines) expect(rms(wav.samples, (l.startMs * 24000) / 1000, (l.endMs * 24000) / 1000)).toBeGreaterThan(0.02);
+  });
+
+  it("refuses bad scripts with the line number, unknown voices, and cloned voices on a preset-only engine", async () => {
+    let r = await post("/v1/dialogues", { script: "[S1] ok\nS2 missing brackets", voices: { S1: PRESET } });
+    expect([r.status, r.body.error.code]).toEqual([400, "E_BAD_REQUEST"]);
+    expect(r.body.error.message).toMatch(/line 2/);
+    r = await post("/v1/dialogues", { lines: [{ speaker: "S1", text: "Hi" }], voices: { S1: "nobody" } });
+    expect(r.body.error.message).toMatch(/voice nobody .* does not exist/);
+    r = await post("/v1/dialogues", { lines: [{ speaker: "S3", text: "Hi" }], voices: { S1: PRESET } });
+    expect(r.body.error.message).toMatch(/every speaker in lines needs a voice/);
+  });
+
+  it("cancels a running job; the client may go away and poll later", async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => ({
+      speaker: i % 2 ? "S2" : "S1",
+      text: `This is line number ${i + 1} of a rather long conversation.`,
+    }));
+    const { body } = await post("/v1/dialogues", { lines, voices: { S1: PRESET, S2: PRESET } });
+    await until(body.id, (j) => j.progress > 0);
+    const cancelled = await post(`/v1/dialogues/${body.id}/cancel`, {});
+    expect(cancelled.body.status).toBe("cancelled");
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await job(body.id)).status).toBe("cancelled");
+    expect((await fetch(`${pod.url}/v1/dialogues/${body.id}/audio`)).status).toBe(404);
+  });
+
+  it("a job interrupted by a server restart is queued again and finishes", async () => {
+    const lines = Array.from({ length: 8 }, (_, i) => ({
+      speaker: i % 2 ? "S2" : "S1",
+      text: `Sentence ${i + 1} of the restart test, spoken slowly.`,
+    }));
+    const { body } = await post("/v1/dialogues", { lines, voices: { S1: PRESET, S2: PRESET } });
+    await until(body.id, (j) => j.progress > 0);
+    await pod.stop();
+    pod = await startPod({ FIRESIDE_DATA_DIR: dataDir });
+    const done = await until(body.id, (j) => j.status === "done");
+    expect(done.progress).toBe(1);
+    const { lines: timings } = await (await fetch(`${pod.url}/v1/dialogues/${body.id}/timings`)).json();
+    expect(timings).toHaveLength(8);
+  });
+});
