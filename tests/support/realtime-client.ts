@@ -5,12 +5,11 @@
  */
 import { floatToInt16, int16ToFloat, PlayoutQueue } from "@fireside/audio";
 import {
-  AudioCodec,
   type AudioFrame,
+  AudioStreamEncoder,
   type ClientMessage,
   type ClientMessageOf,
   decodeAudioFrame,
-  encodeAudioFrame,
   encodeMessage,
   FrameKind,
   PROTOCOL_VERSION,
@@ -32,8 +31,7 @@ export class RealtimeClient {
   readonly player: PlayoutQueue;
   private waiters: (() => void)[] = [];
   private playTimer: NodeJS.Timeout | null = null;
-  private seq = 0;
-  private offset = 0;
+  private readonly input = new AudioStreamEncoder(FrameKind.InputAudio, 1, 16000);
   closeCode: number | null = null;
 
   private constructor(
@@ -124,19 +122,7 @@ export class RealtimeClient {
   }
 
   sendAudioFrame(samples: Int16Array, rate: SampleRate): void {
-    this.ws.send(
-      encodeAudioFrame({
-        kind: FrameKind.InputAudio,
-        codec: AudioCodec.PcmS16le,
-        last: false,
-        streamId: 1,
-        seq: this.seq++,
-        sampleRate: rate,
-        sampleOffset: this.offset,
-        samples,
-      }),
-    );
-    this.offset += samples.length;
+    this.ws.send(this.input.encode(samples, { sampleRate: rate }));
   }
 
   /** Streams float audio as 20 ms frames in real time, like a microphone. */

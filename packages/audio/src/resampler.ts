@@ -6,6 +6,8 @@
  * Latency is half the filter: `zeroCrossings / cutoff` input samples (1 ms at 48k→16k).
  */
 
+import { concatFloat32 } from "./pcm.js";
+
 export interface ResamplerOptions {
   /** Sinc zero crossings each side; more gives a sharper transition band. */
   zeroCrossings?: number;
@@ -130,10 +132,5 @@ export class Resampler {
 export function resample(input: Float32Array, inRate: number, outRate: number): Float32Array {
   if (inRate === outRate) return input.slice();
   const r = new Resampler(inRate, outRate);
-  const a = r.process(input);
-  const b = r.flush();
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+  return concatFloat32([r.process(input), r.flush()]);
 }

@@ -104,3 +104,31 @@ export function decodeAudioFrame(bytes: Uint8Array): AudioFrame {
     samples,
   };
 }
+
+/** Numbers the frames of one stream (seq, sampleOffset) and encodes them. */
+export class AudioStreamEncoder {
+  private seq = 0;
+  private offset = 0;
+
+  constructor(
+    readonly kind: FrameKind,
+    readonly streamId: number,
+    readonly sampleRate: SampleRate,
+  ) {}
+
+  /** `sampleRate` overrides the stream's rate for this frame (tests of rate checking use it). */
+  encode(samples: Int16Array, opts: { last?: boolean; sampleRate?: SampleRate } = {}): Uint8Array {
+    const bytes = encodeAudioFrame({
+      kind: this.kind,
+      codec: AudioCodec.PcmS16le,
+      last: opts.last ?? false,
+      streamId: this.streamId,
+      seq: this.seq++,
+      sampleRate: opts.sampleRate ?? this.sampleRate,
+      sampleOffset: this.offset,
+      samples,
+    });
+    this.offset += samples.length;
+    return bytes;
+  }
+}

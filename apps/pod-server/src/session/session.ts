@@ -3,14 +3,13 @@
  * chunker → TTS → paced output audio, with barge-in. The transport hands it frames; it answers
  * through `SessionIo`. It never throws to the transport: bad input becomes an `error` message.
  */
-import { Framer, floatToInt16, int16ToFloat, Resampler } from "@fireside/audio";
+import { concatFloat32, Framer, floatToInt16, int16ToFloat, Resampler } from "@fireside/audio";
 import {
-  AudioCodec,
+  AudioStreamEncoder,
   type ClientMessage,
   type ClientMessageOf,
   decodeAudioFrame,
   type ErrorCode,
-  encodeAudioFrame,
   FrameKind,
   LIMITS,
   PROTOCOL_VERSION,
@@ -313,12 +312,7 @@ export class Session {
     this.partialInFlight = true;
     this.partialAt = Date.now();
     const itemId = this.pendingItemId;
-    const audio = new Float32Array(this.utteranceSamples);
-    let o = 0;
-    for (const c of this.utterance) {
-      audio.set(c, o);
-      o += c.length;
-    }
+    const audio = concatFloat32(this.utterance);
     this.engines.asr
       .transcribe(audio, this.language ? { language: this.language } : {})
       .then((t) => {
@@ -343,12 +337,7 @@ export class Session {
 
   private commit(): void {
     const samples = this.utteranceSamples;
-    const audio = new Float32Array(samples);
-    let o = 0;
-    for (const c of this.utterance) {
-      audio.set(c, o);
-      o += c.length;
-    }
+    const audio = concatFloat32(this.utterance);
     this.utterance = [];
     this.utteranceSamples = 0;
     this.collecting = false;
@@ -404,8 +393,7 @@ export class Session {
     const abort = new AbortController();
     const frameSamples = (this.outputRate * OUTPUT_FRAME_MS) / 1000;
     const framer = Framer.int16(frameSamples);
-    let seq = 0;
-    let offset = 0;
+    const frames = new AudioStreamEncoder(FrameKind.OutputAudio, n, this.outputRate);
     const r: Response = {
       id,
       streamId: n,
@@ -443,20 +431,7 @@ export class Session {
     };
     this.response = r;
     this.lastResponse = r;
-    const sendFrame = (samples: Int16Array, last: boolean) => {
-      const bytes = encodeAudioFrame({
-        kind: FrameKind.OutputAudio,
-        codec: AudioCodec.PcmS16le,
-        last,
-        streamId: n,
-        seq: seq++,
-        sampleRate: this.outputRate,
-        sampleOffset: offset,
-        samples,
-      });
-      offset += samples.length;
-      r.pacer.enqueue(bytes, samples.length);
-    };
+    const sendFrame = (samples: Int16Array, last: boolean) => r.pacer.enqueue(frames.encode(samples, { last }), samples.length);
 
     this.io.send({ type: "response.created", responseId: id, streamId: n, inReplyTo });
     this.machine.tryTo("thinking");

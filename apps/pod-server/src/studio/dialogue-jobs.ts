@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Resampler, writeWav } from "@fireside/audio";
+import { concatFloat32, Resampler, writeWav } from "@fireside/audio";
 import { type DialogueRequest, ProtocolError } from "@fireside/protocol";
 import type { TtsEngine } from "../engines/types.js";
 import type { Db } from "../store/database.js";
@@ -216,12 +216,7 @@ export class DialogueJobs {
         });
         this.setStatus(id, "running", { progress: (index + 1) / req.lines.length });
       }
-      const all = new Float32Array(samples);
-      let o = 0;
-      for (const p of parts) {
-        all.set(p, o);
-        o += p.length;
-      }
+      const all = concatFloat32(parts);
       const file = `${id}.wav`;
       const tmp = join(this.dir, `.${file}.part`);
       writeFileSync(tmp, writeWav(all, DIALOGUE_RATE));

@@ -4,7 +4,7 @@
  * on: too short or long, clipped, mostly silent, too quiet, too low a sample rate.
  */
 import { spawn } from "node:child_process";
-import { AudioFormatError, downmixToMono, Resampler, readWav, rms } from "@fireside/audio";
+import { AudioFormatError, downmixToMono, readWav, resample, rms } from "@fireside/audio";
 import { ProtocolError } from "@fireside/protocol";
 
 export type Container = "wav" | "flac" | "ogg" | "mp3" | "mp4" | "webm" | "unknown";
@@ -71,16 +71,7 @@ export async function decodeReference(bytes: Uint8Array): Promise<DecodedReferen
     if (err instanceof AudioFormatError) throw new ProtocolError("E_AUDIO_FORMAT", `broken WAV: ${err.message}`);
     throw err;
   }
-  const mono = downmixToMono(wav.samples, wav.channels);
-  let samples = mono;
-  if (wav.sampleRate !== 16000) {
-    const r = new Resampler(wav.sampleRate, 16000);
-    const a = r.process(mono);
-    const b = r.flush();
-    samples = new Float32Array(a.length + b.length);
-    samples.set(a);
-    samples.set(b, a.length);
-  }
+  const samples = resample(downmixToMono(wav.samples, wav.channels), wav.sampleRate, 16000);
   return { container, sourceSampleRate: wav.sampleRate, channels: wav.channels, samples };
 }
 

@@ -8,7 +8,12 @@ import { EngineError } from "../types.js";
 export async function* postSse(url: string, headers: Record<string, string>, body: unknown, signal: AbortSignal): AsyncGenerator<unknown> {
   let res: Response;
   try {
-    res = await fetch(url, { method: "POST", signal, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+    res = await fetch(url, {
+      method: "POST",
+      signal,
+      headers: { "Content-Type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
   } catch (err) {
     if (signal.aborted) return;
     throw new EngineError("llm", `cannot reach ${url}: ${(err as Error).message}`);

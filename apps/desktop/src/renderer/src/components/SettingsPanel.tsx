@@ -76,32 +76,22 @@ export function SettingsPanel({
           onChange={(e) => field("playbackLeadMs", Number(e.target.value))}
         />
       </label>
-      <label>
-        Input
-        <select value={settings.inputDeviceId} onChange={(e) => field("inputDeviceId", e.target.value)}>
-          <option value="">Default microphone</option>
-          {devices
-            .filter((d) => d.kind === "audioinput")
-            .map((d) => (
-              <option key={d.deviceId} value={d.deviceId}>
-                {d.label || d.deviceId}
-              </option>
-            ))}
-        </select>
-      </label>
-      <label>
-        Output
-        <select value={settings.outputDeviceId} onChange={(e) => field("outputDeviceId", e.target.value)}>
-          <option value="">Default speaker</option>
-          {devices
-            .filter((d) => d.kind === "audiooutput")
-            .map((d) => (
-              <option key={d.deviceId} value={d.deviceId}>
-                {d.label || d.deviceId}
-              </option>
-            ))}
-        </select>
-      </label>
+      <DeviceSelect
+        label="Input"
+        kind="audioinput"
+        none="Default microphone"
+        devices={devices}
+        value={settings.inputDeviceId}
+        onChange={(v) => field("inputDeviceId", v)}
+      />
+      <DeviceSelect
+        label="Output"
+        kind="audiooutput"
+        none="Default speaker"
+        devices={devices}
+        value={settings.outputDeviceId}
+        onChange={(v) => field("outputDeviceId", v)}
+      />
       <label>
         Language
         <input defaultValue={settings.language} onBlur={(e) => field("language", e.target.value)} />
@@ -122,5 +112,30 @@ export function SettingsPanel({
         <textarea defaultValue={settings.persona} onBlur={(e) => field("persona", e.target.value)} rows={3} placeholder="Pod default" />
       </label>
     </section>
+  );
+}
+
+function DeviceSelect(props: {
+  label: string;
+  kind: MediaDeviceKind;
+  none: string;
+  devices: MediaDeviceInfo[];
+  value: string;
+  onChange: (id: string) => void;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        <option value="">{props.none}</option>
+        {props.devices
+          .filter((d) => d.kind === props.kind)
+          .map((d) => (
+            <option key={d.deviceId} value={d.deviceId}>
+              {d.label || d.deviceId}
+            </option>
+          ))}
+      </select>
+    </label>
   );
 }

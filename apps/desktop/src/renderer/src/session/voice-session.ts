@@ -125,7 +125,7 @@ export class VoiceSession {
   }
 
   private sendFrame(frame: Float32Array): void {
-    for (const f of this.framer.push(floatToInt16(frame))) this.conn?.sendAudio(f, 16000);
+    for (const f of this.framer.push(floatToInt16(frame))) this.conn?.sendAudio(f);
   }
 
   private beginSending(): void {
@@ -174,7 +174,7 @@ export class VoiceSession {
 
   private finishUtterance(): void {
     const rest = this.framer.flush();
-    if (rest) this.conn?.sendAudio(rest, 16000);
+    if (rest) this.conn?.sendAudio(rest);
     this.sending = false;
     this.speechEndAt = performance.now();
     this.conn?.send({ type: "input.audio.commit" });

@@ -3,17 +3,15 @@
  * at ~100 s), reconnect with exponential backoff, and no reconnect after errors that cannot heal.
  */
 import {
-  AudioCodec,
   type AudioFrame,
+  AudioStreamEncoder,
   type ClientMessage,
   type ClientMessageOf,
   decodeAudioFrame,
-  encodeAudioFrame,
   encodeMessage,
   FrameKind,
   ProtocolError,
   parseServerMessage,
-  type SampleRate,
   type ServerMessage,
 } from "@fireside/protocol";
 
@@ -38,8 +36,7 @@ export class PodConnection {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingId = 0;
-  private seq = 0;
-  private offset = 0;
+  private input = new AudioStreamEncoder(FrameKind.InputAudio, 1, 16000);
   private ready = false;
 
   constructor(private readonly opts: PodConnectionOptions) {}
@@ -64,20 +61,10 @@ export class PodConnection {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeMessage(msg));
   }
 
-  sendAudio(samples: Int16Array, rate: SampleRate): void {
+  /** 16 kHz PCM16, the input format this client negotiates. */
+  sendAudio(samples: Int16Array): void {
     if (!this.ready || this.ws?.readyState !== WebSocket.OPEN) return;
-    const bytes = encodeAudioFrame({
-      kind: FrameKind.InputAudio,
-      codec: AudioCodec.PcmS16le,
-      last: false,
-      streamId: 1,
-      seq: this.seq++,
-      sampleRate: rate,
-      sampleOffset: this.offset,
-      samples,
-    });
-    this.offset += samples.length;
-    this.ws.send(bytes);
+    this.ws.send(this.input.encode(samples));
   }
 
   private open(): void {
