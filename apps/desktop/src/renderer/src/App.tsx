@@ -4,6 +4,7 @@ import { ConversationView } from "./components/ConversationView";
 import { Dashboard } from "./components/Dashboard";
 import { LevelMeter } from "./components/LevelMeter";
 import { SettingsPanel } from "./components/SettingsPanel";
+import { Studio } from "./components/Studio";
 import { VoiceSession } from "./session/voice-session";
 import { bridge } from "./settings/bridge";
 import { useApp } from "./store/app-store";
@@ -25,6 +26,7 @@ export function App() {
   const [token, setToken] = useState("");
   const [loaded, setLoaded] = useState(false);
   const [showSettings, setShowSettings] = useState(false);
+  const [tab, setTab] = useState<"talk" | "studio">("talk");
 
   useEffect(() => {
     void Promise.all([bridge.getSettings(), bridge.getToken()]).then(([s, t]) => {
@@ -85,6 +87,14 @@ export function App() {
         </span>
         <LevelMeter level={levels.input} label="mic" />
         <LevelMeter level={levels.output} label="voice" />
+        <nav className="tabs">
+          <button type="button" aria-pressed={tab === "talk"} onClick={() => setTab("talk")}>
+            Talk
+          </button>
+          <button type="button" aria-pressed={tab === "studio"} onClick={() => setTab("studio")}>
+            Studio
+          </button>
+        </nav>
         <span className="spacer" />
         {active ? (
           <button type="button" onClick={() => void stop()}>
@@ -105,7 +115,11 @@ export function App() {
         </p>
       )}
       <main>
-        <ConversationView onInterrupt={() => session.current?.interrupt()} onSend={(t) => session.current?.sendText(t)} />
+        {tab === "studio" ? (
+          loaded && <Studio token={token} />
+        ) : (
+          <ConversationView onInterrupt={() => session.current?.interrupt()} onSend={(t) => session.current?.sendText(t)} />
+        )}
         <aside>
           {showSettings && (
             <SettingsPanel

@@ -1,0 +1,321 @@
+/** The voice studio: voice profiles from a reference clip, and multi-speaker dialogues rendered on the pod. */
+import { type DialogueLine, formatDialogueScript, parseDialogueScript, SPEAKERS, type Speaker } from "@fireside/protocol";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { bridge } from "../settings/bridge";
+import { useApp } from "../store/app-store";
+import { type Job, type LineTiming, StudioApi, type Voice } from "../studio/studio-api";
+import { Waveform } from "./Waveform";
+
+export function Studio({ token }: { token: string }) {
+  const podUrl = useApp((s) => s.settings.podUrl);
+  const api = useMemo(() => new StudioApi(podUrl, token), [podUrl, token]);
+  const [voices, setVoices] = useState<Voice[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const refresh = useCallback(() => {
+    api
+      .voices()
+      .then(setVoices)
+      .catch((e: Error) => setError(e.message));
+  }, [api]);
+  useEffect(refresh, [refresh]);
+  return (
+    <section className="studio" aria-label="Voice studio">
+      {error && (
+        <p className="notice" role="alert" data-testid="studio-error">
+          {error}
+        </p>
+      )}
+      <VoiceProfiles api={api} voices={voices} onChange={refresh} onError={setError} />
+      <DialogueEditor api={api} voices={voices} onError={setError} />
+    </section>
+  );
+}
+
+function VoiceProfiles({
+  api,
+  voices,
+  onChange,
+  onError,
+}: {
+  api: StudioApi;
+  voices: Voice[];
+  onChange: () => void;
+  onError: (e: string | null) => void;
+}) {
+  const [clip, setClip] = useState<File | null>(null);
+  const [name, setName] = useState("");
+  const [transcript, setTranscript] = useState("");
+  const [busy, setBusy] = useState(false);
+  // Changing the key remounts the file input, clearing the chosen file after a save.
+  const [inputKey, setInputKey] = useState(0);
+  const language = useApp((s) => s.settings.language);
+  const clipUrl = useMemo(() => (clip ? URL.createObjectURL(clip) : null), [clip]);
+  const run = async (fn: () => Promise<unknown>) => {
+    setBusy(true);
+    onError(null);
+    try {
+      await fn();
+    } catch (e) {
+      onError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="panel">
+      <h2>Voices</h2>
+      <ul className="voices" data-testid="voice-list">
+        {voices.map((v) => (
+          <li key={v.id}>
+            <span className="voice-name">{v.name}</span>
+            {v.preset ? (
+              <span className="voice-tag">preset</span>
+            ) : (
+              <span className="voice-tag">{((v.durationMs ?? 0) / 1000).toFixed(1)} s clip</span>
+            )}
+            <button
+              type="button"
+              onClick={() => void bridge.setSettings({ voice: v.id }).then((s) => useApp.getState().set({ settings: s }))}
+            >
+              Use as assistant voice
+            </button>
+            {!v.preset && (
+              <button type="button" onClick={() => void run(() => api.deleteVoice(v.id)).then(onChange)}>
+                Delete
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <h3>New voice from a clip (3–30 s of one person speaking)</h3>
+      <label className="drop">
+        Drop or choose a WAV, FLAC, Ogg or MP3 file
+        <input
+          key={inputKey}
+          type="file"
+          accept="audio/*"
+          data-testid="clip-input"
+          onChange={(e) => setClip(e.target.files?.[0] ?? null)}
+        />
+      </label>
+      {/* biome-ignore lint/a11y/useMediaCaption: a voice sample has no captions */}
+      {clipUrl && <audio controls src={clipUrl} />}
+      <input placeholder="Name" value={name} onChange={(e) => setName(e.target.value)} aria-label="Voice name" />
+      <textarea
+        placeholder="The exact words spoken in the clip"
+        value={transcript}
+        onChange={(e) => setTranscript(e.target.value)}
+        rows={3}
+        aria-label="Transcript"
+      />
+      <div className="row">
+        <button
+          type="button"
+          disabled={!clip || busy}
+          onClick={() => void run(async () => setTranscript((await api.suggestTranscript(clip!, language)).text))}
+        >
+          Suggest transcript
+        </button>
+        <button
+          type="button"
+          className="primary"
+          disabled={!clip || busy}
+          onClick={() =>
+            void run(async () => {
+              await api.createVoice(clip!, name, language, transcript);
+              setClip(null);
+              setInputKey((k) => k + 1);
+              setName("");
+              setTranscript("");
+              onChange();
+            })
+          }
+        >
+          Save voice
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voice[]; onError: (e: string | null) => void }) {
+  const [lines, setLines] = useState<DialogueLine[]>([
+    { speaker: "S1", text: "Welcome to the show." },
+    { speaker: "S2", text: "Thanks for having me." },
+  ]);
+  const [cast, setCast] = useState<Partial<Record<Speaker, string>>>({});
+  const [job, setJob] = useState<Job | null>(null);
+  const [result, setResult] = useState<{ url: string; timings: LineTiming[]; samples: Float32Array } | null>(null);
+  const audio = useRef<HTMLAudioElement>(null);
+  const used = [...new Set(lines.map((l) => l.speaker))];
+  const voiceFor = (s: Speaker) => cast[s] ?? voices[0]?.id ?? "";
+
+  const playFrom = (ms: number) => {
+    const a = audio.current;
+    if (!a) return;
+    a.currentTime = ms / 1000;
+    void a.play();
+  };
+  const update = (i: number, patch: Partial<DialogueLine>) => setLines((ls) => ls.map((l, k) => (k === i ? { ...l, ...patch } : l)));
+  const move = (i: number, d: number) =>
+    setLines((ls) => {
+      const j = i + d;
+      if (j < 0 || j >= ls.length) return ls;
+      const next = ls.slice();
+      [next[i], next[j]] = [next[j]!, next[i]!];
+      return next;
+    });
+
+  const render = async () => {
+    onError(null);
+    setResult(null);
+    try {
+      let j = await api.render(lines, Object.fromEntries(used.map((s) => [s, voiceFor(s)])));
+      setJob(j);
+      while (j.status === "queued" || j.status === "running") {
+        await new Promise((r) => setTimeout(r, 300));
+        j = await api.job(j.id);
+        setJob(j);
+      }
+      if (j.status !== "done") {
+        if (j.status === "failed") onError(`Rendering failed: ${j.error}`);
+        return;
+      }
+      const [blob, timings] = await Promise.all([api.audio(j.id), api.timings(j.id)]);
+      const ctx = new OfflineAudioContext(1, 1, 24000);
+      const decoded = await ctx.decodeAudioData(await blob.arrayBuffer());
+      setResult({ url: URL.createObjectURL(blob), timings, samples: decoded.getChannelData(0) });
+    } catch (e) {
+      onError((e as Error).message);
+    }
+  };
+
+  return (
+    <div className="panel">
+      <h2>Dialogue</h2>
+      <ol className="lines" data-testid="dialogue-lines">
+        {lines.map((l, i) => (
+          <li key={i}>
+            <select
+              value={l.speaker}
+              onChange={(e) => update(i, { speaker: e.target.value as Speaker })}
+              aria-label={`Speaker of line ${i + 1}`}
+            >
+              {SPEAKERS.map((s) => (
+                <option key={s}>{s}</option>
+              ))}
+            </select>
+            <input value={l.text} onChange={(e) => update(i, { text: e.target.value })} aria-label={`Line ${i + 1}`} />
+            <button type="button" onClick={() => move(i, -1)} aria-label="Move up">
+              ↑
+            </button>
+            <button type="button" onClick={() => move(i, 1)} aria-label="Move down">
+              ↓
+            </button>
+            <button type="button" onClick={() => setLines((ls) => ls.filter((_, k) => k !== i))} aria-label="Remove line">
+              ✕
+            </button>
+            {result?.timings[i] && (
+              <button type="button" onClick={() => playFrom(result.timings[i]!.startMs)}>
+                ▶ from here
+              </button>
+            )}
+          </li>
+        ))}
+      </ol>
+      <div className="row">
+        <button type="button" onClick={() => setLines((ls) => [...ls, { speaker: ls.at(-1)?.speaker === "S1" ? "S2" : "S1", text: "" }])}>
+          Add line
+        </button>
+        <ScriptIo lines={lines} onImport={setLines} onError={onError} />
+      </div>
+      <div className="cast">
+        {used.map((s) => (
+          <label key={s}>
+            {s} voice
+            <select value={voiceFor(s)} onChange={(e) => setCast((c) => ({ ...c, [s]: e.target.value }))} aria-label={`Voice for ${s}`}>
+              {voices.map((v) => (
+                <option key={v.id} value={v.id}>
+                  {v.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ))}
+      </div>
+      <div className="row">
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void render()}
+          disabled={job?.status === "running" || job?.status === "queued"}
+          data-testid="render"
+        >
+          Render
+        </button>
+        {job && (job.status === "running" || job.status === "queued") && (
+          <button type="button" onClick={() => void api.cancel(job.id).then(setJob)}>
+            Cancel
+          </button>
+        )}
+        {job && <progress value={job.progress} max={1} data-testid="render-progress" />}
+        {job && <span data-testid="render-status">{job.status}</span>}
+      </div>
+      {result && (
+        <div className="result">
+          <Waveform
+            samples={result.samples}
+            sampleRate={24000}
+            markers={result.timings.map((t) => ({ ms: t.startMs, label: t.speaker }))}
+          />
+          {/* biome-ignore lint/a11y/useMediaCaption: the dialogue's text is shown line by line above */}
+          <audio ref={audio} controls src={result.url} data-testid="dialogue-audio" />
+          <a href={result.url} download="dialogue.wav" data-testid="export-wav">
+            Export WAV
+          </a>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ScriptIo({
+  lines,
+  onImport,
+  onError,
+}: {
+  lines: DialogueLine[];
+  onImport: (l: DialogueLine[]) => void;
+  onError: (e: string | null) => void;
+}) {
+  const [text, setText] = useState("");
+  const exportUrl = useMemo(() => URL.createObjectURL(new Blob([formatDialogueScript(lines)], { type: "text/plain" })), [lines]);
+  return (
+    <details className="script-io">
+      <summary>Import / export script</summary>
+      <textarea
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        rows={5}
+        placeholder={"[S1] Hello there.\n[S2] Hi!"}
+        aria-label="Script"
+      />
+      <button
+        type="button"
+        onClick={() => {
+          try {
+            onImport(parseDialogueScript(text));
+            onError(null);
+          } catch (e) {
+            onError((e as Error).message);
+          }
+        }}
+      >
+        Import
+      </button>
+      <a href={exportUrl} download="dialogue.txt">
+        Export script
+      </a>
+    </details>
+  );
+}
