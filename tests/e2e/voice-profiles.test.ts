@@ -77,6 +77,12 @@ describe("voice profiles", () => {
     expect((await denied.json()).error.code).toBe("E_AUTH");
   });
 
+  it("explains that quality assessment needs a cloning engine on a preset-only pod", async () => {
+    const res = await api(`/v1/voices/${id}/quality`, { method: "POST" });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toMatch(/needs a cloning TTS engine \(FireRedTTS2\); this pod runs piper/);
+  });
+
   it("suggests a transcript from the pod's ASR", async () => {
     const res = await api("/v1/voices/transcribe?language=en", { method: "POST", body: speechFlac() });
     const body = await res.json();

@@ -44,21 +44,4 @@ export function loadClip(path: string, rate: number, padAfter = 1.5): Float32Arr
 export const SHARED_AUDIO = new URL("../../../shared/audio/", import.meta.url).pathname;
 export const hasSharedAudio = existsSync(join(SHARED_AUDIO, "en_S1.flac"));
 
-const words = (s: string) =>
-  s
-    .toLowerCase()
-    .replace(/[^a-z0-9' ]+/g, " ")
-    .split(/\s+/)
-    .filter(Boolean);
-
-/** Word error rate of `hypothesis` against `reference` (Levenshtein over words). */
-export function wordErrorRate(reference: string, hypothesis: string): number {
-  const r = words(reference);
-  const h = words(hypothesis);
-  const d = Array.from({ length: r.length + 1 }, (_, i) => [i, ...Array(h.length).fill(0)] as number[]);
-  for (let j = 1; j <= h.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= r.length; i++)
-    for (let j = 1; j <= h.length; j++)
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (r[i - 1] === h[j - 1] ? 0 : 1));
-  return d[r.length]![h.length]! / Math.max(1, r.length);
-}
+export { wordErrorRate } from "../../apps/pod-server/src/studio/word-error-rate.js";

@@ -55,7 +55,10 @@ try {
   );
   pod.setEngines(engines);
   process.stdout.write(`${JSON.stringify({ event: "ready", port })}\n`);
-  if (process.stderr.isTTY) process.stderr.write(`\nFireside is ready: open http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}/ and press "Start talking".\n\n`);
+  if (process.stderr.isTTY)
+    process.stderr.write(
+      `\nFireside is ready: open http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}/ and press "Start talking".\n\n`,
+    );
   log.info("ready", { vad: engines.vad.info, asr: engines.asr.info, llm: engines.llm.info, tts: engines.tts.info });
 } catch (err) {
   log.error("could not load the engines", { error: (err as Error).message });

@@ -142,6 +142,14 @@ export class VoiceProfiles {
     return this.get(id);
   }
 
+  setQuality(id: string, quality: unknown): VoiceProfile {
+    this.get(id);
+    this.db
+      .prepare("UPDATE voice_profiles SET quality_json = ?, updated_at = ? WHERE id = ?")
+      .run(JSON.stringify(quality), new Date().toISOString(), id);
+    return this.get(id);
+  }
+
   delete(id: string): void {
     const path = this.audioPath(id);
     this.db.prepare("DELETE FROM voice_profiles WHERE id = ?").run(id);

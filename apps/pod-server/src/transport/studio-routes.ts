@@ -9,6 +9,7 @@ import type { Engines } from "../engines/types.js";
 import type { DialogueJobs } from "../studio/dialogue-jobs.js";
 import { decodeReference } from "../studio/reference-audio.js";
 import type { VoiceProfiles } from "../studio/voice-profiles.js";
+import { assessVoice, type VoiceQuality } from "../studio/voice-quality.js";
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   E_AUTH: 401,
@@ -87,6 +88,8 @@ export function studioRoutes(deps: StudioDeps): (req: IncomingMessage, res: Serv
           language: q.get("language") ?? undefined,
           transcript: q.get("transcript"),
         });
+        // A cloning engine keeps voices in memory: give it the new one now.
+        await deps.engines()?.tts.registerVoice?.(profile.id, deps.profiles.audioPath(profile.id), profile.transcript);
         return send(res, 201, profile);
       }
       if (id === "transcribe" && method === "POST") {
@@ -98,6 +101,19 @@ export function studioRoutes(deps: StudioDeps): (req: IncomingMessage, res: Serv
           url.searchParams.get("language") ? { language: url.searchParams.get("language")! } : {},
         );
         return send(res, 200, { text: t.text, language: t.language, note: "a suggestion: correct it to the exact words spoken" });
+      }
+      if (id && parts[3] === "quality" && method === "POST") {
+        const engines = deps.engines();
+        if (!engines) throw new ProtocolError("E_BUSY", "models are still loading");
+        const profile = deps.profiles.get(id);
+        let quality: VoiceQuality;
+        try {
+          quality = await assessVoice(id, profile.language, engines);
+        } catch (err) {
+          if (err instanceof ProtocolError) throw err;
+          throw new ProtocolError("E_ENGINE", `assessment failed: ${(err as Error).message}`);
+        }
+        return send(res, 200, deps.profiles.setQuality(id, quality));
       }
       if (id && parts[3] === "audio" && method === "GET") {
         const wav = readFileSync(deps.profiles.audioPath(id));
