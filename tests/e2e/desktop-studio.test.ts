@@ -46,6 +46,11 @@ describe.skipIf(!CHROMIUM)("studio screens in Chromium", () => {
     await page.getByRole("button", { name: "Save voice" }).click();
     await expect.poll(async () => page.getByTestId("voice-list").textContent(), { timeout: 20_000 }).toMatch(/My voice/);
     expect(await page.getByTestId("voice-list").textContent()).toMatch(/preset/);
+    // This CPU pod cannot clone: the quality check says so in words, not a silent failure.
+    await page.getByRole("button", { name: "Check quality" }).click();
+    await expect
+      .poll(async () => page.getByTestId("studio-error").textContent(), { timeout: 10_000 })
+      .toMatch(/needs a cloning TTS engine/);
 
     // Import a script; the CPU pod has preset voices only, so cast the preset for both speakers.
     await page.getByText("Import / export script").click();

@@ -3,7 +3,7 @@ import { type DialogueLine, formatDialogueScript, parseDialogueScript, SPEAKERS,
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { bridge } from "../settings/bridge";
 import { useApp } from "../store/app-store";
-import { type Job, type LineTiming, StudioApi, type Voice } from "../studio/studio-api";
+import { type Job, type LineTiming, StudioApi, type Voice, type VoiceQuality } from "../studio/studio-api";
 import { Waveform } from "./Waveform";
 
 export function Studio({ token }: { token: string }) {
@@ -80,6 +80,12 @@ function VoiceProfiles({
               Use as assistant voice
             </button>
             {!v.preset && (
+              <button type="button" disabled={busy} onClick={() => void run(() => api.assess(v.id)).then(onChange)}>
+                Check quality
+              </button>
+            )}
+            {v.quality && <QualityVerdict q={v.quality} />}
+            {!v.preset && (
               <button type="button" onClick={() => void run(() => api.deleteVoice(v.id)).then(onChange)}>
                 Delete
               </button>
@@ -135,6 +141,14 @@ function VoiceProfiles({
         </button>
       </div>
     </div>
+  );
+}
+
+function QualityVerdict({ q }: { q: VoiceQuality }) {
+  return (
+    <span className={`verdict verdict-${q.verdict}`} title={`Read back as: "${q.transcript}"`} data-testid="quality">
+      {q.verdict} · word error {(q.wer * 100).toFixed(0)}% · similarity {q.similarity === null ? "n/a" : q.similarity.toFixed(2)}
+    </span>
   );
 }
 

@@ -8,6 +8,16 @@ export interface Voice {
   preset: boolean;
   transcript?: string;
   durationMs?: number;
+  quality?: VoiceQuality | null;
+}
+
+export interface VoiceQuality {
+  sentence: string;
+  transcript: string;
+  wer: number;
+  similarity: number | null;
+  similarityNote: string;
+  verdict: "good" | "fair" | "poor";
 }
 
 export interface Job {
@@ -63,6 +73,7 @@ export class StudioApi {
     this.call<Voice>(`/v1/voices?${new URLSearchParams({ name, language, transcript })}`, { method: "POST", body: clip });
   suggestTranscript = (clip: Blob, language: string) =>
     this.call<{ text: string }>(`/v1/voices/transcribe?language=${language}`, { method: "POST", body: clip });
+  assess = (id: string) => this.call<Voice>(`/v1/voices/${id}/quality`, { method: "POST" });
   deleteVoice = (id: string) => this.call<void>(`/v1/voices/${id}`, { method: "DELETE" });
   render = (lines: DialogueLine[], voices: Partial<Record<Speaker, string>>) =>
     this.call<Job>("/v1/dialogues", {
