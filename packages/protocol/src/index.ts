@@ -6,4 +6,5 @@ export * from "./json-codec.js";
 export * from "./limits.js";
 export * from "./messages.js";
 export * from "./protocol-doc.js";
+export * from "./studio.js";
 export * from "./version.js";

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { concatFloat32, Resampler, writeWav } from "@fireside/audio";
-import { type DialogueRequest, ProtocolError } from "@fireside/protocol";
+import { type DialogueJob, type DialogueJobStatus, type DialogueRequest, type LineTiming, ProtocolError } from "@fireside/protocol";
 import type { TtsEngine } from "../engines/types.js";
 import type { Db } from "../store/database.js";
 
@@ -16,29 +16,9 @@ export const DIALOGUE_RATE = 24000;
 /** Pause between lines, as in a conversation. */
 const GAP_MS = 250;
 
-export type JobStatus = "queued" | "running" | "done" | "failed" | "cancelled";
-
-export interface LineTiming {
-  index: number;
-  speaker: string;
-  text: string;
-  startMs: number;
-  endMs: number;
-}
-
-export interface DialogueJob {
-  id: string;
-  status: JobStatus;
-  progress: number;
-  lines: number;
-  error: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
 interface Row {
   id: string;
-  status: JobStatus;
+  status: DialogueJobStatus;
   script_json: string;
   progress: number;
   result_file: string | null;
@@ -143,7 +123,7 @@ export class DialogueJobs {
 
   private setStatus(
     id: string,
-    status: JobStatus,
+    status: DialogueJobStatus,
     extra: { progress?: number; error?: string; result?: string; timings?: LineTiming[] } = {},
   ): void {
     this.db

@@ -4,7 +4,7 @@
  * model, which this pod does not have yet: it is reported as unavailable, never guessed.
  */
 import { concatFloat32, resample } from "@fireside/audio";
-import { ProtocolError } from "@fireside/protocol";
+import { ProtocolError, type VoiceQuality } from "@fireside/protocol";
 import type { Engines } from "../engines/types.js";
 import { wordErrorRate } from "./word-error-rate.js";
 
@@ -12,17 +12,6 @@ const TEST_SENTENCES: Record<string, string> = {
   en: "The sun was setting over the quiet harbour as the fishing boats came home.",
   zh: "夕阳慢慢落下，渔船一艘接一艘地回到了安静的港口。",
 };
-
-export interface VoiceQuality {
-  sentence: string;
-  transcript: string;
-  wer: number;
-  similarity: number | null;
-  similarityNote: string;
-  verdict: "good" | "fair" | "poor";
-  engine: string;
-  assessedAt: string;
-}
 
 export async function assessVoice(voiceId: string, language: string, engines: Engines): Promise<VoiceQuality> {
   const { tts, asr } = engines;

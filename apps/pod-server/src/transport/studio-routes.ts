@@ -4,12 +4,19 @@
  */
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { dialogueRequestSchema, type ErrorCode, ProtocolError, parseDialogueScript, ScriptError } from "@fireside/protocol";
+import {
+  dialogueRequestSchema,
+  type ErrorCode,
+  ProtocolError,
+  parseDialogueScript,
+  ScriptError,
+  type VoiceQuality,
+} from "@fireside/protocol";
 import type { Engines } from "../engines/types.js";
 import type { DialogueJobs } from "../studio/dialogue-jobs.js";
 import { decodeReference } from "../studio/reference-audio.js";
 import type { VoiceProfiles } from "../studio/voice-profiles.js";
-import { assessVoice, type VoiceQuality } from "../studio/voice-quality.js";
+import { assessVoice } from "../studio/voice-quality.js";
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   E_AUTH: 401,

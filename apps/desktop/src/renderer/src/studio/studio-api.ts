@@ -1,40 +1,7 @@
 /** The pod's studio REST API (docs/studio.md), with the same token as the WebSocket. */
-import type { DialogueLine, Speaker } from "@fireside/protocol";
+import type { DialogueJob, DialogueLine, LineTiming, Speaker, VoiceSummary } from "@fireside/protocol";
 
-export interface Voice {
-  id: string;
-  name: string;
-  language: string;
-  preset: boolean;
-  transcript?: string;
-  durationMs?: number;
-  quality?: VoiceQuality | null;
-}
-
-export interface VoiceQuality {
-  sentence: string;
-  transcript: string;
-  wer: number;
-  similarity: number | null;
-  similarityNote: string;
-  verdict: "good" | "fair" | "poor";
-}
-
-export interface Job {
-  id: string;
-  status: "queued" | "running" | "done" | "failed" | "cancelled";
-  progress: number;
-  lines: number;
-  error: string | null;
-}
-
-export interface LineTiming {
-  index: number;
-  speaker: Speaker;
-  text: string;
-  startMs: number;
-  endMs: number;
-}
+export type { DialogueJob as Job, LineTiming, VoiceQuality, VoiceSummary as Voice } from "@fireside/protocol";
 
 export class StudioApiError extends Error {
   constructor(
@@ -68,21 +35,21 @@ export class StudioApi {
     return (type.includes("json") ? res.json() : res.blob()) as Promise<T>;
   }
 
-  voices = async () => (await this.call<{ voices: Voice[] }>("/v1/voices")).voices;
+  voices = async () => (await this.call<{ voices: VoiceSummary[] }>("/v1/voices")).voices;
   createVoice = (clip: Blob, name: string, language: string, transcript: string) =>
-    this.call<Voice>(`/v1/voices?${new URLSearchParams({ name, language, transcript })}`, { method: "POST", body: clip });
+    this.call<VoiceSummary>(`/v1/voices?${new URLSearchParams({ name, language, transcript })}`, { method: "POST", body: clip });
   suggestTranscript = (clip: Blob, language: string) =>
     this.call<{ text: string }>(`/v1/voices/transcribe?language=${language}`, { method: "POST", body: clip });
-  assess = (id: string) => this.call<Voice>(`/v1/voices/${id}/quality`, { method: "POST" });
+  assess = (id: string) => this.call<VoiceSummary>(`/v1/voices/${id}/quality`, { method: "POST" });
   deleteVoice = (id: string) => this.call<void>(`/v1/voices/${id}`, { method: "DELETE" });
   render = (lines: DialogueLine[], voices: Partial<Record<Speaker, string>>) =>
-    this.call<Job>("/v1/dialogues", {
+    this.call<DialogueJob>("/v1/dialogues", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ lines, voices }),
     });
-  job = (id: string) => this.call<Job>(`/v1/dialogues/${id}`);
-  cancel = (id: string) => this.call<Job>(`/v1/dialogues/${id}/cancel`, { method: "POST" });
+  job = (id: string) => this.call<DialogueJob>(`/v1/dialogues/${id}`);
+  cancel = (id: string) => this.call<DialogueJob>(`/v1/dialogues/${id}/cancel`, { method: "POST" });
   timings = async (id: string) => (await this.call<{ lines: LineTiming[] }>(`/v1/dialogues/${id}/timings`)).lines;
   audio = (id: string) => this.call<Blob>(`/v1/dialogues/${id}/audio`);
 }
