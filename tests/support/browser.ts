@@ -5,8 +5,9 @@ import { type Browser, chromium } from "playwright-core";
 export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 
 export function launchWithMic(wavPath: string): Promise<Browser> {
+  if (!CHROMIUM) throw new Error("Chromium not found at /usr/bin/chromium: run bash scripts/setup.sh");
   return chromium.launch({
-    executablePath: CHROMIUM!,
+    executablePath: CHROMIUM,
     args: [
       "--no-sandbox",
       "--disable-gpu",
