@@ -82,4 +82,44 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("studio screens in Chromium", () =
     expect(wav.sampleRate).toBe(24000);
     expect(Math.abs(wav.frames / 24000 - duration)).toBeLessThan(0.05);
   });
+
+  it("records a clip with a countdown and level meter, trims it, and saves it as a profile", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "studio-rec-"));
+    const raw = join(dir, "raw.wav");
+    const mic = join(dir, "mic.wav");
+    execFileSync("espeak-ng", ["-v", "en-us", "-w", raw, "I am recording my own voice for the studio right now, slowly and clearly."]);
+    execFileSync("sox", [raw, "-r", "48000", mic, "pad", "0.3", "2"]);
+    const recBrowser = await launchWithMic(mic);
+    try {
+      const page = await recBrowser.newPage({ viewport: { width: 1280, height: 1000 } });
+      await page.goto(`${pod.url}/`);
+      await page.getByRole("button", { name: "Studio" }).click();
+      await page.getByRole("button", { name: "Record" }).click();
+      await page.getByTestId("countdown").waitFor();
+      await page.getByTestId("rec-elapsed").waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(6000);
+      await page.getByRole("button", { name: "Stop" }).click();
+      await page.getByTestId("trim").waitFor({ timeout: 10_000 });
+      // Keep 1.0 s … 5.0 s: drag the sliders as a person would (React listens to input events).
+      for (const [label, value] of [
+        ["Trim end", "5"],
+        ["Trim start", "1"],
+      ] as const) {
+        await page.getByLabel(label).evaluate((el: HTMLInputElement, v) => {
+          Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")!.set!.call(el, v);
+          el.dispatchEvent(new Event("input", { bubbles: true }));
+        }, value);
+      }
+      expect(await page.getByTestId("trimmed-length").textContent()).toBe("4.0 s selected");
+      await page.getByLabel("Voice name").fill("Recorded");
+      await page.getByLabel("Transcript").fill("recording my own voice for the studio");
+      await page.getByRole("button", { name: "Save voice" }).click();
+      await expect.poll(async () => page.getByTestId("voice-list").textContent(), { timeout: 20_000 }).toMatch(/Recorded/);
+      await page.screenshot({ path: `${ARTIFACTS}/studio-recording.png`, fullPage: true });
+      const voices = (await (await fetch(`${pod.url}/v1/voices`)).json()).voices as { name: string; durationMs: number }[];
+      expect(Math.abs(voices.find((v) => v.name === "Recorded")!.durationMs - 4000)).toBeLessThan(100);
+    } finally {
+      await recBrowser.close();
+    }
+  });
 });

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { bridge } from "../settings/bridge";
 import { useApp } from "../store/app-store";
 import { type Job, type LineTiming, StudioApi, type Voice, type VoiceQuality } from "../studio/studio-api";
+import { ClipRecorderPanel } from "./ClipRecorderPanel";
 import { Waveform } from "./Waveform";
 
 export function Studio({ token }: { token: string }) {
@@ -49,6 +50,7 @@ function VoiceProfiles({
   // Changing the key remounts the file input, clearing the chosen file after a save.
   const [inputKey, setInputKey] = useState(0);
   const language = useApp((s) => s.settings.language);
+  const inputDevice = useApp((s) => s.settings.inputDeviceId);
   const clipUrl = useMemo(() => (clip ? URL.createObjectURL(clip) : null), [clip]);
   const run = async (fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -104,6 +106,7 @@ function VoiceProfiles({
           onChange={(e) => setClip(e.target.files?.[0] ?? null)}
         />
       </label>
+      <ClipRecorderPanel key={inputKey} deviceId={inputDevice} onClip={setClip} />
       {/* biome-ignore lint/a11y/useMediaCaption: a voice sample has no captions */}
       {clipUrl && <audio controls src={clipUrl} />}
       <input placeholder="Name" value={name} onChange={(e) => setName(e.target.value)} aria-label="Voice name" />
