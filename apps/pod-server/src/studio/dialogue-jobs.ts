@@ -142,17 +142,20 @@ export class DialogueJobs {
   }
 
   private pump(): void {
-    this.kick = this.kick.then(async () => {
-      for (;;) {
-        const tts = this.tts();
-        if (!tts || this.stopping) return;
-        const next = this.db.prepare("SELECT id FROM dialogue_jobs WHERE status = 'queued' ORDER BY created_at LIMIT 1").get() as
-          | { id: string }
-          | undefined;
-        if (!next) return;
-        await this.render(next.id, tts);
-      }
-    });
+    this.kick = this.kick
+      .then(async () => {
+        for (;;) {
+          const tts = this.tts();
+          if (!tts || this.stopping) return;
+          const next = this.db.prepare("SELECT id FROM dialogue_jobs WHERE status = 'queued' ORDER BY created_at LIMIT 1").get() as
+            | { id: string }
+            | undefined;
+          if (!next) return;
+          await this.render(next.id, tts);
+        }
+      })
+      // render() settles every job it starts; this only keeps one unexpected error from stalling the queue.
+      .catch(() => {});
   }
 
   private async render(id: string, tts: TtsEngine): Promise<void> {

@@ -3,17 +3,11 @@
  * playout worklet. The worklet, not the server, knows what the user heard; `clear()` returns it.
  */
 import { int16ToFloat, Resampler } from "@fireside/audio";
+import type { PlayoutCommand, PlayoutEvent } from "./playout-worklet";
 import workletUrl from "./playout-worklet.ts?worker&url";
 
-export interface PlayerStats {
-  /** Samples played of the current reply, at the reply's own rate. */
-  played: number;
-  buffered: number;
-  underruns: number;
-  playing: boolean;
-  drained: boolean;
-  level: number;
-}
+/** The worklet's stats, with played/buffered converted to samples at the reply's own rate. */
+export type PlayerStats = Omit<Extract<PlayoutEvent, { type: "stats" }>, "type">;
 
 export class Player {
   private resampler: Resampler | null = null;
@@ -27,22 +21,14 @@ export class Player {
     onStats: (s: PlayerStats) => void,
   ) {
     node.port.onmessage = (ev) => {
-      const m = ev.data as {
-        type: string;
-        id: number;
-        played: number;
-        buffered: number;
-        underruns: number;
-        playing: boolean;
-        drained: boolean;
-        level: number;
-      };
+      const m = ev.data as PlayoutEvent;
       const toStream = (n: number) => Math.round((n * this.streamRate) / this.ctx.sampleRate);
       if (m.type === "cleared") {
         this.clearWaiters.get(m.id)?.(toStream(m.played));
         this.clearWaiters.delete(m.id);
-      } else if (m.type === "stats") {
-        onStats({ ...m, played: toStream(m.played), buffered: toStream(m.buffered) });
+      } else {
+        const { type: _, ...stats } = m;
+        onStats({ ...stats, played: toStream(m.played), buffered: toStream(m.buffered) });
       }
     };
   }
@@ -61,11 +47,15 @@ export class Player {
     return new Player(ctx, node, onStats);
   }
 
+  private post(c: PlayoutCommand, transfer: Transferable[] = []): void {
+    this.node.port.postMessage(c, transfer);
+  }
+
   /** A new reply starts at `rate`. */
   begin(rate: number): void {
     this.streamRate = rate;
     this.resampler = rate === this.ctx.sampleRate ? null : new Resampler(rate, this.ctx.sampleRate);
-    this.node.port.postMessage({ type: "reset" });
+    this.post({ type: "reset" });
     void this.ctx.resume();
   }
 
@@ -79,17 +69,17 @@ export class Player {
       both.set(tail, out.length);
       out = both;
     }
-    this.node.port.postMessage({ type: "push", samples: out }, [out.buffer]);
-    if (last) this.node.port.postMessage({ type: "end" });
+    this.post({ type: "push", samples: out }, [out.buffer]);
+    if (last) this.post({ type: "end" });
   }
 
   /** Holds playback (a possible barge-in) without dropping anything. */
   pause(): void {
-    this.node.port.postMessage({ type: "pause" });
+    this.post({ type: "pause" });
   }
 
   resume(): void {
-    this.node.port.postMessage({ type: "resume" });
+    this.post({ type: "resume" });
   }
 
   /** Stops at once; resolves with the samples of this reply the user heard (at its rate). */
@@ -97,7 +87,7 @@ export class Player {
     const id = ++this.clearId;
     return new Promise((resolve) => {
       this.clearWaiters.set(id, resolve);
-      this.node.port.postMessage({ type: "clear", id });
+      this.post({ type: "clear", id });
     });
   }
 

@@ -5,13 +5,19 @@
  */
 import { PlayoutQueue, rms } from "@fireside/audio";
 
-type Command =
+/** Main thread → worklet. */
+export type PlayoutCommand =
   | { type: "push"; samples: Float32Array }
   | { type: "end" }
   | { type: "clear"; id: number }
   | { type: "pause" }
   | { type: "resume" }
   | { type: "reset" };
+
+/** Worklet → main thread; sample counts are at the AudioContext's rate. */
+export type PlayoutEvent =
+  | { type: "cleared"; id: number; played: number }
+  | { type: "stats"; played: number; buffered: number; underruns: number; playing: boolean; drained: boolean; level: number };
 
 declare const sampleRate: number;
 declare function registerProcessor(name: string, ctor: unknown): void;
@@ -28,14 +34,14 @@ class PlayoutProcessor extends AudioWorkletProcessor {
   constructor(options: { processorOptions: { leadMs: number } }) {
     super();
     this.queue = new PlayoutQueue(Math.round((options.processorOptions.leadMs * sampleRate) / 1000));
-    this.port.onmessage = (ev: MessageEvent<Command>) => {
+    this.port.onmessage = (ev: MessageEvent<PlayoutCommand>) => {
       const c = ev.data;
       if (c.type === "push") this.queue.push(c.samples);
       else if (c.type === "end") this.queue.end();
       else if (c.type === "clear") {
         const played = this.queue.clear();
         this.paused = false;
-        this.port.postMessage({ type: "cleared", id: c.id, played });
+        this.port.postMessage({ type: "cleared", id: c.id, played } satisfies PlayoutEvent);
       } else if (c.type === "pause") this.paused = true;
       else if (c.type === "resume") this.paused = false;
       else if (c.type === "reset") this.queue.reset();
@@ -51,7 +57,7 @@ class PlayoutProcessor extends AudioWorkletProcessor {
     for (let c = 1; c < out.length; c++) out[c]!.set(ch0);
     this.level = Math.max(rms(ch0), this.level * 0.9);
     if (++this.quanta % 8 === 0) {
-      this.port.postMessage({ type: "stats", ...this.queue.stats, level: this.level, drained: this.queue.drained });
+      this.port.postMessage({ type: "stats", ...this.queue.stats, level: this.level, drained: this.queue.drained } satisfies PlayoutEvent);
     }
     return true;
   }
