@@ -72,9 +72,9 @@ fetch_firered() {
 
 if [ "$FIRESIDE_TTS_ENGINE" = fireredtts2 ]; then fetch_firered; fi
 
-# --- Whisper and the embedded LLM (the pod server's own loader: progress + sha256) ---------------
+# --- Whisper, the speaker encoder, the embedded LLM (the pod server's loader: progress + sha256) -
 cd "$APP_DIR"
-prefetch=("$FIRESIDE_ASR_MODEL")
+prefetch=("$FIRESIDE_ASR_MODEL" "${FIRESIDE_SPEAKER_MODEL:-resemblyzer-ge2e}")
 [ "${FIRESIDE_LLM_ENGINE:-llama-cpp}" = llama-cpp ] && prefetch+=("${FIRESIDE_LLM_MODEL:-qwen2.5-1.5b-instruct}")
 for id in "${prefetch[@]}"; do
   case "$id" in */*) continue ;; esac # a path: nothing to fetch

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { readWav } from "@fireside/audio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PodProcess, startPod } from "../support/pod-process.js";
+import { SHARED_AUDIO } from "../support/speech.js";
 
 const TOKEN = "studio-token";
 const dataDir = mkdtempSync(join(tmpdir(), "fireside-studio-"));
@@ -104,6 +105,16 @@ describe("voice profiles", () => {
     r = await upload(silence, { name: "Silence", transcript: "nothing" });
     expect([r.status, r.body.error.code]).toEqual([422, "E_AUDIO_QUALITY"]);
     expect(r.body.error.message).toMatch(/silent/);
+
+    // Two people (real recordings, 5 s each) in one clip: the speaker encoder hears both.
+    const twoPeople = clip("two-people.wav", (out) => {
+      for (const p of ["en_S1", "en_S2"])
+        execFileSync("sox", [join(SHARED_AUDIO, `${p}.flac`), join(work, `${p}-5s.wav`), "trim", "0", "5"]);
+      execFileSync("sox", [join(work, "en_S1-5s.wav"), join(work, "en_S2-5s.wav"), out]);
+    });
+    r = await upload(twoPeople, { name: "Two people", transcript: "two people talking" });
+    expect([r.status, r.body.error.code]).toEqual([422, "E_AUDIO_QUALITY"]);
+    expect(r.body.error.message).toMatch(/more than one voice/);
 
     r = await upload(speechFlac(), { name: "No words" });
     expect([r.status, r.body.error.code]).toEqual([400, "E_BAD_REQUEST"]);

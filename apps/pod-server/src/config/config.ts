@@ -51,6 +51,12 @@ export const SETTINGS = {
     "Default system prompt; a client's hello may replace it.",
   ),
   vadModel: s("FIRESIDE_VAD_MODEL", z.string(), "silero-vad-v5", "VAD model id from the manifest, or a path to a Silero v5 ONNX file."),
+  speakerModel: s(
+    "FIRESIDE_SPEAKER_MODEL",
+    z.string(),
+    "resemblyzer-ge2e",
+    "Speaker encoder (voice similarity and one-speaker checks in the studio): manifest id or a path to Resemblyzer's pretrained.pt.",
+  ),
   asrEngine: s("FIRESIDE_ASR_ENGINE", z.enum(["whisper-cpp"]), "whisper-cpp", "Speech recogniser."),
   asrModel: s(
     "FIRESIDE_ASR_MODEL",

@@ -10,6 +10,7 @@ import { createWhisperCppCuda } from "./asr/whisper-cpp-cuda.js";
 import { createAnthropic } from "./llm/anthropic.js";
 import { createLlamaCpp } from "./llm/llama-cpp.js";
 import { createOpenAiCompatible } from "./llm/openai-compatible.js";
+import { createGe2eEncoder } from "./speaker/ge2e.js";
 import { createFireRedTts2, type FireRedTts2Options } from "./tts/fireredtts2.js";
 import { GpuScheduler } from "./tts/gpu-scheduler.js";
 import { createPiper } from "./tts/piper.js";
@@ -25,7 +26,7 @@ export async function resolveModel(idOrPath: string, fetch: FetchOptions): Promi
       name: idOrPath
         .split("/")
         .pop()!
-        .replace(/\.(onnx|bin|gguf)$/, ""),
+        .replace(/\.(onnx|bin|gguf|pt)$/, ""),
     };
   }
   const entry = findModel(idOrPath);
@@ -40,6 +41,7 @@ export async function createEngines(
   metrics?: ServerMetrics,
 ): Promise<Engines> {
   const vadModel = await resolveModel(config.vadModel, fetch);
+  const speakerModel = await resolveModel(config.speakerModel, fetch);
   const asrModel = await resolveModel(config.asrModel, fetch);
   const tts = config.ttsEngine === "fireredtts2" ? await createFireRedFromConfig(config, log, metrics) : null;
   const ttsModel = tts ? null : await resolveModel(config.ttsVoice, fetch);
@@ -69,7 +71,7 @@ export async function createEngines(
       gpu: false,
     });
   }
-  const [vad, asr, ttsEngine] = await Promise.all([
+  const [vad, asr, ttsEngine, speaker] = await Promise.all([
     createSileroVad(vadModel.path),
     config.asrDevice === "cuda"
       ? createWhisperCppCuda({ modelPath: asrModel.path, modelName: asrModel.name, modulesDir: config.gpuModules })
@@ -81,8 +83,9 @@ export async function createEngines(
           fitContext: config.asrFitContext,
         }),
     tts ?? createPiper({ modelPath: ttsModel!.path, voiceId: ttsModel!.name.replace(/^piper-/, ""), threads: config.ttsThreads }),
+    createGe2eEncoder({ modelPath: speakerModel.path, modelName: speakerModel.name }),
   ]);
-  return { vad, asr, llm, tts: ttsEngine };
+  return { vad, asr, llm, tts: ttsEngine, speaker };
 }
 
 async function createFireRedFromConfig(config: Config, log: (msg: string) => void, metrics?: ServerMetrics) {

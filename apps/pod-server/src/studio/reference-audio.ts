@@ -1,11 +1,12 @@
 /**
  * Reference clips for voice cloning: the container is sniffed from the bytes (never the file
  * name), decoded to 16 kHz mono, and measured. A clip is refused with the reasons a person can act
- * on: too short or long, clipped, mostly silent, too quiet, too low a sample rate.
+ * on: too short or long, clipped, mostly silent, too quiet, too low a sample rate, two voices.
  */
 import { spawn } from "node:child_process";
 import { AudioFormatError, downmixToMono, readWav, resample, rms } from "@fireside/audio";
 import { ProtocolError } from "@fireside/protocol";
+import type { VoiceCount } from "./speaker-count.js";
 
 export type Container = "wav" | "flac" | "ogg" | "mp3" | "mp4" | "webm" | "unknown";
 
@@ -85,6 +86,8 @@ export interface ReferenceMetrics {
   silenceRatio: number;
   /** Loudness of the non-silent frames, dBFS. */
   speechDbfs: number;
+  /** How many voices the speaker encoder hears (absent where no encoder is loaded). */
+  voices?: VoiceCount;
 }
 
 export const REFERENCE_LIMITS = {
@@ -141,6 +144,11 @@ export function referenceProblems(m: ReferenceMetrics): string[] {
   else {
     if (m.silenceRatio > L.maxSilenceRatio) out.push(`mostly silence: ${Math.round(m.silenceRatio * 100)}% of the clip`);
     if (m.speechDbfs < L.minSpeechDbfs) out.push(`too quiet: speech at ${m.speechDbfs.toFixed(0)} dBFS (at least ${L.minSpeechDbfs} dBFS)`);
+  }
+  if (m.voices?.voices === 2) {
+    out.push(
+      `more than one voice: two groups of the clip sound like different people (similarity ${m.voices.betweenSimilarity?.toFixed(2)}); use a clip of one person speaking`,
+    );
   }
   if (m.clippedRatio > L.maxClippedRatio) out.push(`clipped: ${(m.clippedRatio * 100).toFixed(2)}% of samples at full scale`);
   return out;

@@ -8,8 +8,10 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { writeWav } from "@fireside/audio";
 import { ProtocolError } from "@fireside/protocol";
+import type { SpeakerEncoder } from "../engines/types.js";
 import type { Db } from "../store/database.js";
 import { decodeReference, measureReference, type ReferenceMetrics, referenceProblems } from "./reference-audio.js";
+import { countVoices } from "./speaker-count.js";
 
 export interface VoiceProfile {
   id: string;
@@ -91,12 +93,21 @@ export class VoiceProfiles {
     return join(this.dir, row.audio_file);
   }
 
-  async create(input: { bytes: Uint8Array; name: unknown; language: unknown; transcript: unknown }): Promise<VoiceProfile> {
+  /** `speaker`: when given, a clip holding two voices is refused. */
+  async create(
+    input: { bytes: Uint8Array; name: unknown; language: unknown; transcript: unknown },
+    speaker?: SpeakerEncoder,
+  ): Promise<VoiceProfile> {
     const name = field(input.name, "name", 1, 80);
     const language = field(input.language ?? "en", "language", 2, 8);
     const transcript = field(input.transcript, "transcript", 1, 1000);
     const decoded = await decodeReference(input.bytes);
     const metrics = measureReference(decoded);
+    // Only worth the encoder's time for a clip that passes the cheap checks' length limits.
+    if (speaker && referenceProblems(metrics).length === 0) {
+      const { partials } = await speaker.embed(decoded.samples);
+      metrics.voices = countVoices(partials.map((p) => p.embedding));
+    }
     const problems = referenceProblems(metrics);
     if (problems.length) throw new ProtocolError("E_AUDIO_QUALITY", `this clip cannot be a voice reference: ${problems.join("; ")}`);
     const id = `voice_${randomUUID().slice(0, 12)}`;

@@ -220,7 +220,8 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       for (const c of wss.clients) c.close(1001, "server shutting down");
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      if (engines) await Promise.all([engines.vad.close(), engines.asr.close(), engines.llm.close(), engines.tts.close()]);
+      if (engines)
+        await Promise.all([engines.vad.close(), engines.asr.close(), engines.llm.close(), engines.tts.close(), engines.speaker?.close()]);
       db.close();
     },
   };

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readWav } from "@fireside/audio";
 import {
   dialogueRequestSchema,
   type ErrorCode,
@@ -88,15 +89,16 @@ export function studioRoutes(deps: StudioDeps): (req: IncomingMessage, res: Serv
       }
       if (!id && method === "POST") {
         const bytes = await readBody(req, deps.maxUploadBytes);
+        // The one-speaker check needs the speaker encoder, loaded with the other models.
+        const engines = deps.engines();
+        if (!engines) throw new ProtocolError("E_BUSY", "models are still loading");
         const q = url.searchParams;
-        const profile = await deps.profiles.create({
-          bytes,
-          name: q.get("name"),
-          language: q.get("language") ?? undefined,
-          transcript: q.get("transcript"),
-        });
+        const profile = await deps.profiles.create(
+          { bytes, name: q.get("name"), language: q.get("language") ?? undefined, transcript: q.get("transcript") },
+          engines.speaker,
+        );
         // A cloning engine keeps voices in memory: give it the new one now.
-        await deps.engines()?.tts.registerVoice?.(profile.id, deps.profiles.audioPath(profile.id), profile.transcript);
+        await engines.tts.registerVoice?.(profile.id, deps.profiles.audioPath(profile.id), profile.transcript);
         return send(res, 201, profile);
       }
       if (id === "transcribe" && method === "POST") {
@@ -115,7 +117,8 @@ export function studioRoutes(deps: StudioDeps): (req: IncomingMessage, res: Serv
         const profile = deps.profiles.get(id);
         let quality: VoiceQuality;
         try {
-          quality = await assessVoice(id, profile.language, engines);
+          const reference = readWav(readFileSync(deps.profiles.audioPath(id))).samples;
+          quality = await assessVoice(id, profile.language, reference, engines);
         } catch (err) {
           if (err instanceof ProtocolError) throw err;
           throw new ProtocolError("E_ENGINE", `assessment failed: ${(err as Error).message}`);

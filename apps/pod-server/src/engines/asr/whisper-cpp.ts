@@ -2,8 +2,9 @@
  * Whisper through whisper.cpp (@napi-rs/whisper), run in a worker thread. The same ggml models
  * run on the pod's GPU build; only the device changes.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { type AsrEngine, EngineError, type Transcript } from "../types.js";
+import { siblingModule, startWorker } from "../worker-thread.js";
 import type { AsrReply, AsrRequest } from "./whisper-cpp-worker.js";
 
 export interface WhisperCppOptions {
@@ -16,16 +17,8 @@ export interface WhisperCppOptions {
   fitContext: boolean;
 }
 
-/** Starts a worker; a TypeScript entry (running under tsx) first registers tsx's loader in the worker. */
-function startWorker(url: URL, workerData: unknown): Worker {
-  if (!url.pathname.endsWith(".ts")) return new Worker(url, { workerData });
-  const tsxApi = import.meta.resolve("tsx/esm/api");
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true, workerData });
-}
-
 export async function createWhisperCpp(opts: WhisperCppOptions): Promise<AsrEngine & { restarts(): number; crashForTest(): void }> {
-  const url = new URL(`./whisper-cpp-worker.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
+  const url = siblingModule("whisper-cpp-worker", import.meta.url);
   const pending = new Map<number, { resolve: (t: Transcript) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let restarts = 0;

@@ -149,7 +149,11 @@ function VoiceProfiles({
 
 function QualityVerdict({ q }: { q: VoiceQuality }) {
   return (
-    <span className={`verdict verdict-${q.verdict}`} title={`Read back as: "${q.transcript}"`} data-testid="quality">
+    <span
+      className={`verdict verdict-${q.verdict}`}
+      title={`Read back as: "${q.transcript}". Similarity: ${q.similarityNote}`}
+      data-testid="quality"
+    >
       {q.verdict} · word error {(q.wer * 100).toFixed(0)}% · similarity {q.similarity === null ? "n/a" : q.similarity.toFixed(2)}
     </span>
   );
