@@ -60,8 +60,16 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("studio screens in Chromium", () =
     await page.getByRole("button", { name: "Import" }).click();
     expect(await page.getByRole("textbox", { name: "Line 2", exact: true }).inputValue()).toBe("Thanks, I am happy to be here today.");
     for (const s of ["S1", "S2"]) await page.getByLabel(`Voice for ${s}`).selectOption({ label: "joe (English)" });
+    // Progress arrives over the events WebSocket: the app never polls the job.
+    const polls: string[] = [];
+    page.on("request", (r) => {
+      if (/\/v1\/dialogues\/job_[^/]+$/.test(new URL(r.url()).pathname)) polls.push(r.url());
+    });
+    const events = page.waitForEvent("websocket", (ws) => ws.url().includes("/v1/dialogues/events"));
     await page.getByTestId("render").click();
+    await events;
     await expect.poll(async () => page.getByTestId("render-status").textContent(), { timeout: 60_000 }).toBe("done");
+    expect(polls).toEqual([]);
     await expect.poll(async () => page.getByTestId("waveform").getAttribute("data-markers"), { timeout: 10_000 }).toBe("2");
     const duration = await page
       .getByTestId("dialogue-audio")

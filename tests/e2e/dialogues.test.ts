@@ -1,13 +1,15 @@
 /**
  * Dialogue rendering jobs on the CPU engines (Piper's preset voice) through the real server:
- * script import, progress, WAV with per-line timings, cancel, preset-only refusal of cloned voices,
+ * script import, progress (polled and pushed over the events WebSocket), WAV with per-line timings, cancel, preset-only refusal of cloned voices,
  * and a job that survives a server restart.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readWav, rms } from "@fireside/audio";
+import { DIALOGUE_EVENTS_PATH, type DialogueEvent } from "@fireside/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "fireside-dialogues-"));
@@ -31,6 +33,18 @@ const post = async (path: string, body: unknown) => {
   return { status: res.status, body: await res.json() };
 };
 const job = async (id: string) => (await (await fetch(`${pod.url}/v1/dialogues/${id}`)).json()) as { status: string; progress: number };
+
+/** Opens the events socket and resolves once its first event (the snapshot) has arrived. */
+function openEvents(into: DialogueEvent[]): Promise<WebSocket> {
+  const ws = new WebSocket(`${pod.url.replace(/^http/, "ws")}${DIALOGUE_EVENTS_PATH}`);
+  return new Promise((resolve, reject) => {
+    ws.on("message", (data) => {
+      into.push(JSON.parse(String(data)) as DialogueEvent);
+      if (into.length === 1) resolve(ws);
+    });
+    ws.on("error", reject);
+  });
+}
 
 async function until(id: string, pred: (j: { status: string; progress: number }) => boolean, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
@@ -61,6 +75,31 @@ describe("dialogue jobs", () => {
     expect(wav).toMatchObject({ sampleRate: 24000, channels: 1 });
     expect(Math.abs((wav.frames / 24000) * 1000 - lines.at(-1).endMs)).toBeLessThan(5);
     for (const l of lines) expect(rms(wav.samples, (l.startMs * 24000) / 1000, (l.endMs * 24000) / 1000)).toBeGreaterThan(0.02);
+  });
+
+  it("pushes progress over the events WebSocket, and a client that reconnects gets the final state", async () => {
+    const events: DialogueEvent[] = [];
+    let ws = await openEvents(events);
+    expect(events[0]?.type).toBe("dialogue.jobs"); // the snapshot comes first
+    const lines = Array.from({ length: 4 }, (_, i) => ({ speaker: i % 2 ? "S2" : "S1", text: `Line ${i + 1} of four.` }));
+    const { body } = await post("/v1/dialogues", { lines, voices: { S1: PRESET, S2: PRESET } });
+    const mine = () => events.flatMap((e) => (e.type === "dialogue.job" && e.job.id === body.id ? [e.job] : []));
+    for (let i = 0; i < 600 && mine().at(-1)?.status !== "done"; i++) await new Promise((r) => setTimeout(r, 100));
+    const seen = mine();
+    expect(seen[0]).toMatchObject({ status: "queued", progress: 0 });
+    expect(seen.filter((j) => j.status === "running").map((j) => j.progress)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(seen.at(-1)).toMatchObject({ status: "done", progress: 1 });
+    ws.close();
+
+    // Away while it was deleted? The next snapshot says what is there now.
+    const again: DialogueEvent[] = [];
+    ws = await openEvents(again);
+    const snapshot = again[0]?.type === "dialogue.jobs" ? again[0].jobs : [];
+    expect(snapshot.find((j) => j.id === body.id)).toMatchObject({ status: "done", progress: 1 });
+    await fetch(`${pod.url}/v1/dialogues/${body.id}`, { method: "DELETE" });
+    for (let i = 0; i < 50 && !again.some((e) => e.type === "dialogue.removed"); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(again.at(-1)).toEqual({ type: "dialogue.removed", id: body.id });
+    ws.close();
   });
 
   it("refuses bad scripts with the line number, unknown voices, and cloned voices on a preset-only engine", async () => {

@@ -9,7 +9,9 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readWav } from "@fireside/audio";
+import { DIALOGUE_EVENTS_PATH } from "@fireside/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { SHARED_AUDIO } from "../support/speech.js";
 
@@ -76,6 +78,21 @@ describe("voice profiles", () => {
     const denied = await fetch(`${pod.url}/v1/voices`);
     expect(denied.status).toBe(401);
     expect((await denied.json()).error.code).toBe("E_AUTH");
+  });
+
+  it("opens the dialogue events socket only with the token", async () => {
+    const open = (query: string) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(`${pod.url.replace(/^http/, "ws")}${DIALOGUE_EVENTS_PATH}${query}`);
+        ws.on("message", (d) => {
+          resolve(JSON.parse(String(d)).type);
+          ws.close();
+        });
+        ws.on("error", (e) => resolve(e.message));
+      });
+    expect(await open("")).toMatch(/401/);
+    expect(await open("?token=wrong")).toMatch(/401/);
+    expect(await open(`?token=${TOKEN}`)).toBe("dialogue.jobs");
   });
 
   it("explains that quality assessment needs a cloning engine on a preset-only pod", async () => {

@@ -47,3 +47,16 @@ export interface LineTiming {
   startMs: number;
   endMs: number;
 }
+
+/** WebSocket path where the pod pushes dialogue job progress (token as `?token=`). */
+export const DIALOGUE_EVENTS_PATH = "/v1/dialogues/events";
+
+/**
+ * Server → client events on DIALOGUE_EVENTS_PATH: first a snapshot of every job, then each change
+ * as it happens (queued, every rendered line, done/failed/cancelled) and deletions. A client that
+ * reconnects gets a fresh snapshot, so it never misses a final state.
+ */
+export type DialogueEvent =
+  | { type: "dialogue.jobs"; jobs: DialogueJob[] }
+  | { type: "dialogue.job"; job: DialogueJob }
+  | { type: "dialogue.removed"; id: string };

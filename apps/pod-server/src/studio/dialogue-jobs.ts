@@ -8,7 +8,14 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { concatFloat32, Resampler, writeWav } from "@fireside/audio";
-import { type DialogueJob, type DialogueJobStatus, type DialogueRequest, type LineTiming, ProtocolError } from "@fireside/protocol";
+import {
+  type DialogueEvent,
+  type DialogueJob,
+  type DialogueJobStatus,
+  type DialogueRequest,
+  type LineTiming,
+  ProtocolError,
+} from "@fireside/protocol";
 import type { TtsEngine } from "../engines/types.js";
 import type { Db } from "../store/database.js";
 
@@ -29,6 +36,7 @@ interface Row {
 }
 
 export class DialogueJobs {
+  private readonly listeners = new Set<(event: DialogueEvent) => void>();
   private running: { id: string; abort: AbortController } | null = null;
   private stopping = false;
   private kick: Promise<void> = Promise.resolve();
@@ -66,8 +74,19 @@ export class DialogueJobs {
     this.db
       .prepare("INSERT INTO dialogue_jobs (id, status, script_json, progress, created_at, updated_at) VALUES (?, 'queued', ?, 0, ?, ?)")
       .run(id, JSON.stringify(req), now, now);
+    this.emit({ type: "dialogue.job", job: this.get(id) });
     this.pump();
     return this.get(id);
+  }
+
+  /** Every change of every job, as the events WebSocket sends them; returns the unsubscribe. */
+  subscribe(listener: (event: DialogueEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: DialogueEvent): void {
+    for (const l of this.listeners) l(event);
   }
 
   get(id: string): DialogueJob {
@@ -113,6 +132,7 @@ export class DialogueJobs {
     const r = this.row(id);
     if (r.result_file) rmSync(join(this.dir, r.result_file), { force: true });
     this.db.prepare("DELETE FROM dialogue_jobs WHERE id = ?").run(id);
+    this.emit({ type: "dialogue.removed", id });
   }
 
   private row(id: string): Row {
@@ -139,6 +159,7 @@ export class DialogueJobs {
         new Date().toISOString(),
         id,
       );
+    this.emit({ type: "dialogue.job", job: this.get(id) });
   }
 
   private pump(): void {

@@ -7,7 +7,7 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { type ErrorCode, ProtocolError, REALTIME_PATH, type ServerMessage } from "@fireside/protocol";
+import { DIALOGUE_EVENTS_PATH, type ErrorCode, ProtocolError, REALTIME_PATH, type ServerMessage } from "@fireside/protocol";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Config } from "../config/config.js";
 import type { Engines } from "../engines/types.js";
@@ -17,6 +17,7 @@ import { Session } from "../session/session.js";
 import { openDatabase } from "../store/database.js";
 import { DialogueJobs } from "../studio/dialogue-jobs.js";
 import { VoiceProfiles } from "../studio/voice-profiles.js";
+import { serveDialogueEvents } from "./dialogue-events.js";
 import type { Logger } from "./logger.js";
 import { staticFiles } from "./static-files.js";
 import { studioRoutes } from "./studio-routes.js";
@@ -108,7 +109,16 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   });
 
   server.on("upgrade", (req, socket, head) => {
-    if (new URL(req.url ?? "/", "http://x").pathname !== REALTIME_PATH) {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path === DIALOGUE_EVENTS_PATH) {
+      if (config.token && !tokenEquals(tokenFrom(req) ?? "", config.token)) {
+        socket.end("HTTP/1.1 401 Unauthorized\r\n\r\n");
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => serveDialogueEvents(ws, jobs, config.pingIntervalMs));
+      return;
+    }
+    if (path !== REALTIME_PATH) {
       socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
       return;
     }

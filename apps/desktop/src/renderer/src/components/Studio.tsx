@@ -191,13 +191,9 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
     onError(null);
     setResult(null);
     try {
-      let j = await api.render(lines, Object.fromEntries(used.map((s) => [s, voiceFor(s)])));
-      setJob(j);
-      while (j.status === "queued" || j.status === "running") {
-        await new Promise((r) => setTimeout(r, 300));
-        j = await api.job(j.id);
-        setJob(j);
-      }
+      const submitted = await api.render(lines, Object.fromEntries(used.map((s) => [s, voiceFor(s)])));
+      setJob(submitted);
+      const j = await api.follow(submitted.id, setJob);
       if (j.status !== "done") {
         if (j.status === "failed") onError(`Rendering failed: ${j.error}`);
         return;

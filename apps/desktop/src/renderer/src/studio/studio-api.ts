@@ -1,5 +1,13 @@
 /** The pod's studio REST API (docs/studio.md), with the same token as the WebSocket. */
-import type { DialogueJob, DialogueLine, LineTiming, Speaker, VoiceSummary } from "@fireside/protocol";
+import {
+  DIALOGUE_EVENTS_PATH,
+  type DialogueEvent,
+  type DialogueJob,
+  type DialogueLine,
+  type LineTiming,
+  type Speaker,
+  type VoiceSummary,
+} from "@fireside/protocol";
 
 export type { DialogueJob as Job, LineTiming, VoiceQuality, VoiceSummary as Voice } from "@fireside/protocol";
 
@@ -49,6 +57,48 @@ export class StudioApi {
       body: JSON.stringify({ lines, voices }),
     });
   job = (id: string) => this.call<DialogueJob>(`/v1/dialogues/${id}`);
+
+  /**
+   * Follows a job to its final state, reporting each change. Progress is pushed over the events
+   * WebSocket; if that socket cannot open or drops, the job is polled instead, so a flaky network
+   * costs smoothness, never the result.
+   */
+  follow(id: string, onUpdate: (job: DialogueJob) => void): Promise<DialogueJob> {
+    const final = (j: DialogueJob) => j.status !== "queued" && j.status !== "running";
+    const poll = async (): Promise<DialogueJob> => {
+      for (;;) {
+        const j = await this.job(id);
+        onUpdate(j);
+        if (final(j)) return j;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    return new Promise((resolve, reject) => {
+      const query = this.token ? `?token=${encodeURIComponent(this.token)}` : "";
+      const ws = new WebSocket(`${this.base.replace(/^http/, "ws")}${DIALOGUE_EVENTS_PATH}${query}`);
+      let settled = false;
+      const settle = (j: DialogueJob) => {
+        settled = true;
+        ws.close();
+        resolve(j);
+      };
+      ws.onmessage = (m) => {
+        const event = JSON.parse(String(m.data)) as DialogueEvent;
+        const j = event.type === "dialogue.jobs" ? event.jobs.find((x) => x.id === id) : event.type === "dialogue.job" ? event.job : null;
+        if (event.type === "dialogue.removed" && event.id === id) {
+          settled = true;
+          ws.close();
+          reject(new StudioApiError("E_NOT_FOUND", "the job was deleted"));
+        } else if (j?.id === id) {
+          onUpdate(j);
+          if (final(j)) settle(j);
+        }
+      };
+      ws.onclose = () => {
+        if (!settled) poll().then(resolve, reject);
+      };
+    });
+  }
   cancel = (id: string) => this.call<DialogueJob>(`/v1/dialogues/${id}/cancel`, { method: "POST" });
   timings = async (id: string) => (await this.call<{ lines: LineTiming[] }>(`/v1/dialogues/${id}/timings`)).lines;
   audio = (id: string) => this.call<Blob>(`/v1/dialogues/${id}/audio`);
