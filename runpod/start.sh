@@ -14,6 +14,9 @@ FIRERED_DIR=${FIRESIDE_FIREREDTTS2_DIR:-$MODELS/fireredtts2}
 FIRERED_REVISION=${FIRESIDE_FIREREDTTS2_REVISION:-main}
 FIRERED_BASE_URL=${FIRESIDE_FIREREDTTS2_BASE_URL:-https://huggingface.co/FireRedTeam/FireRedTTS2/resolve/$FIRERED_REVISION}
 FIRERED_MANIFEST=${FIRESIDE_FIREREDTTS2_MANIFEST:-$APP_DIR/runpod/fireredtts2-files.txt}
+# monologue (llm_pretrain.pt: cloned single voices) or dialogue (llm_posttrain.pt: multi-speaker
+# continuity); each is an 8 GB checkpoint, so a pod fetches and loads one.
+export FIRESIDE_FIREREDTTS2_MODE=${FIRESIDE_FIREREDTTS2_MODE:-monologue}
 export FIRESIDE_MODELS_DIR=${FIRESIDE_MODELS_DIR:-$MODELS/cache}
 export FIRESIDE_DATA_DIR=${FIRESIDE_DATA_DIR:-$VOLUME/data}
 export FIRESIDE_HOST=${FIRESIDE_HOST:-0.0.0.0}
@@ -25,6 +28,7 @@ export FIRESIDE_FIREREDTTS2_DIR=$FIRERED_DIR
 log() { printf '[start.sh] %s\n' "$*" >&2; }
 die() { printf '[start.sh] ERROR: %s\n' "$*" >&2; exit 1; }
 
+case "$FIRESIDE_FIREREDTTS2_MODE" in monologue|dialogue) ;; *) die "FIRESIDE_FIREREDTTS2_MODE must be monologue or dialogue, not '$FIRESIDE_FIREREDTTS2_MODE'" ;; esac
 [ -d "$VOLUME" ] || die "volume $VOLUME does not exist: attach a RunPod network volume or set FIRESIDE_VOLUME"
 [ -w "$VOLUME" ] || die "volume $VOLUME is not writable"
 mkdir -p "$MODELS" "$FIRESIDE_MODELS_DIR" "$FIRERED_DIR"
@@ -35,18 +39,20 @@ fi
 
 # --- FireRedTTS2 weights -------------------------------------------------------------------------
 fetch_firered() {
-  local sums="$FIRERED_DIR/SHA256SUMS"
-  if [ -f "$FIRERED_DIR/.complete" ]; then
-    log "FireRedTTS2 weights present in $FIRERED_DIR, skipping download"
-    (cd "$FIRERED_DIR" && sha256sum --quiet -c SHA256SUMS) || die "FireRedTTS2 weights in $FIRERED_DIR fail their checksums; delete the folder to fetch them again"
+  local mode=$FIRESIDE_FIREREDTTS2_MODE
+  local sums="$FIRERED_DIR/SHA256SUMS.$mode" complete="$FIRERED_DIR/.complete.$mode"
+  if [ -f "$complete" ]; then
+    log "FireRedTTS2 $mode weights present in $FIRERED_DIR, skipping download"
+    (cd "$FIRERED_DIR" && sha256sum --quiet -c "SHA256SUMS.$mode") || die "FireRedTTS2 weights in $FIRERED_DIR fail their checksums; delete the folder to fetch them again"
     return
   fi
   [ -f "$FIRERED_MANIFEST" ] || die "manifest $FIRERED_MANIFEST is missing"
   : > "$sums.part"
   local auth=()
   [ -n "${FIRESIDE_HF_TOKEN:-}" ] && auth=(-H "Authorization: Bearer $FIRESIDE_HF_TOKEN")
-  while read -r path size sha; do
+  while read -r path size sha only; do
     case "$path" in ''|'#'*) continue ;; esac
+    [ -n "$only" ] && [ "$only" != "$mode" ] && continue # the other mode's checkpoint
     local dest="$FIRERED_DIR/$path"
     mkdir -p "$(dirname "$dest")"
     if [ -f "$dest" ] && { [ "$sha" = "-" ] || echo "$sha  $dest" | sha256sum --quiet -c; }; then
@@ -66,8 +72,8 @@ fetch_firered() {
     (cd "$FIRERED_DIR" && sha256sum "$path") >> "$sums.part"
   done < "$FIRERED_MANIFEST"
   mv "$sums.part" "$sums"
-  touch "$FIRERED_DIR/.complete"
-  log "FireRedTTS2 weights ready in $FIRERED_DIR"
+  touch "$complete"
+  log "FireRedTTS2 $mode weights ready in $FIRERED_DIR"
 }
 
 if [ "$FIRESIDE_TTS_ENGINE" = fireredtts2 ]; then fetch_firered; fi

@@ -15,12 +15,19 @@ const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
 function fakeHub() {
   const dir = mkdtempSync(join(tmpdir(), "fake-hub-"));
-  const files: Record<string, string> = { "config_llm.json": '{"fake":true}', "codec.pt": "codec", "Qwen2.5-1.5B/tokenizer.json": "{}" };
+  const files: Record<string, string> = {
+    "config_llm.json": '{"fake":true}',
+    "codec.pt": "codec",
+    "llm_pretrain.pt": "monologue weights",
+    "llm_posttrain.pt": "dialogue weights",
+    "Qwen2.5-1.5B/tokenizer.json": "{}",
+  };
+  const modes: Record<string, string> = { "llm_pretrain.pt": " monologue", "llm_posttrain.pt": " dialogue" };
   const lines: string[] = [];
   for (const [p, body] of Object.entries(files)) {
     mkdirSync(join(dir, p, ".."), { recursive: true });
     writeFileSync(join(dir, p), body);
-    lines.push(`${p} ${body.length} ${p === "codec.pt" ? sha(body) : "-"}`);
+    lines.push(`${p} ${body.length} ${p === "codec.pt" ? sha(body) : "-"}${modes[p] ?? ""}`);
   }
   const manifest = join(dir, "manifest.txt");
   writeFileSync(manifest, `# test manifest\n${lines.join("\n")}\n`);
@@ -78,9 +85,14 @@ describe("runpod/start.sh (dry run, no GPU)", () => {
 
     const first = run(env);
     const port = await first.ready();
-    for (const [p, body] of Object.entries(hub.files)) expect(readFileSync(join(volume, "models/fireredtts2", p), "utf8")).toBe(body);
-    expect(existsSync(join(volume, "models/fireredtts2/.complete"))).toBe(true);
-    expect(readFileSync(join(volume, "models/fireredtts2/SHA256SUMS"), "utf8")).toContain(sha("codec"));
+    const firered = join(volume, "models/fireredtts2");
+    for (const [p, body] of Object.entries(hub.files)) {
+      if (p === "llm_posttrain.pt")
+        expect(existsSync(join(firered, p))).toBe(false); // the default mode is monologue
+      else expect(readFileSync(join(firered, p), "utf8")).toBe(body);
+    }
+    expect(existsSync(join(firered, ".complete.monologue"))).toBe(true);
+    expect(readFileSync(join(firered, "SHA256SUMS.monologue"), "utf8")).toContain(sha("codec"));
     const ready = await (await fetch(`http://127.0.0.1:${port}/ready`)).json();
     expect(ready.engines.tts).toMatchObject({ name: "fireredtts2", model: "tone-double" });
     expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/fireside_tts_queue_depth 0/);
@@ -90,10 +102,20 @@ describe("runpod/start.sh (dry run, no GPU)", () => {
 
     const second = run(env);
     await second.ready();
-    expect(second.log()).toMatch(/FireRedTTS2 weights present .* skipping download/);
+    expect(second.log()).toMatch(/FireRedTTS2 monologue weights present .* skipping download/);
     expect(second.log()).not.toMatch(/downloading/);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
+
+    // Switching the pod to dialogue mode fetches only the other checkpoint.
+    const third = run({ ...env, FIRESIDE_FIREREDTTS2_MODE: "dialogue" });
+    await third.ready();
+    expect(third.log()).toMatch(/downloading llm_posttrain\.pt/);
+    expect(third.log()).toMatch(/have codec\.pt/);
+    expect(third.log()).not.toMatch(/downloading (codec|llm_pretrain)/);
+    expect(readFileSync(join(firered, "llm_posttrain.pt"), "utf8")).toBe("dialogue weights");
+    third.child.kill("SIGTERM");
+    expect(await third.exited).toBe(0);
   });
 
   it("stops with a clear message on a checksum mismatch, leaving no partial file", async () => {
@@ -108,7 +130,7 @@ describe("runpod/start.sh (dry run, no GPU)", () => {
     expect(await r.exited).toBe(1);
     expect(r.log()).toMatch(/codec\.pt: checksum mismatch/);
     expect(existsSync(join(volume, "models/fireredtts2/codec.pt.part"))).toBe(false);
-    expect(existsSync(join(volume, "models/fireredtts2/.complete"))).toBe(false);
+    expect(existsSync(join(volume, "models/fireredtts2/.complete.monologue"))).toBe(false);
   });
 
   it("refuses a missing volume and, outside a dry run, an empty token", async () => {

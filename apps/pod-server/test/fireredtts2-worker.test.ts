@@ -45,6 +45,22 @@ describe("FireRedTTS2 engine ↔ worker process", () => {
     expect(Math.max(...chunks[0]!.map(Math.abs))).toBeGreaterThan(0.1);
   });
 
+  it("keeps a dialogue's earlier turns as context in the worker and frees them when told", async () => {
+    const e = await start();
+    const signal = new AbortController().signal;
+    for (const [i, speaker] of (["S1", "S2", "S1"] as const).entries()) {
+      for await (const _ of e.synthesize(`Line ${i + 1} of the dialogue.`, { signal, context: { id: "job_a", speaker } })) {
+        // drain
+      }
+    }
+    for await (const _ of e.synthesize("A line without context.", { signal })) {
+      // drain
+    }
+    expect((await e.worker.stats()).contexts).toEqual({ job_a: 3 });
+    e.endContext?.("job_a");
+    expect((await e.worker.stats()).contexts).toEqual({});
+  });
+
   it("stops between chunks when cancelled", async () => {
     const e = await start(["--chunk-delay-s", "0.05"]);
     const ac = new AbortController();

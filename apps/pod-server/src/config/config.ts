@@ -114,7 +114,7 @@ export const SETTINGS = {
     "FIRESIDE_FIREREDTTS2_DIR",
     z.string(),
     "",
-    "FireRedTTS2 weights folder (config_llm.json, llm_pretrain.pt, codec.pt, Qwen2.5-1.5B/).",
+    "FireRedTTS2 weights folder (config_llm.json, codec.pt, Qwen2.5-1.5B/ and llm_pretrain.pt or llm_posttrain.pt).",
   ),
   fireredWorker: s(
     "FIRESIDE_FIREREDTTS2_WORKER",
@@ -123,6 +123,12 @@ export const SETTINGS = {
     "model, or test-double: a tone generator for dry runs and CI (never a voice).",
   ),
   fireredDevice: s("FIRESIDE_FIREREDTTS2_DEVICE", z.string(), "cuda", "Torch device of the FireRedTTS2 worker."),
+  fireredMode: s(
+    "FIRESIDE_FIREREDTTS2_MODE",
+    z.enum(["monologue", "dialogue"]),
+    "monologue",
+    "monologue (llm_pretrain.pt; each sentence cloned on its own) or dialogue (llm_posttrain.pt; dialogue lines and the assistant's sentences conditioned on earlier turns).",
+  ),
   fireredVoices: s(
     "FIRESIDE_FIREREDTTS2_VOICES",
     z.string(),

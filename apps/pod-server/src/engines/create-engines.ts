@@ -93,7 +93,7 @@ async function createFireRedFromConfig(config: Config, log: (msg: string) => voi
   const args =
     config.fireredWorker === "test-double"
       ? ["--model", "tone-double"]
-      : ["--model", "fireredtts2", "--model-dir", config.fireredDir, "--device", config.fireredDevice];
+      : ["--model", "fireredtts2", "--model-dir", config.fireredDir, "--device", config.fireredDevice, "--gen-type", config.fireredMode];
   if (config.fireredWorker === "model" && !config.fireredDir)
     throw new Error("FIRESIDE_FIREREDTTS2_DIR is required for FIRESIDE_TTS_ENGINE=fireredtts2");
   const scheduler = new GpuScheduler(config.ttsQueue, (priority, waitMs) => metrics?.ttsQueueWait.observe({ priority }, waitMs / 1000));

@@ -2,6 +2,8 @@
  * One interface per pipeline stage. Engines are chosen by config (engines/create-engines.ts);
  * the session pipeline only sees these interfaces, so CPU and GPU engines run the same code.
  */
+import type { Speaker } from "@fireside/protocol";
+
 export interface EngineInfo {
   name: string;
   model: string;
@@ -52,6 +54,12 @@ export interface LlmEngine extends Engine {
   stream(messages: ChatMessage[], opts: { signal: AbortSignal; maxTokens?: number; temperature?: number }): AsyncIterable<string>;
 }
 
+export interface SynthesisContext {
+  id: string;
+  /** Who speaks this turn, for multi-speaker dialogues (default S1). */
+  speaker?: Speaker;
+}
+
 export interface VoiceInfo {
   id: string;
   name: string;
@@ -65,8 +73,17 @@ export interface VoiceInfo {
 export interface TtsEngine extends Engine {
   readonly sampleRate: number;
   readonly voices: VoiceInfo[];
-  /** `priority`: live conversation turns go before studio jobs on a shared GPU. */
-  synthesize(text: string, opts: { voice?: string; signal: AbortSignal; priority?: "live" | "studio" }): AsyncIterable<Float32Array>;
+  /**
+   * `priority`: live conversation turns go before studio jobs on a shared GPU. `context`: texts
+   * sharing a context id are turns of one dialogue or conversation; an engine that can (FireRedTTS2
+   * on its dialogue checkpoint) conditions each turn on the earlier ones, others ignore it.
+   */
+  synthesize(
+    text: string,
+    opts: { voice?: string; signal: AbortSignal; priority?: "live" | "studio"; context?: SynthesisContext },
+  ): AsyncIterable<Float32Array>;
+  /** Frees a context's earlier turns. */
+  endContext?(id: string): void;
   /** Zero-shot engines (FireRedTTS2) clone a voice from a reference clip; preset-only engines lack this. */
   registerVoice?(id: string, audioPath: string, transcript: string): Promise<void>;
 }

@@ -162,6 +162,7 @@ export class Session {
       r.status = "cancelled";
       this.metrics.turns.inc({ status: "cancelled" });
     }
+    this.engines.tts.endContext?.(this.id);
     this.machine.tryTo("closed");
   }
 
@@ -449,6 +450,7 @@ export class Session {
         for await (const chunk of this.engines.tts.synthesize(piece, {
           signal: abort.signal,
           priority: "live",
+          context: { id: this.id }, // the assistant's earlier sentences, for engines that use them
           ...(this.voice ? { voice: this.voice } : {}),
         })) {
           if (abort.signal.aborted) break;

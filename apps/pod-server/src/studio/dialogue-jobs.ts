@@ -200,6 +200,8 @@ export class DialogueJobs {
           voice: req.voices[line.speaker]!,
           signal: abort.signal,
           priority: "studio",
+          // One context per job: a dialogue-capable engine hears the earlier lines (continuity).
+          context: { id, speaker: line.speaker },
         })) {
           const a = resampler ? resampler.process(chunk) : chunk;
           parts.push(a);
@@ -230,6 +232,7 @@ export class DialogueJobs {
       if (!abort.signal.aborted) this.setStatus(id, "failed", { error: (err as Error).message });
     } finally {
       this.running = null;
+      tts.endContext?.(id);
       const part = join(this.dir, `.${id}.wav.part`);
       if (existsSync(part)) rmSync(part);
     }

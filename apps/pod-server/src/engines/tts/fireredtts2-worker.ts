@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { EngineError } from "../types.js";
+import { EngineError, type SynthesisContext } from "../types.js";
 
 const KIND_JSON = 1;
 const KIND_AUDIO = 2;
@@ -25,6 +25,13 @@ export interface WorkerOptions {
 
 type Event = { ev: string; id?: number; code?: string; message?: string; voice?: string; [k: string]: unknown };
 
+/** What the worker holds: registered voices, how often a prompt was prepared, turns per context. */
+export interface WorkerStats {
+  voices: string[];
+  prepareCalls: number;
+  contexts: Record<string, number>;
+}
+
 interface Pending {
   onAudio: (pcm: Int16Array) => void;
   onEnd: (err: Error | null, cancelled: boolean) => void;
@@ -40,6 +47,7 @@ export class FireRedWorker {
   private pending = new Map<number, Pending>();
   private voices = new Map<string, { audioPath: string; transcript: string }>();
   private voiceWaiters = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  private statsWaiters: ((s: WorkerStats) => void)[] = [];
   private nextId = 1;
   private readyWaiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private watchdog: NodeJS.Timeout | null = null;
@@ -63,8 +71,23 @@ export class FireRedWorker {
     });
   }
 
-  /** Streams one text's audio (24 kHz PCM16 chunks); `signal` cancels between chunks. */
-  async *synthesize(text: string, voice: string | null, signal: AbortSignal): AsyncIterable<Int16Array> {
+  stats(): Promise<WorkerStats> {
+    return new Promise((resolve) => {
+      this.statsWaiters.push(resolve);
+      this.send({ op: "stats" });
+    });
+  }
+
+  /** Forgets a context's earlier turns (a finished dialogue, a closed session). */
+  endContext(context: string): void {
+    this.send({ op: "end_context", context });
+  }
+
+  /**
+   * Streams one text's audio (24 kHz PCM16 chunks); `signal` cancels between chunks. With a
+   * context, a worker on the dialogue checkpoint conditions on that context's earlier turns.
+   */
+  async *synthesize(text: string, voice: string | null, signal: AbortSignal, context?: SynthesisContext): AsyncIterable<Int16Array> {
     const id = this.nextId++;
     const chunks: Int16Array[] = [];
     let done: { err: Error | null } | null = null;
@@ -88,7 +111,7 @@ export class FireRedWorker {
     const onAbort = () => this.send({ op: "cancel", id });
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      this.send({ op: "synthesize", id, text, voice });
+      this.send({ op: "synthesize", id, text, voice, ...(context ? { context: context.id, speaker: context.speaker ?? "S1" } : {}) });
       for (;;) {
         const next = chunks.shift();
         if (next) {
@@ -273,8 +296,11 @@ export class FireRedWorker {
         } else if (e.id !== undefined) this.pending.get(e.id)?.onEnd(new EngineError("tts", `${e.code}: ${e.message}`), false);
         else this.opts.log("warn", "FireRedTTS2 worker reported an error", e);
         break;
+      case "stats":
+        this.statsWaiters.shift()?.(e as unknown as WorkerStats);
+        break;
       default:
-        break; // heartbeat, pong, stats
+        break; // heartbeat, pong
     }
   }
 }

@@ -24,11 +24,11 @@ export async function createFireRedTts2(opts: FireRedTts2Options): Promise<TtsEn
     info: { name: "fireredtts2", model: worker.info.model, device: worker.info.device === "cpu" ? "cpu" : "cuda" },
     sampleRate: 24000,
     voices: opts.voices.map(({ id, name, language }) => ({ id, name, language })),
-    async *synthesize(text, { voice, signal, priority }) {
+    async *synthesize(text, { voice, signal, priority, context }) {
       const release = await opts.scheduler.acquire(priority ?? "live", signal);
       try {
         for (const piece of splitForSpeech(normaliseForSpeech(text, opts.language), opts.language)) {
-          for await (const pcm of worker.synthesize(piece, voice ?? opts.voices[0]?.id ?? null, signal)) {
+          for await (const pcm of worker.synthesize(piece, voice ?? opts.voices[0]?.id ?? null, signal, context)) {
             if (signal.aborted) return;
             yield int16ToFloat(pcm);
           }
@@ -38,6 +38,7 @@ export async function createFireRedTts2(opts: FireRedTts2Options): Promise<TtsEn
       }
     },
     registerVoice: (id, audioPath, transcript) => worker.registerVoice(id, audioPath, transcript),
+    endContext: (id) => worker.endContext(id),
     close: () => worker.close(),
   };
 }

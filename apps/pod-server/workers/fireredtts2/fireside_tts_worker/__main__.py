@@ -3,6 +3,7 @@ import argparse
 import os
 import sys
 
+from .context import CONTEXT_BUDGET, Contexts
 from .models import FireRedTTS2Model, ModelError, ToneModelDouble
 from .worker import Worker
 
@@ -15,6 +16,7 @@ def main() -> int:
     p.add_argument("--no-bf16", action="store_true")
     p.add_argument("--gen-type", choices=["monologue", "dialogue"], default="monologue")
     p.add_argument("--heartbeat-s", type=float, default=1.0)
+    p.add_argument("--context-budget", type=int, default=CONTEXT_BUDGET, help="sequence positions of prompts and earlier turns per call")
     p.add_argument("--chunk-delay-s", type=float, default=0.0, help="tone-double only: seconds per chunk")
     args = p.parse_args()
     if args.model == "tone-double":
@@ -27,7 +29,7 @@ def main() -> int:
     except (ModelError, ImportError) as err:
         sys.stderr.write(f"fireside-tts-worker: cannot load {args.model}: {err}\n")
         return 3
-    Worker(model, sys.stdout.buffer, heartbeat_s=args.heartbeat_s).run(sys.stdin.buffer)
+    Worker(model, sys.stdout.buffer, heartbeat_s=args.heartbeat_s, contexts=Contexts(budget=args.context_budget)).run(sys.stdin.buffer)
     return 0
 
 

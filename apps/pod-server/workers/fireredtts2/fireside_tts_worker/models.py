@@ -1,12 +1,16 @@
 """Model adapters: the real FireRedTTS2 (imported lazily, GPU) and a test double for CI.
 
 An adapter turns (text, voice) into 80 ms float chunks at 24 kHz and caches what it can per
-voice. `prepare_voice` is called once per voice profile; `stream` once per sentence.
+voice. `prepare_voice` is called once per voice profile; `stream` once per sentence. Given a
+History (context.py), `stream` conditions on the speakers' prompts and the earlier turns that fit,
+then appends the new turn to it.
 """
 import math
 import os
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional
+
+from .context import ContextTooLong, History, Segment
 
 SAMPLE_RATE = 24000
 CHUNK = 1920  # 80 ms at 24 kHz
@@ -24,19 +28,31 @@ class ModelError(Exception):
     """A synthesis failed; the worker reports it and keeps serving."""
 
 
+def ensure_final_punctuation(transcript: str) -> str:
+    # Upstream drops a prompt transcript's last character, and prompts read best as whole sentences.
+    t = transcript.strip()
+    return t if not t or t[-1] in ".!?。！？" else t + "."
+
+
 class ToneModelDouble:
     """TEST DOUBLE, not a voice: a tone whose length follows the text, in FireRedTTS2's chunk shape.
 
+    It keeps contexts the way the real adapter does (prompt lengths, per-turn lengths, trimming),
+    so the worker's continuity logic is tested without a GPU; `last_window` records what the last
+    call was conditioned on.
     Knobs (for tests): text containing FAIL raises ModelError; `empty_first_frame_once` makes the first
     stream end on its first frame (upstream pitfall 5) so the worker's retry is exercised.
     """
 
     name = "tone-double"
     device = "cpu"
+    supports_context = True
+    PROMPT_LENGTH = 120  # positions a prepared voice prompt takes (a ~9 s clip would take ~150)
 
     def __init__(self, chunk_delay_s: float = 0.0):
         self.chunk_delay_s = chunk_delay_s
         self.empty_first_frame_once = os.environ.get("FIRESIDE_DOUBLE_EMPTY_FIRST") == "1"
+        self.last_window: List[tuple] = []
 
     def load(self) -> None:
         pass
@@ -49,13 +65,24 @@ class ToneModelDouble:
     def prepare_voice(self, voice: Voice) -> None:
         if not os.path.exists(voice.audio_path):
             raise ModelError(f"reference audio {voice.audio_path} does not exist")
-        voice.prepared = {"audio_path": voice.audio_path}
+        voice.prepared = {"audio_path": voice.audio_path, "length": self.PROMPT_LENGTH}
 
-    def stream(self, text: str, voice: Optional[Voice]) -> Iterator[List[float]]:
+    @staticmethod
+    def text_length(text: str) -> int:
+        return 4 + len(text) // 4  # speaker tag, text markers, ~4 characters per token
+
+    def stream(self, text: str, voice: Optional[Voice], speaker: str = "[S1]", history: Optional[History] = None) -> Iterator[List[float]]:
         import time
 
         if "FAIL" in text:
             raise ModelError("synthesis failed (requested by the test double)")
+        if history is not None:
+            prompts = sum(v.prepared["length"] for v in history.voices.values() if v is not None and v.prepared)
+            try:
+                window = history.window(prompts + self.text_length(text))
+            except ContextTooLong as err:
+                raise ModelError(str(err)) from err
+            self.last_window = [(s.speaker, s.text) for s in window]
         if self.empty_first_frame_once:
             self.empty_first_frame_once = False
             return
@@ -65,22 +92,37 @@ class ToneModelDouble:
             if self.chunk_delay_s:
                 time.sleep(self.chunk_delay_s)
             yield [0.2 * math.sin(2 * math.pi * freq * (c * CHUNK + i) / SAMPLE_RATE) for i in range(CHUNK)]
+        if history is not None:
+            history.append(Segment(speaker, text, None, None, self.text_length(text) + chunks + 1))
 
 
 class FireRedTTS2Model:
-    """The real model (upstream FireRedTTS2_Stream). Needs torch, CUDA and the weights directory."""
+    """The real model (upstream FireRedTTS2_Stream). Needs torch, CUDA and the weights directory.
+
+    Upstream's own generate_* calls re-encode every prompt clip with the codec's Whisper-sized
+    encoder on each call. This adapter encodes a voice's clip once (prepare_voice) and builds the
+    token sequence itself from upstream's tokenizers, driving its frame generator and streaming
+    codec decoder directly:
+    - monologue checkpoint: prompt transcript + text as one [S1] segment continuing the prompt's
+      audio tokens (upstream's monologue recipe), each sentence independent;
+    - dialogue checkpoint: every speaker's prompt, then earlier turns (their sampled tokens, not
+      re-encoded audio) trimmed oldest first to the context budget, then the new turn.
+    """
 
     name = "fireredtts2"
+    MONOLOGUE_FRAMES = 400  # upstream's cap for one monologue call (32 s)
 
     def __init__(self, model_dir: str, device: str = "cuda", bf16: bool = True, gen_type: str = "monologue"):
         self.model_dir = model_dir
         self.device = device
         self.bf16 = bf16
         self.gen_type = gen_type
+        self.supports_context = gen_type == "dialogue"
         self._model = None
 
     def load(self) -> None:
-        for required in ("config_llm.json", "config_codec.json", "codec.pt", "Qwen2.5-1.5B"):
+        checkpoint = "llm_posttrain.pt" if self.gen_type == "dialogue" else "llm_pretrain.pt"
+        for required in ("config_llm.json", "config_codec.json", "codec.pt", checkpoint, "Qwen2.5-1.5B"):
             if not os.path.exists(os.path.join(self.model_dir, required)):
                 raise ModelError(f"model directory {self.model_dir} lacks {required}")
         import torch  # noqa: F401  (imported here so CI never needs torch)
@@ -95,22 +137,118 @@ class FireRedTTS2Model:
             pass
 
     def prepare_voice(self, voice: Voice) -> None:
-        # Upstream re-encodes prompt audio on every call; we at least load, downmix and resample it
-        # once per profile (prepare_prompt) and keep the transcript ready.
-        transcript = voice.transcript.strip()
-        if transcript and transcript[-1] not in ".!?。！？":
-            transcript += "."  # upstream drops the transcript's last character
-        voice.prepared = {"audio_path": voice.audio_path, "transcript": transcript}
-
-    def stream(self, text: str, voice: Optional[Voice]) -> Iterator[List[float]]:
         import torch
 
-        kwargs: Dict[str, Any] = {"temperature": 0.75, "topk": 20}
-        if voice is not None and voice.prepared:
-            kwargs.update(prompt_wav=voice.prepared["audio_path"], prompt_text=voice.prepared["transcript"])
+        m = self._model
         try:
             with torch.inference_mode():
-                for chunk in self._model.generate_monologue(text, **kwargs):
-                    yield chunk.squeeze(0).float().cpu().tolist()
-        except ValueError as err:  # "Inputs too long…"
+                audio = m.load_prompt_audio(voice.audio_path)  # first channel, 16 kHz
+                tokens, mask = m._tokenize_audio(audio)  # (frames + EOS, 17): the costly encode, done once
+        except Exception as err:  # unreadable clip, CUDA OOM: the voice fails, the worker lives
+            raise ModelError(f"cannot prepare voice {voice.voice_id}: {err}") from err
+        voice.prepared = {"transcript": ensure_final_punctuation(voice.transcript), "audio_tokens": tokens, "audio_mask": mask}
+
+    def _text(self, text: str, speaker: str):
+        return self._model._tokenize_text_segment(text, speaker)
+
+    def stream(self, text: str, voice: Optional[Voice], speaker: str = "[S1]", history: Optional[History] = None) -> Iterator[List[float]]:
+        import torch
+        from fireredtts2.utils.spliter import clean_text
+
+        text = clean_text(text=text)
+        try:
+            with torch.inference_mode():
+                if history is not None and self.supports_context:
+                    yield from self._dialogue_turn(text, speaker, history)
+                elif voice is not None and voice.prepared:
+                    yield from self._monologue(text, voice)
+                else:
+                    yield from self._dialogue_turn(text, "[S1]", History())  # no prompt: a random voice
+        except ValueError as err:  # upstream's "Inputs too long…"
             raise ModelError(str(err)) from err
+        except ContextTooLong as err:
+            raise ModelError(str(err)) from err
+
+    def _monologue(self, text: str, voice: Voice) -> Iterator[List[float]]:
+        import torch
+        from fireredtts2.utils.spliter import clean_text
+
+        p = voice.prepared
+        prompt_text = clean_text(text=p["transcript"])
+        text_tokens, text_mask = self._text(prompt_text[:-1] + "," + text, "[S1]")
+        # Continue the prompt's audio: drop its EOS frame and the two frames before it, as upstream does.
+        tokens = torch.cat([text_tokens, p["audio_tokens"]], dim=0)[:-3]
+        mask = torch.cat([text_mask, p["audio_mask"]], dim=0)[:-3]
+        # The first two frames re-create the two prompt frames cut above; upstream does not play them.
+        yield from self._generate(tokens, mask, self.MONOLOGUE_FRAMES, temperature=0.75, topk=20, skip=2)
+
+    def _dialogue_turn(self, text: str, speaker: str, history: History) -> Iterator[List[float]]:
+        import torch
+
+        prompts = []
+        for tag, v in sorted(history.voices.items()):
+            if v is None or not v.prepared:
+                continue
+            t, m = self._text(tag + v.prepared["transcript"], tag)
+            prompts.append((torch.cat([t, v.prepared["audio_tokens"]]), torch.cat([m, v.prepared["audio_mask"]])))
+        new_tokens, new_mask = self._text(text, speaker)
+        reserved = sum(t.size(0) for t, _ in prompts) + new_tokens.size(0)
+        window = history.window(reserved)
+        tokens = torch.cat([t for t, _ in prompts] + [s.tokens for s in window] + [new_tokens], dim=0)
+        mask = torch.cat([m for _, m in prompts] + [s.mask for s in window] + [new_mask], dim=0)
+        frames: List[Any] = []
+        yield from self._generate(tokens, mask, 375, temperature=0.9, topk=20, frames=frames)
+        if frames:
+            # The turn joins the context as the tokens it was made from, with an EOS frame, as prompts are.
+            codes = torch.cat(frames + [torch.zeros_like(frames[0])], dim=0)  # (n + 1, 16)
+            audio = torch.zeros(codes.size(0), 17, dtype=torch.long, device=codes.device)
+            audio_mask = torch.zeros(codes.size(0), 17, dtype=torch.bool, device=codes.device)
+            audio[:, :-1] = codes
+            audio_mask[:, :-1] = True
+            history.append(
+                Segment(
+                    speaker,
+                    text,
+                    torch.cat([new_tokens, audio]),
+                    torch.cat([new_mask, audio_mask]),
+                    new_tokens.size(0) + audio.size(0),
+                )
+            )
+
+    def _generate(
+        self, tokens, mask, max_frames: int, temperature: float, topk: int, frames: Optional[list] = None, skip: int = 0
+    ) -> Iterator[List[float]]:
+        """Samples codec frames one by one and decodes each as soon as the next exists (the codec's
+        streaming decoder lags one frame); the first `skip` frames are not played; `frames`
+        collects the played (1, 16) samples."""
+        import torch
+
+        m = self._model
+        dev = m.device
+        if tokens.size(0) >= 3100 - max_frames:
+            raise ModelError(f"context of {tokens.size(0)} positions leaves no room for {max_frames} frames")
+        m._model.reset_caches()
+        cur = tokens.long().to(dev).unsqueeze(0)
+        cur_mask = mask.bool().to(dev).unsqueeze(0)
+        pos = torch.arange(0, tokens.size(0), device=dev).unsqueeze(0).long()
+        cache: Dict[str, Any] = {}
+        previous = None
+        for step in range(max_frames):
+            sample = m._model.generate_frame(cur, cur_mask, pos, temperature, topk)  # (1, 16)
+            if torch.all(sample == 0):
+                break  # end of speech
+            zero = torch.zeros(1, 1, dtype=torch.long, device=dev)
+            cur = torch.cat([sample, zero], dim=1).unsqueeze(1)
+            cur_mask = torch.cat([torch.ones_like(sample).bool(), zero.bool()], dim=1).unsqueeze(1)
+            pos = pos[:, -1:] + 1
+            if step < skip:
+                continue
+            if previous is not None:
+                chunk, cache = m._audio_tokenizer.decode_one_token(previous.unsqueeze(-1), cache, last_token=False)
+                yield chunk.reshape(-1).float().cpu().tolist()
+            previous = sample
+            if frames is not None:
+                frames.append(sample)
+        if previous is not None:
+            chunk, cache = m._audio_tokenizer.decode_one_token(previous.unsqueeze(-1), cache, last_token=True)
+            yield chunk.reshape(-1).float().cpu().tolist()

@@ -4,11 +4,13 @@ A reader thread takes requests off stdin so that `cancel` is seen while a synthe
 synthesis checks for it between 80 ms chunks. A heartbeat thread proves the process is alive.
 Requests (JSON):
   {"op": "voice", "voice": id, "audioPath": p, "transcript": t}   register a voice (prepared once)
-  {"op": "synthesize", "id": n, "text": t, "voice": id|null}       stream a sentence
+  {"op": "synthesize", "id": n, "text": t, "voice": id|null,       stream a sentence; with a context
+   "context": key?, "speaker": "S1".."S4"?}                        key, conditioned on its earlier turns
+  {"op": "end_context", "context": key}                            forget a dialogue's or session's turns
   {"op": "cancel", "id": n}                                        stop between chunks
   {"op": "stats"} / {"op": "ping"} / {"op": "shutdown"}
 Events: ready, voice_ready, started, audio frames, done {id, samples, cancelled},
-        error {id?, code, message}, stats {voices, prepareCalls}, heartbeat, pong.
+        error {id?, code, message}, stats {voices, prepareCalls, contexts}, heartbeat, pong.
 """
 import array
 import json
@@ -19,6 +21,7 @@ import time
 from typing import BinaryIO, Dict, Optional, Set
 
 from .framing import KIND_JSON, FrameWriter, FramingError, read_frame
+from .context import Contexts
 from .models import ModelError, Voice
 
 EMPTY_FIRST_FRAME_RETRIES = 1
@@ -32,7 +35,7 @@ def to_pcm16(chunk) -> bytes:
 
 
 class Worker:
-    def __init__(self, model, out: BinaryIO, heartbeat_s: float = 1.0):
+    def __init__(self, model, out: BinaryIO, heartbeat_s: float = 1.0, contexts: Optional[Contexts] = None):
         self.model = model
         self.writer = FrameWriter(out)
         self.heartbeat_s = heartbeat_s
@@ -42,6 +45,7 @@ class Worker:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.prepare_calls = 0
+        self.contexts = contexts or Contexts()
 
     # -- input ------------------------------------------------------------------------------
     def read_loop(self, stream: BinaryIO) -> None:
@@ -89,8 +93,12 @@ class Worker:
                 self.register_voice(msg)
             elif op == "synthesize":
                 self.synthesize(msg)
+            elif op == "end_context":
+                self.contexts.end(str(msg.get("context", "")))
             elif op == "stats":
-                self.writer.json({"ev": "stats", "voices": sorted(self.voices), "prepareCalls": self.prepare_calls})
+                self.writer.json(
+                    {"ev": "stats", "voices": sorted(self.voices), "prepareCalls": self.prepare_calls, "contexts": self.contexts.sizes()}
+                )
             else:
                 self.writer.json({"ev": "error", "code": "E_BAD_MESSAGE", "message": f"unknown op {op!r}"})
         self.stopping.set()
@@ -119,6 +127,13 @@ class Worker:
             if voice is None:
                 self.writer.json({"ev": "error", "id": request_id, "code": "E_VOICE_UNKNOWN", "message": f"voice {voice_id!r} is not registered"})
                 return
+        speaker = f"[{msg.get('speaker') or 'S1'}]"
+        if speaker not in ("[S1]", "[S2]", "[S3]", "[S4]"):
+            self.writer.json({"ev": "error", "id": request_id, "code": "E_BAD_MESSAGE", "message": f"speaker {speaker} is not S1..S4"})
+            return
+        history = self.contexts.get(msg.get("context")) if getattr(self.model, "supports_context", False) else None
+        if history is not None:
+            history.voices[speaker] = voice
         if self.is_cancelled(request_id):
             self.finish(request_id, 0, cancelled=True)
             return
@@ -126,7 +141,7 @@ class Worker:
         samples = 0
         try:
             for attempt in range(EMPTY_FIRST_FRAME_RETRIES + 1):
-                for chunk in self.model.stream(str(msg["text"]), voice):
+                for chunk in self.model.stream(str(msg["text"]), voice, speaker, history):
                     if self.is_cancelled(request_id):
                         self.finish(request_id, samples, cancelled=True)
                         return

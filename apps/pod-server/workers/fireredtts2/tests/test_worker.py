@@ -12,6 +12,7 @@ import unittest
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, HERE)
 
+from fireside_tts_worker.context import ContextTooLong, Contexts, History, Segment  # noqa: E402
 from fireside_tts_worker.framing import KIND_AUDIO, KIND_JSON, FrameWriter, FramingError, read_frame  # noqa: E402
 
 
@@ -35,6 +36,36 @@ class Framing(unittest.TestCase):
             read_frame(io.BytesIO(struct.pack("<IB", 10, 1) + b"ab"))
         with self.assertRaises(FramingError):
             read_frame(io.BytesIO(struct.pack("<I", 1 << 30)))
+
+
+class DialogueContext(unittest.TestCase):
+    def seg(self, text, length):
+        return Segment("[S1]", text, None, None, length)
+
+    def test_keeps_the_newest_turns_that_fit_and_drops_older_ones_for_good(self):
+        h = History(budget=1000)
+        for i in range(5):
+            h.append(self.seg(f"turn {i}", 200))
+        # 300 reserved for prompts and the new text leaves room for three 200-position turns.
+        self.assertEqual([s.text for s in h.window(300)], ["turn 2", "turn 3", "turn 4"])
+        self.assertEqual(h.dropped, 2)
+        self.assertEqual([s.text for s in h.window(0)], ["turn 2", "turn 3", "turn 4"])  # dropped stay dropped
+
+    def test_prompts_alone_over_the_budget_is_a_clear_error(self):
+        with self.assertRaises(ContextTooLong) as ctx:
+            History(budget=1000).window(1000)
+        self.assertIn("shorter reference clips", str(ctx.exception))
+
+    def test_contexts_are_kept_per_key_and_the_least_recently_used_evicted(self):
+        c = Contexts(limit=2, budget=500)
+        c.get("a").append(self.seg("x", 10))
+        c.get("b")
+        c.get("a")  # touch a: b is now the oldest
+        c.get("c")
+        self.assertEqual(c.sizes(), {"a": 1, "c": 0})
+        self.assertIsNone(c.get(None))
+        self.assertTrue(c.end("a"))
+        self.assertFalse(c.end("a"))
 
 
 class WorkerProcess(unittest.TestCase):
@@ -126,13 +157,58 @@ class WorkerProcess(unittest.TestCase):
             _, _, done = self.collect(4)
             self.assertFalse(done["cancelled"])
             self.send({"op": "stats"})
-            self.assertEqual(self.next_event(), {"ev": "stats", "voices": ["v1"], "prepareCalls": 1})
+            self.assertEqual(self.next_event(), {"ev": "stats", "voices": ["v1"], "prepareCalls": 1, "contexts": {}})
         self.send({"op": "voice", "voice": "v2", "audioPath": "/nonexistent.wav", "transcript": "x"})
         err = self.next_event()
         self.assertEqual((err["ev"], err["code"]), ("error", "E_VOICE"))
         self.send({"op": "synthesize", "id": 5, "text": "Hi.", "voice": "nobody"})
         _, _, err = self.collect(5)
         self.assertEqual(err["code"], "E_VOICE_UNKNOWN")
+
+    def test_dialogue_turns_build_a_context_trimmed_to_the_budget_and_ended_on_request(self):
+        # Double: prompts take 120 positions, a turn ~4 + chars/4 text + chars/6 frames + 1.
+        self.start("--context-budget", "400")
+        with tempfile.NamedTemporaryFile(suffix=".wav") as ref:
+            for v in ("alice", "bob"):
+                self.send({"op": "voice", "voice": v, "audioPath": ref.name, "transcript": "Hello."})
+                self.next_event()
+            line = "A line of dialogue that is about sixty characters long, yes."
+            for i in range(4):
+                speaker, voice = ("S1", "alice") if i % 2 == 0 else ("S2", "bob")
+                self.send({"op": "synthesize", "id": 20 + i, "text": line, "voice": voice, "context": "job1", "speaker": speaker})
+                self.collect(20 + i)
+                self.send({"op": "stats"})
+                sizes = self.next_event()["contexts"]
+                # Turn sizes ~30: prompts (120 each once both speakers joined) leave room for all four here.
+                self.assertEqual(sizes, {"job1": i + 1})
+            # A long turn pushes the oldest out: 400 − 240 (two prompts) − 129 (its text) leaves room for
+            # one 30-position turn; the context is then that turn and the long one.
+            self.send({"op": "synthesize", "id": 30, "text": "word " * 100, "voice": "alice", "context": "job1", "speaker": "S1"})
+            self.collect(30)
+            self.send({"op": "stats"})
+            self.assertEqual(self.next_event()["contexts"], {"job1": 2})
+            # Another job has its own context; ending one leaves the other.
+            self.send({"op": "synthesize", "id": 31, "text": "Hi.", "voice": "bob", "context": "job2", "speaker": "S2"})
+            self.collect(31)
+            self.send({"op": "end_context", "context": "job1"})
+            self.send({"op": "stats"})
+            self.assertEqual(self.next_event()["contexts"], {"job2": 1})
+            self.send({"op": "synthesize", "id": 32, "text": "Hi.", "voice": "bob", "context": "job2", "speaker": "S9"})
+            _, _, err = self.collect(32)
+            self.assertEqual(err["code"], "E_BAD_MESSAGE")
+
+    def test_a_cancelled_turn_does_not_join_the_context(self):
+        self.start("--chunk-delay-s", "0.05")
+        self.send({"op": "synthesize", "id": 40, "text": "Short.", "voice": None, "context": "s", "speaker": "S1"})
+        self.collect(40)
+        self.send({"op": "synthesize", "id": 41, "text": "x" * 600, "voice": None, "context": "s", "speaker": "S1"})
+        self.next_event()
+        time.sleep(0.2)
+        self.send({"op": "cancel", "id": 41})
+        _, _, done = self.collect(41)
+        self.assertTrue(done["cancelled"])
+        self.send({"op": "stats"})
+        self.assertEqual(self.next_event()["contexts"], {"s": 1})
 
     def test_a_failing_synthesis_is_reported_and_the_worker_keeps_serving(self):
         self.start()
