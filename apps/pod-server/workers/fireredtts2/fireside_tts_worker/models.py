@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional
 
-from .context import ContextTooLong, History, Segment
+from .context import TURN_FRAMES, ContextTooLong, History, Segment
 
 SAMPLE_RATE = 24000
 CHUNK = 1920  # 80 ms at 24 kHz
@@ -112,8 +112,9 @@ class FireRedTTS2Model:
     name = "fireredtts2"
     MONOLOGUE_FRAMES = 400  # upstream's cap for one monologue call (32 s)
 
-    def __init__(self, model_dir: str, device: str = "cuda", bf16: bool = True, gen_type: str = "monologue"):
+    def __init__(self, model_dir: str, device: str = "cuda", bf16: bool = True, gen_type: str = "monologue", max_frames: Optional[int] = None):
         self.model_dir = model_dir
+        self.max_frames = max_frames  # a cap for random-weight runs, which never emit end-of-speech
         self.device = device
         self.bf16 = bf16
         self.gen_type = gen_type
@@ -180,7 +181,7 @@ class FireRedTTS2Model:
         tokens = torch.cat([text_tokens, p["audio_tokens"]], dim=0)[:-3]
         mask = torch.cat([text_mask, p["audio_mask"]], dim=0)[:-3]
         # The first two frames re-create the two prompt frames cut above; upstream does not play them.
-        yield from self._generate(tokens, mask, self.MONOLOGUE_FRAMES, temperature=0.75, topk=20, skip=2)
+        yield from self._generate(tokens, mask, self.max_frames or self.MONOLOGUE_FRAMES, temperature=0.75, topk=20, skip=2)
 
     def _dialogue_turn(self, text: str, speaker: str, history: History) -> Iterator[List[float]]:
         import torch
@@ -197,7 +198,7 @@ class FireRedTTS2Model:
         tokens = torch.cat([t for t, _ in prompts] + [s.tokens for s in window] + [new_tokens], dim=0)
         mask = torch.cat([m for _, m in prompts] + [s.mask for s in window] + [new_mask], dim=0)
         frames: List[Any] = []
-        yield from self._generate(tokens, mask, 375, temperature=0.9, topk=20, frames=frames)
+        yield from self._generate(tokens, mask, self.max_frames or TURN_FRAMES, temperature=0.9, topk=20, frames=frames)
         if frames:
             # The turn joins the context as the tokens it was made from, with an EOS frame, as prompts are.
             codes = torch.cat(frames + [torch.zeros_like(frames[0])], dim=0)  # (n + 1, 16)
