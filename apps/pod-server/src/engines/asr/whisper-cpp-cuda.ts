@@ -24,8 +24,19 @@ interface FugoodWhisper {
 
 export async function createWhisperCppCuda(opts: { modelPath: string; modelName: string; modulesDir: string }): Promise<AsrEngine> {
   let lib: FugoodWhisper;
+  const require = createRequire(join(opts.modulesDir, "noop.js"));
+  // The binding quietly falls back to its CPU build when the CUDA one is missing; a GPU pod must not.
+  const cudaBuild = `@fugood/node-whisper-${process.platform}-${process.arch}-cuda`;
   try {
-    lib = createRequire(join(opts.modulesDir, "noop.js"))("@fugood/whisper.node") as FugoodWhisper;
+    require.resolve(`${cudaBuild}/package.json`);
+  } catch {
+    throw new EngineError(
+      "asr",
+      `whisper.cpp CUDA build not found in ${opts.modulesDir}: ${cudaBuild} is not installed (see runpod/Dockerfile); refusing to run Whisper on the CPU while reporting CUDA`,
+    );
+  }
+  try {
+    lib = require("@fugood/whisper.node") as FugoodWhisper;
   } catch (err) {
     throw new EngineError(
       "asr",
