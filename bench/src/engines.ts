@@ -8,6 +8,7 @@ import { loadConfig } from "@fireside/pod-server";
 import { createWhisperCpp } from "../../apps/pod-server/src/engines/asr/whisper-cpp.js";
 import { resolveModel } from "../../apps/pod-server/src/engines/create-engines.js";
 import { createLlamaCpp } from "../../apps/pod-server/src/engines/llm/llama-cpp.js";
+import { createGe2eEncoder } from "../../apps/pod-server/src/engines/speaker/ge2e.js";
 import { createPiper } from "../../apps/pod-server/src/engines/tts/piper.js";
 import { createSileroVad } from "../../apps/pod-server/src/engines/vad/silero.js";
 import { percentile } from "./child.js";
@@ -105,6 +106,19 @@ export async function benchEngines() {
     }
   }
   await tts.close();
+
+  // Speaker encoder: one embedding of a 10 s clip (the upload check) and of a 30 s clip (the longest reference).
+  const speakerModel = await resolveModel("resemblyzer-ge2e", fetch);
+  const encoder = await createGe2eEncoder({ modelPath: speakerModel.path, modelName: speakerModel.name });
+  const long = new Float32Array(30 * 16000).map((_, i) => u[i % u.length]!);
+  const speakerMs: Record<string, number> = {};
+  for (const [k, audio] of Object.entries({ "10s": u, "30s": long })) {
+    await encoder.embed(audio); // warm
+    t = performance.now();
+    await encoder.embed(audio);
+    speakerMs[k] = Math.round(performance.now() - t);
+  }
+  await encoder.close();
   return {
     machine,
     vad: vadResult,
@@ -115,6 +129,7 @@ export async function benchEngines() {
       timeToFirstTokenMs: { p50: percentile(ttft.slice(1), 50) },
       chunksPerSecond: percentile(tps, 50),
     },
+    speaker: { model: speakerModel.name, embedMs: speakerMs },
     tts: {
       model: "en_US-joe-medium",
       rtf: ttsMs / ((ttsAudio / tts.sampleRate) * 1000),
