@@ -6,6 +6,7 @@
 import type { DialogueEvent } from "@fireside/protocol";
 import { WebSocket } from "ws";
 import type { DialogueJobs } from "../studio/dialogue-jobs.js";
+import { keepAlive } from "./keepalive.js";
 
 export function serveDialogueEvents(ws: WebSocket, jobs: DialogueJobs, pingIntervalMs: number): void {
   const send = (event: DialogueEvent) => {
@@ -13,23 +14,8 @@ export function serveDialogueEvents(ws: WebSocket, jobs: DialogueJobs, pingInter
   };
   send({ type: "dialogue.jobs", jobs: jobs.list() });
   const unsubscribe = jobs.subscribe(send);
-  // Protocol pings keep proxies (RunPod's ~100 s idle cut) from closing a quiet socket and find dead peers.
-  let alive = true;
-  const timer = setInterval(() => {
-    if (!alive) {
-      ws.terminate();
-      return;
-    }
-    alive = false;
-    ws.ping();
-  }, pingIntervalMs);
-  ws.on("pong", () => {
-    alive = true;
-  });
-  ws.on("close", () => {
-    clearInterval(timer);
-    unsubscribe();
-  });
+  keepAlive(ws, pingIntervalMs);
+  ws.on("close", unsubscribe);
   ws.on("error", () => ws.terminate());
   // The channel is one-way; anything a client sends is ignored.
 }

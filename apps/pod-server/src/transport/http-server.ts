@@ -18,6 +18,7 @@ import { openDatabase } from "../store/database.js";
 import { DialogueJobs } from "../studio/dialogue-jobs.js";
 import { VoiceProfiles } from "../studio/voice-profiles.js";
 import { serveDialogueEvents } from "./dialogue-events.js";
+import { keepAlive } from "./keepalive.js";
 import type { Logger } from "./logger.js";
 import { staticFiles } from "./static-files.js";
 import { studioRoutes } from "./studio-routes.js";
@@ -171,29 +172,18 @@ export function createPodServer(config: Config, log: Logger): PodServer {
     log.info("session opened", { session: session.id });
 
     // Keepalive: JSON pings the client can see, and protocol pings that find dead peers.
-    let alive = true;
     let pingId = 0;
-    const timer = setInterval(() => {
-      if (!alive) {
-        ws.terminate();
-        return;
-      }
-      alive = false;
-      ws.ping();
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ping", id: ++pingId, t: Date.now() } satisfies ServerMessage));
-    }, config.pingIntervalMs);
-    ws.on("pong", () => {
-      alive = true;
-    });
+    const liveness = keepAlive(ws, config.pingIntervalMs, () =>
+      ws.send(JSON.stringify({ type: "ping", id: ++pingId, t: Date.now() } satisfies ServerMessage)),
+    );
     ws.on("message", (data, isBinary) => {
-      alive = true;
+      liveness.touch();
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       if (isBinary) session.onBinary(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       else session.onText(bytes.toString("utf8"));
     });
     ws.on("error", (err) => log.warn("socket error", { session: session.id, error: err.message }));
     ws.on("close", (code) => {
-      clearInterval(timer);
       session.close();
       sessions.delete(session);
       metrics.sessionsActive.set(sessions.size);
