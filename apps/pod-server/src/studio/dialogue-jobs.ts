@@ -86,7 +86,13 @@ export class DialogueJobs {
   }
 
   private emit(event: DialogueEvent): void {
-    for (const l of this.listeners) l(event);
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // a subscriber's failure must never stop a render
+      }
+    }
   }
 
   get(id: string): DialogueJob {

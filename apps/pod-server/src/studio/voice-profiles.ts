@@ -103,7 +103,7 @@ export class VoiceProfiles {
     const transcript = field(input.transcript, "transcript", 1, 1000);
     const decoded = await decodeReference(input.bytes);
     const metrics = measureReference(decoded);
-    // Only worth the encoder's time for a clip that passes the cheap checks' length limits.
+    // The encoder takes seconds: run it only on a clip that passed the cheap checks.
     if (speaker && referenceProblems(metrics).length === 0) {
       const { partials } = await speaker.embed(decoded.samples);
       metrics.voices = countVoices(partials.map((p) => p.embedding));

@@ -17,19 +17,28 @@ def main() -> int:
     p.add_argument("--gen-type", choices=["monologue", "dialogue"], default="monologue")
     p.add_argument("--heartbeat-s", type=float, default=1.0)
     p.add_argument("--context-budget", type=int, default=CONTEXT_BUDGET, help="sequence positions of prompts and earlier turns per call")
+    p.add_argument("--max-frames", type=int, default=0, help="cap frames per call (random-weight runs never end speech)")
     p.add_argument("--chunk-delay-s", type=float, default=0.0, help="tone-double only: seconds per chunk")
     args = p.parse_args()
+    # stdout carries the binary frame protocol. Upstream prints progress with print() (and native
+    # libraries may write to fd 1), which would corrupt it: keep a private handle on the real stdout
+    # for frames and point fd 1 and sys.stdout at stderr for everything else.
+    frames_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     if args.model == "tone-double":
         model = ToneModelDouble(chunk_delay_s=args.chunk_delay_s)
     else:
-        model = FireRedTTS2Model(args.model_dir, device=args.device, bf16=not args.no_bf16, gen_type=args.gen_type)
+        model = FireRedTTS2Model(
+            args.model_dir, device=args.device, bf16=not args.no_bf16, gen_type=args.gen_type, max_frames=args.max_frames or None
+        )
     try:
         model.load()
         model.warm_up()
     except (ModelError, ImportError) as err:
         sys.stderr.write(f"fireside-tts-worker: cannot load {args.model}: {err}\n")
         return 3
-    Worker(model, sys.stdout.buffer, heartbeat_s=args.heartbeat_s, contexts=Contexts(budget=args.context_budget)).run(sys.stdin.buffer)
+    Worker(model, frames_out, heartbeat_s=args.heartbeat_s, contexts=Contexts(budget=args.context_budget)).run(sys.stdin.buffer)
     return 0
 
 

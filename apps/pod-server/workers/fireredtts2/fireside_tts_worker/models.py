@@ -41,7 +41,8 @@ class ToneModelDouble:
     so the worker's continuity logic is tested without a GPU; `last_window` records what the last
     call was conditioned on.
     Knobs (for tests): text containing FAIL raises ModelError; `empty_first_frame_once` makes the first
-    stream end on its first frame (upstream pitfall 5) so the worker's retry is exercised.
+    stream end on its first frame (upstream pitfall 5) so the worker's retry is exercised;
+    FIRESIDE_DOUBLE_NOISY=1 prints to stdout while loading and streaming, as upstream does.
     """
 
     name = "tone-double"
@@ -55,7 +56,10 @@ class ToneModelDouble:
         self.last_window: List[tuple] = []
 
     def load(self) -> None:
-        pass
+        self.noisy = os.environ.get("FIRESIDE_DOUBLE_NOISY") == "1"
+        if self.noisy:
+            print("[INFO] LLM Loaded...")  # what upstream's constructor prints
+            os.write(1, b"native library chatter on fd 1\n")
 
     def warm_up(self) -> None:
         knob, self.empty_first_frame_once = self.empty_first_frame_once, False
@@ -86,6 +90,8 @@ class ToneModelDouble:
         if self.empty_first_frame_once:
             self.empty_first_frame_once = False
             return
+        if getattr(self, "noisy", False):
+            print(f"[INFO] text_list: {[text]}")
         chunks = max(1, math.ceil(len(text) / 6))  # ~12 characters per second of speech
         freq = 220.0 if voice is None else 180.0 + (hash(voice.voice_id) % 100)
         for c in range(chunks):
@@ -159,7 +165,10 @@ class FireRedTTS2Model:
         text = clean_text(text=text)
         try:
             with torch.inference_mode():
-                if history is not None and self.supports_context:
+                if self.supports_context:  # dialogue checkpoint: every call is a dialogue turn
+                    if history is None:  # a one-off (a quality check): a context of just this voice
+                        history = History()
+                        history.voices[speaker] = voice
                     yield from self._dialogue_turn(text, speaker, history)
                 elif voice is not None and voice.prepared:
                     yield from self._monologue(text, voice)

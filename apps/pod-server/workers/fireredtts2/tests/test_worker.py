@@ -84,9 +84,12 @@ class WorkerProcess(unittest.TestCase):
         self.assertEqual(ready["sampleRate"], 24000)
 
     def stop(self):
+        if self.proc.stdin.closed:
+            return
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        self.proc_stderr = self.proc.stderr.read()
         for s in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             s.close()
 
@@ -209,6 +212,18 @@ class WorkerProcess(unittest.TestCase):
         self.assertTrue(done["cancelled"])
         self.send({"op": "stats"})
         self.assertEqual(self.next_event()["contexts"], {"s": 1})
+
+    def test_model_prints_on_stdout_do_not_corrupt_the_frame_stream(self):
+        # Upstream print()s while loading and generating; stdout is our binary channel.
+        self.start(env={"FIRESIDE_DOUBLE_NOISY": "1"})
+        self.send({"op": "synthesize", "id": 50, "text": "Hello there.", "voice": None})
+        self.assertEqual(self.next_event(), {"ev": "started", "id": 50})
+        samples, chunks, done = self.collect(50)
+        self.assertEqual(done["samples"], samples)
+        self.assertEqual(samples, chunks * 1920)
+        self.stop()
+        # what the model printed went to stderr instead
+        self.assertIn(b"LLM Loaded", self.proc_stderr)
 
     def test_a_failing_synthesis_is_reported_and_the_worker_keeps_serving(self):
         self.start()
