@@ -123,6 +123,12 @@ export const SETTINGS = {
     "model, or test-double: a tone generator for dry runs and CI (never a voice).",
   ),
   fireredDevice: s("FIRESIDE_FIREREDTTS2_DEVICE", z.string(), "cuda", "Torch device of the FireRedTTS2 worker."),
+  fireredMaxFrames: s(
+    "FIRESIDE_FIREREDTTS2_MAX_FRAMES",
+    int(0, 10_000),
+    0,
+    "Cap on 80 ms frames per call; 0 keeps the model's own limits. For runs with random-initialised weights, which never end speech.",
+  ),
   fireredMode: s(
     "FIRESIDE_FIREREDTTS2_MODE",
     z.enum(["monologue", "dialogue"]),

@@ -93,7 +93,20 @@ async function createFireRedFromConfig(config: Config, log: (msg: string) => voi
   const args =
     config.fireredWorker === "test-double"
       ? ["--model", "tone-double"]
-      : ["--model", "fireredtts2", "--model-dir", config.fireredDir, "--device", config.fireredDevice, "--gen-type", config.fireredMode];
+      : [
+          ...[
+            "--model",
+            "fireredtts2",
+            "--model-dir",
+            config.fireredDir,
+            "--device",
+            config.fireredDevice,
+            "--gen-type",
+            config.fireredMode,
+          ],
+          ...(config.fireredMaxFrames ? ["--max-frames", String(config.fireredMaxFrames)] : []),
+          ...(config.fireredDevice === "cpu" ? ["--no-bf16"] : []),
+        ];
   if (config.fireredWorker === "model" && !config.fireredDir)
     throw new Error("FIRESIDE_FIREREDTTS2_DIR is required for FIRESIDE_TTS_ENGINE=fireredtts2");
   const scheduler = new GpuScheduler(config.ttsQueue, (priority, waitMs) => metrics?.ttsQueueWait.observe({ priority }, waitMs / 1000));
