@@ -104,8 +104,9 @@ export const serverMessageDocs: Doc<ServerMessage> = {
     example: { type: "transcript.partial", itemId: "item_4", text: "what is the wea" },
   },
   "transcript.final": {
-    about: "The utterance's final transcript, with the recogniser's confidence and detected language.",
-    example: { type: "transcript.final", itemId: "item_4", text: "What is the weather like in Paris?", confidence: 0.91, language: "en" },
+    about:
+      "The utterance's final transcript and its detected language; `confidence` (0–1) only where the engine reports token probabilities (the whisper.cpp bindings in use do not, so it is absent today).",
+    example: { type: "transcript.final", itemId: "item_4", text: "What is the weather like in Paris?", language: "en" },
   },
   "response.created": {
     about: "The assistant starts answering item inReplyTo; its audio frames carry streamId.",
