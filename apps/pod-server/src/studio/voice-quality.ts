@@ -34,12 +34,16 @@ export async function assessVoice(voiceId: string, language: string, reference: 
   for await (const c of tts.synthesize(sentence, { voice: voiceId, signal: new AbortController().signal, priority: "studio" }))
     chunks.push(c);
   const audio = resample(concatFloat32(chunks), tts.sampleRate, 16000);
-  const { text } = await asr.transcribe(audio, { language });
+  // ASR and the speaker encoder run in separate worker threads: ask both at once.
+  const [{ text }, embeddings] = await Promise.all([
+    asr.transcribe(audio, { language }),
+    speaker ? Promise.all([speaker.embed(reference), speaker.embed(audio)]) : null,
+  ]);
   const wer = wordErrorRate(sentence, text);
   let similarity: number | null = null;
   let similarityNote = "no speaker encoder is loaded on this pod";
-  if (speaker) {
-    const [ref, clone] = await Promise.all([speaker.embed(reference), speaker.embed(audio)]);
+  if (speaker && embeddings) {
+    const [ref, clone] = embeddings;
     similarity = Math.round(cosineSimilarity(ref.embedding, clone.embedding) * 1000) / 1000;
     similarityNote = `${speaker.info.name} speaker embeddings, cosine: ≥ ${SIMILARITY.sameVoice} sounds like the same person, ${SIMILARITY.resembles}–${SIMILARITY.sameVoice} resembles them, below is another voice`;
   }
