@@ -46,21 +46,22 @@ function VoiceProfiles({
   const [clip, setClip] = useState<File | null>(null);
   const [name, setName] = useState("");
   const [transcript, setTranscript] = useState("");
-  const [busy, setBusy] = useState(false);
+  // What the pod is doing for us right now, shown while the buttons wait (checks take seconds).
+  const [busy, setBusy] = useState<string | null>(null);
   // Changing the key remounts the file input, clearing the chosen file after a save.
   const [inputKey, setInputKey] = useState(0);
   const language = useApp((s) => s.settings.language);
   const inputDevice = useApp((s) => s.settings.inputDeviceId);
   const clipUrl = useMemo(() => (clip ? URL.createObjectURL(clip) : null), [clip]);
-  const run = async (fn: () => Promise<unknown>) => {
-    setBusy(true);
+  const run = async (doing: string, fn: () => Promise<unknown>) => {
+    setBusy(doing);
     onError(null);
     try {
       await fn();
     } catch (e) {
       onError((e as Error).message);
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   };
   return (
@@ -82,13 +83,17 @@ function VoiceProfiles({
               Use as assistant voice
             </button>
             {!v.preset && (
-              <button type="button" disabled={busy} onClick={() => void run(() => api.assess(v.id)).then(onChange)}>
+              <button
+                type="button"
+                disabled={busy !== null}
+                onClick={() => void run("Checking quality: the clone reads a test sentence…", () => api.assess(v.id)).then(onChange)}
+              >
                 Check quality
               </button>
             )}
             {v.quality && <QualityVerdict q={v.quality} />}
             {!v.preset && (
-              <button type="button" onClick={() => void run(() => api.deleteVoice(v.id)).then(onChange)}>
+              <button type="button" onClick={() => void run("Deleting…", () => api.deleteVoice(v.id)).then(onChange)}>
                 Delete
               </button>
             )}
@@ -120,17 +125,17 @@ function VoiceProfiles({
       <div className="row">
         <button
           type="button"
-          disabled={!clip || busy}
-          onClick={() => void run(async () => setTranscript((await api.suggestTranscript(clip!, language)).text))}
+          disabled={!clip || busy !== null}
+          onClick={() => void run("Transcribing…", async () => setTranscript((await api.suggestTranscript(clip!, language)).text))}
         >
           Suggest transcript
         </button>
         <button
           type="button"
           className="primary"
-          disabled={!clip || busy}
+          disabled={!clip || busy !== null}
           onClick={() =>
-            void run(async () => {
+            void run("Checking the clip (length, level, one voice) and saving…", async () => {
               await api.createVoice(clip!, name, language, transcript);
               setClip(null);
               setInputKey((k) => k + 1);
@@ -142,6 +147,11 @@ function VoiceProfiles({
         >
           Save voice
         </button>
+        {busy && (
+          <span className="hint" role="status">
+            {busy}
+          </span>
+        )}
       </div>
     </div>
   );
