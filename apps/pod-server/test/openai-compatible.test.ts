@@ -44,6 +44,18 @@ describe("OpenAI-compatible LLM client", () => {
     expect(await collect(llm.stream([{ role: "user", content: "hi" }], { signal: new AbortController().signal }))).toBe("Hello there");
     expect(seen).toMatchObject({ stream: true, model: "m1", messages: [{ role: "user", content: "hi" }] });
   });
+  it("says the answer broke off when the server dies mid-stream", async () => {
+    const base = await fakeEndpoint((_b, res) => {
+      res.writeHead(200, { "Content-Type": "text/event-stream" });
+      res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: "Hel" } }] })}\n\n`);
+      setTimeout(() => res.socket?.destroy(), 20); // the server process crashed
+    });
+    const llm = createOpenAiCompatible({ baseUrl: base, model: "m" });
+    const err = await collect(llm.stream([], { signal: new AbortController().signal })).catch((e) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect(err.message).toMatch(/answer from http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions broke off/);
+  });
+
   it("turns HTTP errors into EngineError", async () => {
     const url = await fakeEndpoint((_b, res) => res.writeHead(503).end("overloaded"));
     const llm = createOpenAiCompatible({ baseUrl: url, model: "m" });

@@ -40,6 +40,8 @@ export async function* postSse(url: string, headers: Record<string, string>, bod
     }
   } catch (err) {
     if (signal.aborted) return;
-    throw err instanceof EngineError ? err : new EngineError("llm", (err as Error).message);
+    if (err instanceof EngineError) throw err;
+    // e.g. undici's bare "terminated" when the server process dies mid-answer
+    throw new EngineError("llm", `the answer from ${url} broke off (${(err as Error).message}); is the LLM server still running?`);
   }
 }
