@@ -107,7 +107,7 @@ if [ -n "${FIRESIDE_VLLM_MODEL:-}" ] && [ "${FIRESIDE_DRY_RUN:-0}" != 1 ]; then
     kill -0 "${children[0]}" 2>/dev/null || die "vLLM exited during start-up"
     sleep 1
   done
-  export FIRESIDE_LLM_ENGINE=openai FIRESIDE_LLM_URL=http://127.0.0.1:8000/v1 FIRESIDE_LLM_MODEL=$FIRESIDE_VLLM_MODEL
+  export FIRESIDE_LLM_ENGINE=openai FIRESIDE_LLM_URL=http://127.0.0.1:8000/v1 FIRESIDE_LLM_MODEL=$FIRESIDE_VLLM_MODEL FIRESIDE_LLM_DEVICE=cuda
 fi
 
 # --- the pod server ------------------------------------------------------------------------------

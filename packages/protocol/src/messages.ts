@@ -82,7 +82,8 @@ export type ClientMessageOf<T extends ClientMessage["type"]> = Extract<ClientMes
 
 // ---------------------------------------------------------------- server → client
 
-const engineInfo = z.object({ name: z.string(), model: z.string(), device: z.enum(["cpu", "cuda"]) });
+/** `remote`: an endpoint elsewhere (a hosted API, another machine) whose hardware the pod does not know. */
+const engineInfo = z.object({ name: z.string(), model: z.string(), device: z.enum(["cpu", "cuda", "remote"]) });
 
 export const sessionStates = ["idle", "user_speaking", "transcribing", "thinking", "speaking", "interrupted", "closed"] as const;
 export type SessionState = (typeof sessionStates)[number];

@@ -97,6 +97,12 @@ export const SETTINGS = {
     "",
     "Base URL: OpenAI-compatible, e.g. http://127.0.0.1:8000/v1; anthropic: optional, default https://api.anthropic.com.",
   ),
+  llmDevice: s(
+    "FIRESIDE_LLM_DEVICE",
+    z.enum(["cpu", "cuda", "remote"]),
+    "remote",
+    "openai: where the endpoint computes, as the dashboard shows it (start.sh sets cuda for the pod's own vLLM).",
+  ),
   llmApiKey: s("FIRESIDE_LLM_API_KEY", z.string(), "", "API key for the OpenAI-compatible endpoint."),
   llmThreads: s("FIRESIDE_LLM_THREADS", int(1, 64), defaultThreads, "llama.cpp threads."),
   llmContext: s("FIRESIDE_LLM_CONTEXT", int(256, 131_072), 4096, "llama.cpp context size in tokens."),

@@ -47,7 +47,12 @@ export async function createEngines(
   const ttsModel = tts ? null : await resolveModel(config.ttsVoice, fetch);
   let llm: Engines["llm"];
   if (config.llmEngine === "openai") {
-    llm = createOpenAiCompatible({ baseUrl: config.llmUrl, model: config.llmModel, apiKey: config.llmApiKey || undefined });
+    llm = createOpenAiCompatible({
+      baseUrl: config.llmUrl,
+      model: config.llmModel,
+      apiKey: config.llmApiKey || undefined,
+      device: config.llmDevice,
+    });
   } else if (config.llmEngine === "anthropic") {
     llm = createAnthropic({ apiKey: config.llmApiKey, model: config.llmModel, ...(config.llmUrl ? { baseUrl: config.llmUrl } : {}) });
   } else {

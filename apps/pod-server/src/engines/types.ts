@@ -7,7 +7,8 @@ import type { Speaker } from "@fireside/protocol";
 export interface EngineInfo {
   name: string;
   model: string;
-  device: "cpu" | "cuda";
+  /** `remote`: an endpoint elsewhere whose hardware the pod does not know. */
+  device: "cpu" | "cuda" | "remote";
 }
 
 interface Engine {

@@ -16,7 +16,7 @@ type Event = { type: string; delta?: { type?: string; text?: string }; error?: {
 export function createAnthropic(opts: AnthropicOptions): LlmEngine {
   const url = `${(opts.baseUrl ?? "https://api.anthropic.com").replace(/\/+$/, "")}/v1/messages`;
   return {
-    info: { name: "anthropic", model: opts.model, device: "cuda" },
+    info: { name: "anthropic", model: opts.model, device: "remote" },
     async *stream(messages: ChatMessage[], { signal, maxTokens = 200, temperature = 0.7 }) {
       const system = messages
         .filter((m) => m.role === "system")

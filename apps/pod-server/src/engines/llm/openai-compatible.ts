@@ -9,7 +9,8 @@ export interface OpenAiCompatibleOptions {
   baseUrl: string;
   model: string;
   apiKey?: string;
-  device?: "cpu" | "cuda";
+  /** Where the endpoint computes: `cuda` for the pod's own vLLM, otherwise unknown (`remote`). */
+  device?: "cpu" | "cuda" | "remote";
 }
 
 type Chunk = { choices?: { delta?: { content?: string } }[]; error?: { message?: string } };
@@ -17,7 +18,7 @@ type Chunk = { choices?: { delta?: { content?: string } }[]; error?: { message?:
 export function createOpenAiCompatible(opts: OpenAiCompatibleOptions): LlmEngine {
   const url = `${opts.baseUrl.replace(/\/+$/, "")}/chat/completions`;
   return {
-    info: { name: "openai-compatible", model: opts.model, device: opts.device ?? "cuda" },
+    info: { name: "openai-compatible", model: opts.model, device: opts.device ?? "remote" },
     async *stream(messages: ChatMessage[], { signal, maxTokens = 200, temperature = 0.7 }) {
       const headers: Record<string, string> = opts.apiKey ? { Authorization: `Bearer ${opts.apiKey}` } : {};
       const body = { model: opts.model, messages, stream: true, max_tokens: maxTokens, temperature };
