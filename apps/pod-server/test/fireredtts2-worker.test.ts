@@ -2,8 +2,12 @@
  * The pod side of the FireRedTTS2 engine against the real Python worker process running its
  * tone test double: streaming, cancellation, crash and hang recovery, queueing.
  */
+import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config/config.js";
+import { fireRedWorkerArgs } from "../src/engines/create-engines.js";
 import { createFireRedTts2 } from "../src/engines/tts/fireredtts2.js";
+import { WORKER_DIR } from "../src/engines/tts/fireredtts2-worker.js";
 import { GpuScheduler } from "../src/engines/tts/gpu-scheduler.js";
 import { EngineError, type TtsEngine } from "../src/engines/types.js";
 
@@ -36,6 +40,24 @@ async function collect(e: TtsEngine, text: string, signal = new AbortController(
 }
 
 describe("FireRedTTS2 engine ↔ worker process", () => {
+  it("the worker's command line accepts every flag the pod's config produces", () => {
+    const config = loadConfig({
+      env: {
+        FIRESIDE_TTS_ENGINE: "fireredtts2",
+        FIRESIDE_FIREREDTTS2_DIR: "/nonexistent/weights",
+        FIRESIDE_FIREREDTTS2_DEVICE: "cpu",
+        FIRESIDE_FIREREDTTS2_MODE: "dialogue",
+        FIRESIDE_FIREREDTTS2_MAX_FRAMES: "8",
+      },
+    });
+    const args = fireRedWorkerArgs(config);
+    expect(args).toEqual(expect.arrayContaining(["--gen-type", "dialogue", "--max-frames", "8", "--no-bf16"]));
+    // argparse exits 2 on an unknown flag; getting as far as loading the (missing) weights means all were understood.
+    const run = spawnSync("python3", ["-m", "fireside_tts_worker", ...args], { cwd: WORKER_DIR, encoding: "utf8" });
+    expect(run.status).toBe(3);
+    expect(run.stderr).toMatch(/cannot load fireredtts2: model directory \/nonexistent\/weights lacks config_llm\.json/);
+  });
+
   it("streams 80 ms chunks at 24 kHz after the text front end", async () => {
     const e = await start();
     expect(e.info).toMatchObject({ name: "fireredtts2", model: "tone-double" });

@@ -93,25 +93,19 @@ export async function createEngines(
   return { vad, asr, llm, tts: ttsEngine, speaker };
 }
 
+/** The worker's command line (workers/fireredtts2/fireside_tts_worker/__main__.py) for this config. */
+export function fireRedWorkerArgs(config: Config): string[] {
+  if (config.fireredWorker === "test-double") return ["--model", "tone-double"];
+  return [
+    ...["--model", "fireredtts2", "--model-dir", config.fireredDir, "--device", config.fireredDevice, "--gen-type", config.fireredMode],
+    ...(config.fireredMaxFrames ? ["--max-frames", String(config.fireredMaxFrames)] : []),
+    ...(config.fireredDevice === "cpu" ? ["--no-bf16"] : []),
+  ];
+}
+
 async function createFireRedFromConfig(config: Config, log: (msg: string) => void, metrics?: ServerMetrics) {
   const voices = config.fireredVoices ? (JSON.parse(readFileSync(config.fireredVoices, "utf8")) as FireRedTts2Options["voices"]) : [];
-  const args =
-    config.fireredWorker === "test-double"
-      ? ["--model", "tone-double"]
-      : [
-          ...[
-            "--model",
-            "fireredtts2",
-            "--model-dir",
-            config.fireredDir,
-            "--device",
-            config.fireredDevice,
-            "--gen-type",
-            config.fireredMode,
-          ],
-          ...(config.fireredMaxFrames ? ["--max-frames", String(config.fireredMaxFrames)] : []),
-          ...(config.fireredDevice === "cpu" ? ["--no-bf16"] : []),
-        ];
+  const args = fireRedWorkerArgs(config);
   if (config.fireredWorker === "model" && !config.fireredDir)
     throw new Error("FIRESIDE_FIREREDTTS2_DIR is required for FIRESIDE_TTS_ENGINE=fireredtts2");
   const scheduler = new GpuScheduler(config.ttsQueue, (priority, waitMs) => metrics?.ttsQueueWait.observe({ priority }, waitMs / 1000));
