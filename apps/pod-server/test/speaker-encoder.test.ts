@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGe2eEncoder } from "../src/engines/speaker/ge2e.js";
 import { cosineSimilarity } from "../src/engines/speaker/ge2e-model.js";
 import { CheckpointFormatError, readLegacyCheckpoint } from "../src/engines/speaker/torch-legacy-checkpoint.js";
-import type { Engines, SpeakerEncoder } from "../src/engines/types.js";
+import { EngineError, type Engines, type SpeakerEncoder } from "../src/engines/types.js";
 import { defaultModelsDir } from "../src/models/cache-dir.js";
 import { countVoices } from "../src/studio/speaker-count.js";
 import { assessVoice } from "../src/studio/voice-quality.js";
@@ -41,6 +41,18 @@ describe("legacy PyTorch checkpoint reader", () => {
     const dir = mkdtempSync(join(tmpdir(), "ckpt-"));
     writeFileSync(join(dir, "x.pt"), "PK\u0003\u0004 a zip, not a legacy pickle");
     expect(() => readLegacyCheckpoint(readFileSync(join(dir, "x.pt")))).toThrow(CheckpointFormatError);
+  });
+});
+
+describe("GE2E speaker encoder engine", () => {
+  it("fails to start with a typed error naming a model file it cannot load", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ge2e-"));
+    writeFileSync(join(dir, "broken.pt"), "not a checkpoint");
+    for (const modelPath of ["/nonexistent/pretrained.pt", join(dir, "broken.pt")]) {
+      const err = await createGe2eEncoder({ modelPath, modelName: "x" }).catch((e) => e);
+      expect(err).toBeInstanceOf(EngineError);
+      expect(err.message).toContain(`speaker encoder failed to load ${modelPath}`);
+    }
   });
 });
 

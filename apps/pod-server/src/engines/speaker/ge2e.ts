@@ -11,7 +11,7 @@ export async function createGe2eEncoder(opts: { modelPath: string; modelName: st
   const pending = new Map<number, { resolve: (e: SpeakerEmbedding) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let closing = false;
-  let worker: Worker;
+  let worker: Worker | null = null;
 
   /** Resolves once the weights are loaded; a worker that dies fails its requests and is replaced. */
   const spawn = () =>
@@ -32,11 +32,12 @@ export async function createGe2eEncoder(opts: { modelPath: string; modelName: st
         else p.resolve(msg.result);
       });
       const died = (why: string) => {
-        if (!started) return failed(new EngineError("speaker", `speaker encoder failed to load ${opts.modelPath}: ${why}`));
-        if (w !== worker) return;
-        for (const p of pending.values()) p.reject(new EngineError("speaker", `speaker encoder stopped (${why}); restarting`));
+        if (w !== worker) return; // "error" and "exit" both report one death
+        worker = null;
+        for (const p of pending.values()) p.reject(new EngineError("speaker", `speaker encoder stopped (${why})`));
         pending.clear();
-        if (!closing) spawn().catch(() => {});
+        if (!started) failed(new EngineError("speaker", `speaker encoder failed to load ${opts.modelPath}: ${why}`));
+        else if (!closing) spawn().catch(() => {}); // a failed restart leaves worker null: later calls fail at once
       };
       w.on("error", (err) => died(err.message));
       w.on("exit", (code) => died(`exit code ${code}`));
@@ -48,6 +49,7 @@ export async function createGe2eEncoder(opts: { modelPath: string; modelName: st
     sampleRate: 16000,
     embed(audio) {
       return new Promise((resolve, reject) => {
+        if (!worker) return reject(new EngineError("speaker", "speaker encoder is not running (it could not be restarted)"));
         const id = nextId++;
         pending.set(id, { resolve, reject });
         worker.postMessage({ id, audio } satisfies EmbedRequest);
@@ -55,7 +57,7 @@ export async function createGe2eEncoder(opts: { modelPath: string; modelName: st
     },
     async close() {
       closing = true;
-      await worker.terminate();
+      await worker?.terminate();
     },
   };
 }
