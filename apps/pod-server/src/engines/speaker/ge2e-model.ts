@@ -120,13 +120,8 @@ export function melSpectrogram(audio: Float32Array): { frames: number; data: Flo
   for (let t = 0; t < frames; t++) {
     for (let n = 0; n < N_FFT; n++) x[n] = padded[t * HOP + n]! * window[n]!;
     for (let k = 0; k < bins; k++) {
-      let re = 0;
-      let im = 0;
-      const row = k * N_FFT;
-      for (let n = 0; n < N_FFT; n++) {
-        re += x[n]! * cos[row + n]!;
-        im += x[n]! * sin[row + n]!;
-      }
+      const re = dot(cos, k * N_FFT, x, 0, N_FFT);
+      const im = dot(sin, k * N_FFT, x, 0, N_FFT);
       power[k] = re * re + im * im;
     }
     for (let m = 0; m < N_MELS; m++) {
@@ -188,6 +183,21 @@ function trimLongSilences(audio: Float32Array): Float32Array {
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
+/** a[ao..ao+n) · b[bo..bo+n), n a multiple of 4: four running sums keep the CPU's adders busy. */
+function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let i = 0; i < n; i += 4) {
+    s0 += a[ao + i]! * b[bo + i]!;
+    s1 += a[ao + i + 1]! * b[bo + i + 1]!;
+    s2 += a[ao + i + 2]! * b[bo + i + 2]!;
+    s3 += a[ao + i + 3]! * b[bo + i + 3]!;
+  }
+  return s0 + s1 + s2 + s3;
+}
+
 /** Runs the LSTM over one partial's frames and returns the normalised embedding. */
 function embedPartial(w: Ge2eWeights, mels: Float32Array, start: number, length: number): Float32Array {
   const G = 4 * HIDDEN;
@@ -203,12 +213,7 @@ function embedPartial(w: Ge2eWeights, mels: Float32Array, start: number, length:
     for (let t = 0; t < length; t++) {
       const xOff = t * inputSize;
       for (let g = 0; g < G; g++) {
-        let s = layer.bias[g]!;
-        const wi = g * inputSize;
-        for (let i = 0; i < inputSize; i++) s += layer.wIh[wi + i]! * input[xOff + i]!;
-        const wh = g * HIDDEN;
-        for (let i = 0; i < HIDDEN; i++) s += layer.wHh[wh + i]! * h[i]!;
-        z[g] = s;
+        z[g] = layer.bias[g]! + dot(layer.wIh, g * inputSize, input, xOff, inputSize) + dot(layer.wHh, g * HIDDEN, h, 0, HIDDEN);
       }
       // PyTorch gate order: input, forget, cell, output.
       for (let j = 0; j < HIDDEN; j++) {
@@ -225,11 +230,7 @@ function embedPartial(w: Ge2eWeights, mels: Float32Array, start: number, length:
     inputSize = HIDDEN;
   }
   const e = new Float32Array(HIDDEN);
-  for (let o = 0; o < HIDDEN; o++) {
-    let s = w.linearB[o]!;
-    for (let i = 0; i < HIDDEN; i++) s += w.linearW[o * HIDDEN + i]! * h[i]!;
-    e[o] = Math.max(0, s);
-  }
+  for (let o = 0; o < HIDDEN; o++) e[o] = Math.max(0, w.linearB[o]! + dot(w.linearW, o * HIDDEN, h, 0, HIDDEN));
   return normalise(e);
 }
 
