@@ -173,7 +173,9 @@ describe("HTTP endpoints", () => {
   it("/ready lists the loaded engines; unknown paths are 404; WebSocket elsewhere is refused", async () => {
     const ready = await fetch(`${pod.url}/ready`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).engines.tts.name).toBe("piper");
+    const { engines } = await ready.json();
+    expect(engines.tts.name).toBe("piper");
+    expect(engines.speaker).toEqual({ name: "ge2e", model: "resemblyzer-ge2e", device: "cpu" });
     expect((await fetch(`${pod.url}/nope`)).status).toBe(404);
     const ws = new WebSocket(`ws://127.0.0.1:${pod.port}/elsewhere`);
     await expect(new Promise((_, reject) => ws.once("error", reject))).rejects.toThrow();

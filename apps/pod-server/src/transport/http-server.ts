@@ -96,7 +96,16 @@ export function createPodServer(config: Config, log: Logger): PodServer {
         .end(JSON.stringify({ status: "ok", sessions: sessions.size, ...(gpu ? { gpu } : {}) }));
     } else if (path === "/ready") {
       const body = engines
-        ? { ready: true, engines: { vad: engines.vad.info, asr: engines.asr.info, llm: engines.llm.info, tts: engines.tts.info } }
+        ? {
+            ready: true,
+            engines: {
+              vad: engines.vad.info,
+              asr: engines.asr.info,
+              llm: engines.llm.info,
+              tts: engines.tts.info,
+              ...(engines.speaker ? { speaker: engines.speaker.info } : {}),
+            },
+          }
         : { ready: false };
       res.writeHead(engines ? 200 : 503, { "Content-Type": "application/json" }).end(JSON.stringify(body));
     } else if (path === "/metrics") {
