@@ -98,7 +98,7 @@ trap 'forward INT' INT
 
 if [ -n "${FIRESIDE_VLLM_MODEL:-}" ] && [ "${FIRESIDE_DRY_RUN:-0}" != 1 ]; then
   log "starting vLLM with $FIRESIDE_VLLM_MODEL"
-  python3 -m vllm.entrypoints.openai.api_server --model "$FIRESIDE_VLLM_MODEL" --host 127.0.0.1 --port 8000 \
+  "${FIRESIDE_VLLM_PYTHON:-python3}" -m vllm.entrypoints.openai.api_server --model "$FIRESIDE_VLLM_MODEL" --host 127.0.0.1 --port 8000 \
     --gpu-memory-utilization "${FIRESIDE_VLLM_GPU_UTIL:-0.35}" --max-model-len "${FIRESIDE_VLLM_MAX_LEN:-8192}" \
     --download-dir "$MODELS/vllm" &
   children+=($!)
