@@ -102,6 +102,21 @@ describe("dialogue jobs", () => {
     ws.close();
   });
 
+  it("gives each speaker its own preset voice on a CPU pod (Piper and espeak-ng)", async () => {
+    const { voices } = await (await fetch(`${pod.url}/v1/voices`)).json();
+    const presets = voices.filter((v: { preset: boolean }) => v.preset).map((v: { id: string }) => v.id);
+    expect(presets).toEqual([PRESET, "espeak-en-us-f3", "espeak-en-gb-m3"]);
+    const lines = [
+      { speaker: "S1", text: "Welcome back to the show." },
+      { speaker: "S2", text: "Thanks, it is good to be here." },
+    ];
+    const { body } = await post("/v1/dialogues", { lines, voices: { S1: PRESET, S2: "espeak-en-us-f3" } });
+    await until(body.id, (j) => j.status === "done");
+    const { lines: timings } = await (await fetch(`${pod.url}/v1/dialogues/${body.id}/timings`)).json();
+    const wav = readWav(new Uint8Array(await (await fetch(`${pod.url}/v1/dialogues/${body.id}/audio`)).arrayBuffer()));
+    for (const l of timings) expect(rms(wav.samples, (l.startMs * 24000) / 1000, (l.endMs * 24000) / 1000)).toBeGreaterThan(0.02);
+  });
+
   it("refuses bad scripts with the line number, unknown voices, and cloned voices on a preset-only engine", async () => {
     let r = await post("/v1/dialogues", { script: "[S1] ok\nS2 missing brackets", voices: { S1: PRESET } });
     expect([r.status, r.body.error.code]).toEqual([400, "E_BAD_REQUEST"]);

@@ -149,6 +149,12 @@ export const SETTINGS = {
   ),
   python: s("FIRESIDE_PYTHON", z.string().min(1), "python3", "Python that runs the FireRedTTS2 worker (its torch, CUDA and fireredtts2)."),
   ttsQueue: s("FIRESIDE_TTS_QUEUE", int(1, 1000), 16, "Requests waiting for the GPU before new ones get E_BUSY."),
+  espeakPresets: s(
+    "FIRESIDE_ESPEAK_PRESETS",
+    z.string(),
+    "en-us+f3=Ada,en-gb+m3=Rupert",
+    "CPU pods: extra preset voices from espeak-ng (voice=Name, comma-separated; empty for none), so dialogue speakers can sound different without cloning.",
+  ),
   ttsVoice: s(
     "FIRESIDE_TTS_VOICE",
     z.string(),

@@ -11,9 +11,11 @@ import { createAnthropic } from "./llm/anthropic.js";
 import { createLlamaCpp } from "./llm/llama-cpp.js";
 import { createOpenAiCompatible } from "./llm/openai-compatible.js";
 import { createGe2eEncoder } from "./speaker/ge2e.js";
+import { createEspeakVoices, parseEspeakPresets } from "./tts/espeak-voices.js";
 import { createFireRedTts2, type FireRedTts2Options } from "./tts/fireredtts2.js";
 import { GpuScheduler } from "./tts/gpu-scheduler.js";
 import { createPiper } from "./tts/piper.js";
+import { combinePresetEngines } from "./tts/preset-voices.js";
 import type { Engines } from "./types.js";
 import { createSileroVad } from "./vad/silero.js";
 
@@ -87,7 +89,7 @@ export async function createEngines(
           partials: config.asrPartialMs > 0,
           fitContext: config.asrFitContext,
         }),
-    tts ?? createPiper({ modelPath: ttsModel!.path, voiceId: ttsModel!.name.replace(/^piper-/, ""), threads: config.ttsThreads }),
+    tts ?? createPiperWithPresets(config, ttsModel!),
     createGe2eEncoder({ modelPath: speakerModel.path, modelName: speakerModel.name }),
   ]);
   return { vad, asr, llm, tts: ttsEngine, speaker };
@@ -101,6 +103,13 @@ export function fireRedWorkerArgs(config: Config): string[] {
     ...(config.fireredMaxFrames ? ["--max-frames", String(config.fireredMaxFrames)] : []),
     ...(config.fireredDevice === "cpu" ? ["--no-bf16"] : []),
   ];
+}
+
+/** Piper's voice first (the default), then the espeak-ng presets at Piper's sample rate. */
+async function createPiperWithPresets(config: Config, model: { path: string; name: string }) {
+  const piper = await createPiper({ modelPath: model.path, voiceId: model.name.replace(/^piper-/, ""), threads: config.ttsThreads });
+  const presets = parseEspeakPresets(config.espeakPresets);
+  return presets.length ? combinePresetEngines([piper, createEspeakVoices({ presets, sampleRate: piper.sampleRate })]) : piper;
 }
 
 async function createFireRedFromConfig(config: Config, log: (msg: string) => void, metrics?: ServerMetrics) {
