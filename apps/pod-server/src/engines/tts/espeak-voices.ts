@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { readWav, resample } from "@fireside/audio";
 import { EngineError, type TtsEngine, type VoiceInfo } from "../types.js";
+import { chunks80ms } from "./audio-chunks.js";
 
 export interface EspeakPreset extends VoiceInfo {
   /** espeak-ng voice and variant, e.g. "en-us+f3". */
@@ -43,7 +44,6 @@ function speak(text: string, voice: string): Promise<Uint8Array> {
 }
 
 export function createEspeakVoices(opts: { presets: EspeakPreset[]; sampleRate: number }): TtsEngine {
-  const chunk = Math.round(opts.sampleRate * 0.08);
   return {
     info: { name: "espeak-ng", model: opts.presets.map((p) => p.espeakVoice).join(","), device: "cpu" },
     sampleRate: opts.sampleRate,
@@ -53,10 +53,7 @@ export function createEspeakVoices(opts: { presets: EspeakPreset[]; sampleRate: 
       if (!preset) throw new EngineError("tts", "no espeak-ng presets are configured");
       const wav = readWav(await speak(text, preset.espeakVoice));
       const audio = resample(wav.samples, wav.sampleRate, opts.sampleRate);
-      for (let i = 0; i < audio.length; i += chunk) {
-        if (signal.aborted) return;
-        yield audio.slice(i, i + chunk);
-      }
+      yield* chunks80ms(audio, opts.sampleRate, signal);
     },
     async close() {},
   };

@@ -1,11 +1,11 @@
 /**
  * Piper (VITS) voices in onnxruntime-node: espeak-ng phonemes → ids → waveform. A whole clause is
- * synthesised at once, then yielded in 80 ms chunks so the pipeline sees the same shape as
- * FireRedTTS2's stream and can stop between chunks.
+ * synthesised at once, then yielded in 80 ms chunks.
  */
 import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
 import { EngineError, type TtsEngine } from "../types.js";
+import { chunks80ms } from "./audio-chunks.js";
 import { phonemize } from "./espeak-phonemes.js";
 
 interface PiperConfig {
@@ -34,7 +34,6 @@ export async function createPiper(opts: PiperOptions): Promise<TtsEngine> {
   const id = (p: string) => map[p]?.[0];
   const [pad, bos, eos] = [id("_") ?? 0, id("^") ?? 1, id("$") ?? 2];
   const rate = config.audio.sample_rate;
-  const chunk = Math.round(rate * 0.08);
   const language = config.language?.code.split("_")[0] ?? "en";
 
   async function synthesizeAll(text: string): Promise<Float32Array> {
@@ -68,10 +67,7 @@ export async function createPiper(opts: PiperOptions): Promise<TtsEngine> {
         if (err instanceof EngineError) throw err;
         throw new EngineError("tts", (err as Error).message);
       }
-      for (let i = 0; i < audio.length; i += chunk) {
-        if (signal.aborted) return;
-        yield audio.slice(i, i + chunk);
-      }
+      yield* chunks80ms(audio, rate, signal);
     },
     async close() {
       await session.release();
