@@ -94,9 +94,7 @@ export interface SpeakerEmbedding {
   /** Unit-length embedding of the whole clip. */
   embedding: Float32Array;
   /** One embedding per back-to-back 1.6 s stretch of speech, in time order. */
-  partials: { startSec: number; embedding: Float32Array }[];
-  /** Seconds of speech after long pauses were dropped. */
-  speechSec: number;
+  partials: Float32Array[];
 }
 
 /** Speaker embeddings of 16 kHz mono audio. */

@@ -106,7 +106,7 @@ export class VoiceProfiles {
     // The encoder takes seconds: run it only on a clip that passed the cheap checks.
     if (speaker && referenceProblems(metrics).length === 0) {
       const { partials } = await speaker.embed(decoded.samples);
-      metrics.voices = countVoices(partials.map((p) => p.embedding));
+      metrics.voices = countVoices(partials);
     }
     const problems = referenceProblems(metrics);
     if (problems.length) throw new ProtocolError("E_AUDIO_QUALITY", `this clip cannot be a voice reference: ${problems.join("; ")}`);

@@ -72,12 +72,14 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       return true;
     },
   );
+  // Studio REST and the job-events socket take the token only up front (header or ?token=).
+  const authorised = (req: IncomingMessage) => !config.token || tokenEquals(tokenFrom(req) ?? "", config.token);
   const studio = studioRoutes({
     profiles,
     jobs,
     engines: () => engines,
     maxUploadBytes: config.maxUploadBytes,
-    authorised: (req) => !config.token || tokenEquals(tokenFrom(req) ?? "", config.token),
+    authorised,
   });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
@@ -121,7 +123,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   server.on("upgrade", (req, socket, head) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     if (path === DIALOGUE_EVENTS_PATH) {
-      if (config.token && !tokenEquals(tokenFrom(req) ?? "", config.token)) {
+      if (!authorised(req)) {
         socket.end("HTTP/1.1 401 Unauthorized\r\n\r\n");
         return;
       }

@@ -6,16 +6,17 @@
  *
  * Pure computation on Float32Arrays (runs in a worker thread, see ge2e-worker.ts).
  */
+import { rms } from "@fireside/audio";
 import type { SpeakerEmbedding } from "../types.js";
 import { CheckpointFormatError, readLegacyCheckpoint, type Tensor } from "./torch-legacy-checkpoint.js";
 
-export const SAMPLE_RATE = 16000;
+const SAMPLE_RATE = 16000;
 const N_FFT = 400; // 25 ms
 const HOP = 160; // 10 ms
 const N_MELS = 40;
 const HIDDEN = 256;
 const LAYERS = 3;
-export const PARTIAL_FRAMES = 160; // 1.6 s
+const PARTIAL_FRAMES = 160; // 1.6 s
 /** Partials longer clips are sampled down to: enough to pin a voice, cheap enough on a CPU. */
 const MAX_PARTIALS = 10;
 const TARGET_DBFS = -30;
@@ -136,11 +137,9 @@ export function melSpectrogram(audio: Float32Array): { frames: number; data: Flo
 
 /** Raises quiet clips to -30 dBFS (never lowers loud ones), as in training. */
 function normaliseVolume(audio: Float32Array): Float32Array {
-  let sum = 0;
-  for (const v of audio) sum += v * v;
-  const rms = Math.sqrt(sum / Math.max(1, audio.length));
-  if (rms === 0) return audio;
-  const change = TARGET_DBFS - 20 * Math.log10(rms);
+  const level = rms(audio);
+  if (level === 0) return audio;
+  const change = TARGET_DBFS - 20 * Math.log10(level);
   if (change <= 0) return audio;
   const gain = 10 ** (change / 20);
   return audio.map((v) => v * gain);
@@ -153,14 +152,9 @@ function normaliseVolume(audio: Float32Array): Float32Array {
 function trimLongSilences(audio: Float32Array): Float32Array {
   const win = (30 * SAMPLE_RATE) / 1000;
   const n = Math.floor(audio.length / win);
-  const energy = new Float64Array(n);
-  for (let w = 0; w < n; w++) {
-    let s = 0;
-    for (let i = w * win; i < (w + 1) * win; i++) s += audio[i]! * audio[i]!;
-    energy[w] = s / win;
-  }
-  const loudest = Math.max(0, ...energy);
-  const voiced = Array.from(energy, (e) => e > loudest * 1e-4);
+  const level = Array.from({ length: n }, (_, w) => rms(audio, w * win, (w + 1) * win));
+  const loudest = Math.max(0, ...level);
+  const voiced = level.map((l) => l > loudest * 1e-2); // 40 dB
   const keep = new Array<boolean>(n).fill(false);
   const maxSilent = 6;
   let run = 0;
@@ -271,8 +265,8 @@ export function embedUtterance(w: Ge2eWeights, audio16k: Float32Array): SpeakerE
   const needed = starts[starts.length - 1]! + partialSamples;
   const padded = speech.length >= needed ? speech : Float32Array.from({ length: needed }, (_, i) => speech[i] ?? 0);
   const mel = melSpectrogram(padded);
-  const partials = starts.map((s) => ({ startSec: s / SAMPLE_RATE, embedding: embedPartial(w, mel.data, s / HOP, PARTIAL_FRAMES) }));
+  const partials = starts.map((s) => embedPartial(w, mel.data, s / HOP, PARTIAL_FRAMES));
   const mean = new Float32Array(HIDDEN);
-  for (const p of partials) for (let i = 0; i < HIDDEN; i++) mean[i]! += p.embedding[i]!;
-  return { embedding: normalise(mean), partials, speechSec: speech.length / SAMPLE_RATE };
+  for (const p of partials) for (let i = 0; i < HIDDEN; i++) mean[i]! += p[i]!;
+  return { embedding: normalise(mean), partials };
 }
