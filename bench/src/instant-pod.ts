@@ -5,7 +5,17 @@ import { createPodServer } from "../../apps/pod-server/src/transport/http-server
 import { createLogger } from "../../apps/pod-server/src/transport/logger.js";
 
 const replySeconds = Number(process.env.BENCH_REPLY_SECONDS ?? 2);
-const config = loadConfig({ overrides: { port: 0, maxSessions: 10_000, logLevel: "error" } });
+// Hundreds of sessions from one address: lift the per-address guards that would stop a stranger.
+const config = loadConfig({
+  overrides: {
+    port: 0,
+    maxSessions: 10_000,
+    maxPendingPerAddress: 10_000,
+    maxPending: 100_000,
+    rateConnectPerMin: 1_000_000,
+    logLevel: "error",
+  },
+});
 const pod = createPodServer(config, createLogger("error"));
 const engines = createInstantEngines({ replySeconds });
 pod.setEngines(engines);

@@ -7,8 +7,9 @@ import { rms } from "@fireside/audio";
 import { FrameKind } from "@fireside/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PodProcess, startPod } from "../support/pod-process.js";
+import { pollUntil } from "../support/poll.js";
 import { RealtimeClient } from "../support/realtime-client.js";
-import { hasSharedAudio, loadClip, SHARED_AUDIO, synthesize, wordErrorRate } from "../support/speech.js";
+import { loadClip, SHARED_AUDIO, skipWithoutSharedAudio, synthesize, wordErrorRate } from "../support/speech.js";
 
 let pod: PodProcess;
 
@@ -97,7 +98,7 @@ describe("spoken conversation on CPU engines", () => {
     expect(metrics.firstAudioSentMs!).toBeGreaterThanOrEqual(metrics.asrMs!);
 
     // ---- turn 2: a request for a long answer, interrupted by speech while it plays
-    while (!client.player.drained) await new Promise((r) => setTimeout(r, 50));
+    await pollUntil("the first reply to finish playing", () => client.player.drained, 60_000);
     const mark = client.messages.length;
     done = false;
     const talking2 = speak(
@@ -110,7 +111,7 @@ describe("spoken conversation on CPU engines", () => {
     done = true;
     await talking2;
     // Let about a second of the reply play, then talk over it.
-    await new Promise((r) => setTimeout(r, 1000));
+    await pollUntil("a second of the reply to play", () => client.player.stats.played >= client.outputRate, 30_000);
     const bargeMark = client.messages.length;
     let stopped = false;
     const interrupting = speak(client, synthesize("Stop, stop. That is enough, thank you.", { rate: 48000, padBefore: 0 }), () => stopped);
@@ -167,7 +168,7 @@ describe("spoken conversation on CPU engines", () => {
     client.close();
   });
 
-  it.skipIf(!hasSharedAudio)("transcribes a real human voice clip (shared/audio/en_S1.flac)", async () => {
+  it.skipIf(skipWithoutSharedAudio)("transcribes a real human voice clip (shared/audio/en_S1.flac)", async () => {
     const client = await RealtimeClient.connect(pod.wsUrl);
     await client.hello({ language: "en" }, 48000);
     let done = false;

@@ -105,7 +105,12 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("studio screens in Chromium", () =
       await page.getByRole("button", { name: "Record" }).click();
       await page.getByTestId("countdown").waitFor();
       await page.getByTestId("rec-elapsed").waitFor({ timeout: 10_000 });
-      await page.waitForTimeout(6000);
+      // Record until the app's own clock shows 6 s (the whole sentence), then stop.
+      await page.waitForFunction(
+        () => Number.parseFloat(document.querySelector('[data-testid="rec-elapsed"]')?.textContent ?? "0") >= 6,
+        undefined,
+        { timeout: 30_000, polling: 100 },
+      );
       await page.getByRole("button", { name: "Stop" }).click();
       await page.getByTestId("trim").waitFor({ timeout: 10_000 });
       // Keep 1.0 s … 5.0 s: drag the sliders as a person would (React listens to input events).

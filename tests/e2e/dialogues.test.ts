@@ -136,7 +136,9 @@ describe("dialogue jobs", () => {
     await until(body.id, (j) => j.progress > 0);
     const cancelled = await post(`/v1/dialogues/${body.id}/cancel`, {});
     expect(cancelled.body.status).toBe("cancelled");
-    await new Promise((r) => setTimeout(r, 500));
+    // Jobs run one at a time: once a later job is done, the runner has left the cancelled one for good.
+    const after = await post("/v1/dialogues", { lines: [{ speaker: "S1", text: "After the cancel." }], voices: { S1: PRESET } });
+    await until(after.body.id, (j) => j.status === "done");
     expect((await job(body.id)).status).toBe("cancelled");
     expect((await fetch(`${pod.url}/v1/dialogues/${body.id}/audio`)).status).toBe(404);
   });

@@ -61,8 +61,12 @@ export class RealtimeClient {
     });
   }
 
-  static async connect(url: string, opts: { outputRate?: number; headers?: Record<string, string> } = {}): Promise<RealtimeClient> {
-    const ws = new WebSocket(url, { headers: opts.headers ?? {} });
+  /** `localAddress`: connect from another loopback address (127.0.0.2 …), as a second client machine would. */
+  static async connect(
+    url: string,
+    opts: { outputRate?: number; headers?: Record<string, string>; localAddress?: string } = {},
+  ): Promise<RealtimeClient> {
+    const ws = new WebSocket(url, { headers: opts.headers ?? {}, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) });
     const client = new RealtimeClient(ws, opts.outputRate ?? 24000);
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());

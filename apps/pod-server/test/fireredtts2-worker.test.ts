@@ -6,9 +6,9 @@ import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/config.js";
 import { fireRedWorkerArgs } from "../src/engines/create-engines.js";
+import { PriorityLock } from "../src/engines/priority-lock.js";
 import { createFireRedTts2 } from "../src/engines/tts/fireredtts2.js";
 import { WORKER_DIR } from "../src/engines/tts/fireredtts2-worker.js";
-import { GpuScheduler } from "../src/engines/tts/gpu-scheduler.js";
 import { EngineError, type TtsEngine } from "../src/engines/types.js";
 
 const engines: TtsEngine[] = [];
@@ -24,7 +24,7 @@ async function start(args: string[] = [], over: Partial<Parameters<typeof create
     stallTimeoutMs: 3000,
     startTimeoutMs: 20_000,
     log: () => {},
-    scheduler: new GpuScheduler(4),
+    scheduler: new PriorityLock(4, "speech synthesis"),
     language: "en",
     voices: [],
     ...over,
@@ -125,7 +125,7 @@ describe("FireRedTTS2 engine ↔ worker process", () => {
   });
 
   it("queues one request at a time and refuses past the queue limit with E_BUSY", async () => {
-    const e = await start(["--chunk-delay-s", "0.02"], { scheduler: new GpuScheduler(1) });
+    const e = await start(["--chunk-delay-s", "0.02"], { scheduler: new PriorityLock(1, "speech synthesis") });
     const a = collect(e, "z".repeat(120));
     const b = collect(e, "z".repeat(60));
     await expect(collect(e, "one too many")).rejects.toMatchObject({ code: "E_BUSY" });

@@ -11,6 +11,9 @@ export interface DecodedWav {
   frames: number;
 }
 
+/** Sample rates a real recording can have; 0 or absurd values mean a corrupt header. */
+const MIN_RATE = 1000;
+const MAX_RATE = 768_000;
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
 const FORMAT_EXTENSIBLE = 0xfffe;
@@ -27,19 +30,22 @@ export function readWav(bytes: Uint8Array): DecodedWav {
     const size = v.getUint32(pos + 4, true);
     const body = pos + 8;
     if (id === "fmt ") {
-      if (size < 16) throw new AudioFormatError("fmt chunk too short");
+      if (size < 16 || body + 16 > bytes.byteLength) throw new AudioFormatError("fmt chunk too short (the header is cut off)");
       let format = v.getUint16(body, true);
-      if (format === FORMAT_EXTENSIBLE && size >= 26) format = v.getUint16(body + 24, true);
+      if (format === FORMAT_EXTENSIBLE && size >= 26 && body + 26 <= bytes.byteLength) format = v.getUint16(body + 24, true);
       fmt = { format, channels: v.getUint16(body + 2, true), sampleRate: v.getUint32(body + 4, true), bits: v.getUint16(body + 14, true) };
     } else if (id === "data") {
       if (!fmt) throw new AudioFormatError("data chunk before fmt chunk");
       const { format, channels, sampleRate, bits } = fmt;
       if (channels < 1) throw new AudioFormatError("zero channels");
+      if (sampleRate < MIN_RATE || sampleRate > MAX_RATE) {
+        throw new AudioFormatError(`sample rate ${sampleRate} Hz is outside ${MIN_RATE}–${MAX_RATE} Hz`);
+      }
       const end = Math.min(body + size, bytes.byteLength); // tolerate streaming writers' bogus sizes
+      const read = sampleReader(format, bits); // refuses odd widths (0 bits would divide by zero)
       const width = bits / 8;
       const n = Math.floor((end - body) / width);
       const out = new Float32Array(n);
-      const read = sampleReader(format, bits);
       for (let i = 0; i < n; i++) out[i] = read(v, body + i * width);
       return { sampleRate, channels, samples: out, frames: Math.floor(n / channels) };
     }

@@ -91,6 +91,16 @@ describe("WAV", () => {
     expect(() => readWav(new TextEncoder().encode("ID3 this is an mp3"))).toThrow(AudioFormatError);
     expect(() => readWav(new Uint8Array(4))).toThrow(AudioFormatError);
   });
+  it("refuses a header cut short, a zero sample rate and zero-bit samples with typed errors, never a RangeError", () => {
+    const good = writeWav(new Float32Array(1600), 16000);
+    for (let cut = 12; cut < 44; cut++) expect(() => readWav(good.subarray(0, cut)), `cut at ${cut}`).toThrow(AudioFormatError);
+    const zeroRate = good.slice();
+    new DataView(zeroRate.buffer).setUint32(24, 0, true);
+    expect(() => readWav(zeroRate)).toThrow(/sample rate 0 Hz/);
+    const zeroBits = good.slice();
+    new DataView(zeroBits.buffer).setUint16(34, 0, true);
+    expect(() => readWav(zeroBits)).toThrow(AudioFormatError);
+  });
 });
 
 describe("meters", () => {

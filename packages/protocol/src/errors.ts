@@ -18,6 +18,11 @@ export const ERROR_CODES = {
   E_PAYLOAD_TOO_LARGE: { retryable: false, summary: "upload exceeds the size limit" },
   E_NOT_FOUND: { retryable: false, summary: "no such resource (voice profile, job)" },
   E_BAD_REQUEST: { retryable: false, summary: "HTTP request is missing or has invalid fields" },
+  E_RATE_LIMITED: {
+    retryable: true,
+    summary: "too many requests, connects or failed tokens from this address or token; retry after `retryAfterMs`",
+  },
+  E_HELLO_TIMEOUT: { retryable: true, summary: "session.hello did not arrive in time after connecting (close 4408)" },
   E_INTERNAL: { retryable: true, summary: "unexpected server error" },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
@@ -28,10 +33,13 @@ export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorC
 export class ProtocolError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
-  constructor(code: ErrorCode, message: string) {
+  /** E_RATE_LIMITED: how long to wait before trying again. */
+  readonly retryAfterMs: number | undefined;
+  constructor(code: ErrorCode, message: string, opts: { retryAfterMs?: number } = {}) {
     super(message);
     this.name = "ProtocolError";
     this.code = code;
     this.retryable = ERROR_CODES[code].retryable;
+    this.retryAfterMs = opts.retryAfterMs;
   }
 }

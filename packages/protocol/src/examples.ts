@@ -142,7 +142,8 @@ export const serverMessageDocs: Doc<ServerMessage> = {
     },
   },
   error: {
-    about: "Something failed. code is stable (see the table below), message is for people, retryable says whether trying again can help.",
+    about:
+      "Something failed. code is stable (see the table below), message is for people, retryable says whether trying again can help; `retryAfterMs` (E_RATE_LIMITED only) says when.",
     example: {
       type: "error",
       code: "E_AUDIO_FORMAT",

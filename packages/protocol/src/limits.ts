@@ -6,6 +6,10 @@ export const LIMITS = {
   maxAudioPayloadBytes: 48_000 * 2,
   /** Longest utterance the server buffers before it commits on its own, in ms. */
   maxUtteranceMs: 30_000,
+  /** Longest typed message (`input.text`), in characters. */
+  maxInputTextChars: 4000,
+  /** Turns that may wait behind the running one in a session; more get E_BUSY. */
+  maxWaitingTurns: 2,
 } as const;
 
 /** Sample rates the protocol accepts for audio in either direction. */

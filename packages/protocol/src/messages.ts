@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ERROR_CODE_LIST } from "./errors.js";
-import { SAMPLE_RATES } from "./limits.js";
+import { LIMITS, SAMPLE_RATES } from "./limits.js";
 import { SUPPORTED_PROTOCOLS } from "./version.js";
 
 const sampleRate = z.union(SAMPLE_RATES.map((r) => z.literal(r)) as [z.ZodLiteral<8000>, ...z.ZodLiteral<number>[]]);
@@ -48,7 +48,7 @@ export const clientMessageSchemas = {
   /** Drop audio appended since the last commit. */
   "input.audio.clear": z.object({ type: z.literal("input.audio.clear") }),
   /** A typed user message, answered like a spoken one. */
-  "input.text": z.object({ type: z.literal("input.text"), text: z.string().min(1).max(4000) }),
+  "input.text": z.object({ type: z.literal("input.text"), text: z.string().min(1).max(LIMITS.maxInputTextChars) }),
   /**
    * Barge-in: the client stopped playback. `playedSamples` (at the output rate) is what the user
    * actually heard; the server cuts the assistant turn in history to that.
@@ -186,6 +186,8 @@ export const serverMessageSchemas = {
     retryable: z.boolean(),
     /** The type of the client message that caused it, when there was one. */
     inReplyTo: z.string().optional(),
+    /** E_RATE_LIMITED: wait this long before connecting or sending again. */
+    retryAfterMs: z.number().int().min(0).optional(),
   }),
   ping: z.object({ type: z.literal("ping"), id: z.number().int(), t: z.number() }),
   pong: z.object({ type: z.literal("pong"), id: z.number().int(), t: z.number() }),

@@ -23,11 +23,33 @@ definition of the wire; this page is generated from them.
 
 ## Connecting
 
-1. The client opens the socket (the token may also go in an \`Authorization: Bearer\` header or the
-   \`token\` query parameter, for browsers that cannot set headers).
-2. The client sends \`session.hello\` with the versions it speaks. The server answers \`session.ready\` with
-   the version chosen, or \`error\` \`E_PROTOCOL_VERSION\` / \`E_AUTH\` and closes.
+1. The client opens the socket. The token may go in an \`Authorization: Bearer\` header (the scheme in
+   any case), the \`token\` query parameter (browsers cannot set headers), or \`session.hello\`. A wrong
+   token at the upgrade is refused with HTTP 401.
+2. The client sends \`session.hello\` with the versions it speaks, within the hello deadline
+   (\`FIRESIDE_HELLO_TIMEOUT_MS\`, default 5 s; else \`error\` \`E_HELLO_TIMEOUT\` and close 4408). The server
+   answers \`session.ready\` with the version chosen, or an \`error\`: \`E_AUTH\` (close 4401),
+   \`E_PROTOCOL_VERSION\` (close 4400), \`E_BUSY\` when every session slot is taken (close 1013), or
+   \`E_BAD_MESSAGE\` for a \`voice\` the pod does not have (the message names the pod's voices; the socket
+   stays open and \`session.hello\` may be sent again). A session slot is taken only by an accepted hello.
 3. Audio flows both ways as binary frames; control messages flow as JSON. Either side may \`ping\`.
+
+Before the upgrade the server applies its guards, per client address: at most
+\`FIRESIDE_MAX_PENDING_PER_ADDRESS\` (default 8) sockets waiting for their hello (more: HTTP 429), and
+\`FIRESIDE_MAX_PENDING\` (256) from everyone (more: HTTP 503); after \`FIRESIDE_AUTH_FAILURES\` (10) wrong
+or missing tokens within \`FIRESIDE_AUTH_BLOCK_S\` (600 s) the address is refused for that long (HTTP 429
+with \`Retry-After\`, whatever token it sends); past \`FIRESIDE_RATE_CONNECT_PER_MIN\` (60) connects a
+minute the socket opens only to receive \`error\` \`E_RATE_LIMITED\` with \`retryAfterMs\` and close 4429.
+
+| close code | meaning |
+|---|---|
+| 1000 / 1001 | normal close / server shutting down |
+| 1009 | a frame over 1 MiB |
+| 1013 | \`E_BUSY\`: models still loading, or every session slot taken |
+| 4400 | \`E_PROTOCOL_VERSION\` |
+| 4401 | \`E_AUTH\` |
+| 4408 | \`E_HELLO_TIMEOUT\` |
+| 4429 | \`E_RATE_LIMITED\` |
 
 A turn: input audio frames → (\`input.speech_started\`, \`input.speech_stopped\`) → \`input.committed\` →
 \`transcript.partial\`* → \`transcript.final\` → \`response.created\` → \`response.text.delta\`* →
@@ -55,14 +77,22 @@ that a barge-in silences the reply at once.
 
 ## Limits
 
-- JSON text frames: at most ${LIMITS.maxTextFrameBytes} bytes.
+- JSON text frames: at most ${LIMITS.maxTextFrameBytes} bytes, valid UTF-8 (else \`E_FRAME_TOO_LARGE\` /
+  \`E_BAD_JSON\`; the session stays open).
 - Audio payload per frame: at most ${LIMITS.maxAudioPayloadBytes} bytes.
 - One utterance: at most ${LIMITS.maxUtteranceMs / 1000} s; the server commits on its own past that.
+- \`input.text\`: at most ${LIMITS.maxInputTextChars} characters.
+- Turns: one runs at a time per session and at most ${LIMITS.maxWaitingTurns} more wait behind it; a commit or
+  \`input.text\` beyond that gets \`E_BUSY\` (retryable) and is dropped.
+- A committed utterance in which the server's VAD heard no voice (silence, noise) gets \`E_NO_SPEECH\`
+  without being transcribed or answered; so does one whose transcript is only a known Whisper
+  silence hallucination ("[BLANK_AUDIO]", "Thanks for watching!", or a lone "you" with almost no voice).
 
 ## Errors
 
-\`error\` messages carry a stable code. The connection stays open unless the code is \`E_AUTH\` or
-\`E_PROTOCOL_VERSION\`.
+\`error\` messages carry a stable code. The connection stays open unless the code is \`E_AUTH\`,
+\`E_PROTOCOL_VERSION\`, \`E_HELLO_TIMEOUT\`, \`E_RATE_LIMITED\` or an \`E_BUSY\` answering \`session.hello\`.
+\`E_RATE_LIMITED\` carries \`retryAfterMs\`. The same codes answer the REST API (docs/studio.md).
 
 | code | retryable | meaning |
 |---|---|---|

@@ -10,10 +10,11 @@ import { createWhisperCppCuda } from "./asr/whisper-cpp-cuda.js";
 import { createAnthropic } from "./llm/anthropic.js";
 import { createLlamaCpp } from "./llm/llama-cpp.js";
 import { createOpenAiCompatible } from "./llm/openai-compatible.js";
+import { prioritisedAsr, prioritisedSpeaker, prioritisedTts } from "./prioritised.js";
+import { PriorityLock } from "./priority-lock.js";
 import { createGe2eEncoder } from "./speaker/ge2e.js";
 import { createEspeakVoices, parseEspeakPresets } from "./tts/espeak-voices.js";
 import { createFireRedTts2, type FireRedTts2Options } from "./tts/fireredtts2.js";
-import { GpuScheduler } from "./tts/gpu-scheduler.js";
 import { createPiper } from "./tts/piper.js";
 import { combinePresetEngines } from "./tts/preset-voices.js";
 import type { Engines } from "./types.js";
@@ -92,7 +93,14 @@ export async function createEngines(
     tts ?? createPiperWithPresets(config, ttsModel!),
     createGe2eEncoder({ modelPath: speakerModel.path, modelName: speakerModel.name }),
   ]);
-  return { vad, asr, llm, tts: ttsEngine, speaker };
+  return {
+    vad,
+    asr: prioritisedAsr(asr, metrics),
+    llm,
+    // FireRedTTS2 queues on its own GPU scheduler; Piper computes on the caller's thread.
+    tts: tts ? ttsEngine : prioritisedTts(ttsEngine, metrics),
+    speaker: prioritisedSpeaker(speaker, metrics),
+  };
 }
 
 /** The worker's command line (workers/fireredtts2/fireside_tts_worker/__main__.py) for this config. */
@@ -117,7 +125,9 @@ async function createFireRedFromConfig(config: Config, log: (msg: string) => voi
   const args = fireRedWorkerArgs(config);
   if (config.fireredWorker === "model" && !config.fireredDir)
     throw new Error("FIRESIDE_FIREREDTTS2_DIR is required for FIRESIDE_TTS_ENGINE=fireredtts2");
-  const scheduler = new GpuScheduler(config.ttsQueue, (priority, waitMs) => metrics?.ttsQueueWait.observe({ priority }, waitMs / 1000));
+  const scheduler = new PriorityLock(config.ttsQueue, "speech synthesis", (priority, waitMs) =>
+    metrics?.ttsQueueWait.observe({ priority }, waitMs / 1000),
+  );
   metrics?.watchQueue(() => scheduler.stats.depth);
   return createFireRedTts2({
     python: config.python,

@@ -4,6 +4,9 @@
  */
 import type { Speaker } from "@fireside/protocol";
 
+/** Live conversation turns go before studio work on a shared engine. */
+export type Priority = "live" | "studio";
+
 export interface EngineInfo {
   name: string;
   model: string;
@@ -42,7 +45,8 @@ export interface AsrEngine extends Engine {
   readonly sampleRate: 16000;
   /** Whether the engine is cheap enough to re-run on growing audio for partial transcripts. */
   readonly supportsPartials: boolean;
-  transcribe(audio: Float32Array, opts: { language?: string; signal?: AbortSignal }): Promise<Transcript>;
+  /** `priority`: live turns go before studio work (engines/prioritised.ts); default live. */
+  transcribe(audio: Float32Array, opts: { language?: string; signal?: AbortSignal; priority?: Priority }): Promise<Transcript>;
 }
 
 export interface ChatMessage {
@@ -81,7 +85,7 @@ export interface TtsEngine extends Engine {
    */
   synthesize(
     text: string,
-    opts: { voice?: string; signal: AbortSignal; priority?: "live" | "studio"; context?: SynthesisContext },
+    opts: { voice?: string; signal: AbortSignal; priority?: Priority; context?: SynthesisContext },
   ): AsyncIterable<Float32Array>;
   /** Frees a context's earlier turns. */
   endContext?(id: string): void;
@@ -100,7 +104,7 @@ export interface SpeakerEmbedding {
 /** Speaker embeddings of 16 kHz mono audio. */
 export interface SpeakerEncoder extends Engine {
   readonly sampleRate: 16000;
-  embed(audio: Float32Array): Promise<SpeakerEmbedding>;
+  embed(audio: Float32Array, opts?: { priority?: Priority }): Promise<SpeakerEmbedding>;
 }
 
 export interface Engines {

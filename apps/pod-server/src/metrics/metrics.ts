@@ -45,6 +45,13 @@ export class ServerMetrics {
   });
   readonly enginesReady = new Gauge({ name: "fireside_engines_ready", help: "1 once every engine is loaded", registers: [this.registry] });
 
+  readonly engineQueueWait = new Histogram({
+    name: "fireside_engine_queue_wait_seconds",
+    help: "Time a request waited for a one-at-a-time engine (asr, speaker, tts on CPU), by priority",
+    labelNames: ["stage", "priority"] as const,
+    buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
   readonly ttsQueueWait = new Histogram({
     name: "fireside_tts_queue_wait_seconds",
     help: "Time a speech request waited for the GPU",

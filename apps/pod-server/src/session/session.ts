@@ -29,6 +29,7 @@ import { EngineError } from "../engines/types.js";
 import type { ServerMetrics } from "../metrics/metrics.js";
 import { ClauseChunker } from "../pipeline/clause-chunker.js";
 import { AsyncQueue } from "../streams/async-queue.js";
+import { isSilenceHallucination } from "./asr-hallucinations.js";
 import { heardText, type SpokenSegment } from "./heard-text.js";
 import { OutputPacer } from "./output-pacer.js";
 import { SessionStateMachine } from "./state-machine.js";
@@ -43,12 +44,24 @@ export interface SessionIo {
   backlog(): number;
   close(code: number, reason: string): void;
   log(level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>): void;
+  /** Throws a ProtocolError naming the pod's voices when `id` cannot be spoken here. */
+  checkVoice(id: string): void;
+  /** A wrong or missing token in session.hello (counted toward the address's block). */
+  authFailed(): void;
+  /** Takes a session slot once hello is accepted; an error (E_BUSY) when the server is full. */
+  admit(): ProtocolError | null;
 }
 
 /** Output frames of 40 ms: fine enough that a barge-in cuts within one frame. */
 const OUTPUT_FRAME_MS = 40;
 /** Audio kept from before speech was confirmed (plus minSpeechMs), so the first syllable is not clipped. */
 const PREROLL_MS = 300;
+/** An utterance with less voiced audio than this (by the VAD) is not sent to ASR: Whisper invents words in silence. */
+const MIN_VOICED_MS = 64;
+/** VAD frame ends of voiced frames are kept this long, to judge each committed utterance. */
+const VOICED_HISTORY_SAMPLES = 16000 * 40;
+
+type TurnInput = { audio: Float32Array; voiced: Promise<number> } | { text: string };
 
 interface Response {
   id: string;
@@ -96,6 +109,13 @@ export class Session {
   private turnChain: Promise<void> = Promise.resolve();
   private counter = 0;
   private closed = false;
+  /** Turns answered or ended (for the audit log). */
+  turns = 0;
+  private waitingTurns = 0;
+  /** 16 kHz samples received, and the end (in those samples) of every recent frame the VAD called voiced. */
+  private inputSamples = 0;
+  private vadSamples = 0;
+  private voicedFrameEnds: number[] = [];
 
   constructor(
     private readonly engines: Engines,
@@ -132,6 +152,11 @@ export class Session {
     } catch (err) {
       this.fail(err, msg.type);
     }
+  }
+
+  /** A text frame the transport could not decode (invalid UTF-8): answered, the session stays. */
+  onMalformedText(why: string): void {
+    this.fail(new ProtocolError("E_BAD_JSON", why), "json");
   }
 
   onBinary(bytes: Uint8Array): void {
@@ -199,7 +224,7 @@ export class Session {
         this.machine.tryTo("idle");
         break;
       case "input.text":
-        this.enqueueTurn(`item_${++this.counter}`, { text: msg.text }, Date.now());
+        this.enqueueTurn(`item_${++this.counter}`, { text: msg.text }, Date.now(), "input.text");
         break;
       case "response.interrupt":
         this.clientInterrupt(msg);
@@ -217,6 +242,7 @@ export class Session {
     if (this.ready) throw new ProtocolError("E_BAD_MESSAGE", "session.hello was already accepted");
     if (this.config.token && !this.authenticated) {
       if (msg.token !== this.config.token) {
+        this.io.authFailed();
         this.sendError("E_AUTH", "missing or wrong token", "session.hello");
         this.io.close(4401, "unauthorised");
         return;
@@ -231,6 +257,21 @@ export class Session {
         "session.hello",
       );
       this.io.close(4400, "protocol version");
+      return;
+    }
+    if (msg.voice) {
+      try {
+        this.io.checkVoice(msg.voice);
+      } catch (err) {
+        // Not accepted: the client may send hello again with a voice the pod has.
+        if (err instanceof ProtocolError) throw new ProtocolError("E_BAD_MESSAGE", `session.hello: ${err.message}`);
+        throw err;
+      }
+    }
+    const full = this.io.admit();
+    if (full) {
+      this.sendError(full.code, full.message, "session.hello");
+      this.io.close(1013, "server full");
       return;
     }
     this.inputRate = msg.audio.input.sampleRate as SampleRate;
@@ -268,6 +309,7 @@ export class Session {
   // ------------------------------------------------------------------ input audio and VAD
 
   private onAudio(audio: Float32Array): void {
+    this.inputSamples += audio.length;
     // Under client VAD the client decides what is speech: everything it sends until commit counts.
     if (!this.collecting && this.turnDetection.mode === "client_vad") this.startCollecting();
     if (this.collecting) {
@@ -287,11 +329,27 @@ export class Session {
       for (const f of frames) {
         if (this.closed) return;
         const p = await this.vad.process(f);
+        this.noteVoiced(p, f.length);
         const ev = this.detector.push(p);
         if (ev) this.onTurnEvent(ev.type, ev.atMs);
       }
     });
     this.vadChain.catch((err) => this.fail(err, "audio"));
+  }
+
+  /** Remembers where the VAD heard voice, so a commit can tell speech from silence or noise. */
+  private noteVoiced(probability: number, samples: number): void {
+    this.vadSamples += samples;
+    if (probability < this.turnDetection.threshold - 0.15) return;
+    this.voicedFrameEnds.push(this.vadSamples);
+    while (this.voicedFrameEnds.length && this.voicedFrameEnds[0]! < this.vadSamples - VOICED_HISTORY_SAMPLES) this.voicedFrameEnds.shift();
+  }
+
+  /** ms of voiced frames between two input positions (16 kHz samples), once the VAD has caught up. */
+  private async voicedMs(start: number, end: number, vadDone: Promise<void>): Promise<number> {
+    await vadDone.catch(() => {});
+    const frames = this.voicedFrameEnds.filter((e) => e > start && e <= end + this.engines.vad.frameSamples).length;
+    return (frames * this.engines.vad.frameSamples * 1000) / 16000;
   }
 
   private onTurnEvent(type: "speech_started" | "speech_stopped", atMs: number): void {
@@ -350,32 +408,54 @@ export class Session {
       return;
     }
     this.io.send({ type: "input.committed", itemId, durationMs: Math.round((samples / 16000) * 1000) });
-    this.enqueueTurn(itemId, { audio }, Date.now());
+    const end = this.inputSamples;
+    this.enqueueTurn(itemId, { audio, voiced: this.voicedMs(end - samples, end, this.vadChain) }, Date.now(), "input.audio.commit");
   }
 
   // ------------------------------------------------------------------ turns
 
-  private enqueueTurn(itemId: string, input: { audio: Float32Array } | { text: string }, committedAt: number): void {
-    this.turnChain = this.turnChain.then(() => this.runTurn(itemId, input, committedAt)).catch((err) => this.fail(err, "turn"));
+  private enqueueTurn(itemId: string, input: TurnInput, committedAt: number, cause: string): void {
+    // The running turn counts too: one running plus maxWaitingTurns waiting.
+    if (this.waitingTurns > LIMITS.maxWaitingTurns) {
+      this.sendError("E_BUSY", `${this.waitingTurns} turns are already waiting in this session; wait for the reply`, cause);
+      return;
+    }
+    this.waitingTurns++;
+    this.turnChain = this.turnChain
+      .then(() => this.runTurn(itemId, input, committedAt))
+      .catch((err) => {
+        this.fail(err, "turn");
+        // Whatever failed (ASR, a bug), the session is ready for the next turn.
+        if (!this.closed && !this.response) this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
+      })
+      .finally(() => {
+        this.waitingTurns--;
+      });
   }
 
-  private async runTurn(itemId: string, input: { audio: Float32Array } | { text: string }, committedAt: number): Promise<void> {
+  private async runTurn(itemId: string, input: TurnInput, committedAt: number): Promise<void> {
     if (this.closed) return;
     const metrics: TurnMetrics = {};
     let userText: string;
     if ("audio" in input) {
       this.machine.tryTo("transcribing");
+      const voicedMs = await input.voiced;
+      if (voicedMs < MIN_VOICED_MS) {
+        this.sendError("E_NO_SPEECH", "the voice detector heard no speech in the utterance", "input.audio.commit");
+        this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
+        return;
+      }
       const t = await this.engines.asr.transcribe(input.audio, this.language ? { language: this.language } : {});
       metrics.asrMs = Date.now() - committedAt;
-      userText = t.text;
+      userText = isSilenceHallucination(t.text, voicedMs) ? "" : t.text;
       this.io.send({
         type: "transcript.final",
         itemId,
-        text: t.text,
+        text: userText,
         language: t.language,
         ...(t.confidence !== undefined ? { confidence: t.confidence } : {}),
       });
-      if (!t.text.trim()) {
+      if (!userText.trim()) {
         this.sendError("E_NO_SPEECH", "no words were recognised in the utterance", "input.audio.commit");
         this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
         return;
@@ -525,6 +605,7 @@ export class Session {
     });
     this.sendTurnMetrics(r);
     this.metrics.turns.inc({ status });
+    this.turns++;
     if (this.response === r) this.response = null;
     if (!this.closed) this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
   }

@@ -19,6 +19,9 @@ import {
 import type { TtsEngine } from "../engines/types.js";
 import type { Db } from "../store/database.js";
 
+/** Jobs queued or rendering at once: each is minutes of TTS, and a token holder must not queue thousands. */
+export const MAX_WAITING_JOBS = 20;
+
 export const DIALOGUE_RATE = 24000;
 /** Pause between lines, as in a conversation. */
 const GAP_MS = 250;
@@ -66,6 +69,15 @@ export class DialogueJobs {
   }
 
   submit(req: DialogueRequest): DialogueJob {
+    const waiting = (
+      this.db.prepare("SELECT COUNT(*) AS n FROM dialogue_jobs WHERE status IN ('queued', 'running')").get() as { n: number }
+    ).n;
+    if (waiting >= MAX_WAITING_JOBS) {
+      throw new ProtocolError(
+        "E_BUSY",
+        `${waiting} dialogues are already queued or rendering (at most ${MAX_WAITING_JOBS}); try again when one is done`,
+      );
+    }
     for (const [speaker, voice] of Object.entries(req.voices)) {
       if (voice && !this.voiceExists(voice)) throw new ProtocolError("E_BAD_REQUEST", `voice ${voice} for ${speaker} does not exist`);
     }

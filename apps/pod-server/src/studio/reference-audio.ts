@@ -23,9 +23,15 @@ export function sniffContainer(b: Uint8Array): Container {
 
 const ACCEPTED = "WAV, FLAC, Ogg (Vorbis/Opus) or MP3";
 
+const REFERENCE_LIMITS_MAX_S = 30;
+/** Decoding stops a little past the longest clip accepted: a 30-minute MP3 costs no more than 31 s of audio. */
+const DECODE_LIMIT_S = REFERENCE_LIMITS_MAX_S + 1;
+
 function soxToWav(bytes: Uint8Array, type: string): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    const p = spawn("sox", ["-t", type, "-", "-t", "wav", "-b", "16", "-"], { stdio: ["pipe", "pipe", "pipe"] });
+    const p = spawn("sox", ["-t", type, "-", "-t", "wav", "-b", "16", "-", "trim", "0", String(DECODE_LIMIT_S)], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     let err = "";
     p.stdout.on("data", (d: Buffer) => out.push(d));
@@ -47,6 +53,8 @@ function soxToWav(bytes: Uint8Array, type: string): Promise<Uint8Array> {
 
 export interface DecodedReference {
   container: Container;
+  /** The source was longer than what was decoded (see DECODE_LIMIT_S). */
+  truncated: boolean;
   sourceSampleRate: number;
   channels: number;
   /** 16 kHz mono */
@@ -72,12 +80,17 @@ export async function decodeReference(bytes: Uint8Array): Promise<DecodedReferen
     if (err instanceof AudioFormatError) throw new ProtocolError("E_AUDIO_FORMAT", `broken WAV: ${err.message}`);
     throw err;
   }
-  const samples = resample(downmixToMono(wav.samples, wav.channels), wav.sampleRate, 16000);
-  return { container, sourceSampleRate: wav.sampleRate, channels: wav.channels, samples };
+  // A WAV upload is bounded by the upload size; cut it like the decoded formats.
+  const frames = Math.min(wav.frames, DECODE_LIMIT_S * wav.sampleRate);
+  const truncated = frames >= DECODE_LIMIT_S * wav.sampleRate;
+  const mono = downmixToMono(wav.samples.subarray(0, frames * wav.channels), wav.channels);
+  return { container, truncated, sourceSampleRate: wav.sampleRate, channels: wav.channels, samples: resample(mono, wav.sampleRate, 16000) };
 }
 
 export interface ReferenceMetrics {
   durationMs: number;
+  /** Longer than what was decoded: durationMs is a lower bound. */
+  truncated?: boolean;
   sourceSampleRate: number;
   peak: number;
   /** Share of samples at full scale (clipping). */
@@ -86,17 +99,21 @@ export interface ReferenceMetrics {
   silenceRatio: number;
   /** Loudness of the non-silent frames, dBFS. */
   speechDbfs: number;
+  /** Share of the VAD's frames that hold speech (absent where no VAD ran). */
+  speechRatio?: number;
   /** How many voices the speaker encoder hears (absent where no encoder is loaded). */
   voices?: VoiceCount;
 }
 
 export const REFERENCE_LIMITS = {
   minMs: 3000,
-  maxMs: 30_000,
+  maxMs: REFERENCE_LIMITS_MAX_S * 1000,
   minSampleRate: 16000,
   maxClippedRatio: 0.001,
   maxSilenceRatio: 0.6,
   minSpeechDbfs: -35,
+  /** Real speech clips measure 0.81–0.90, espeak-ng and flite 0.83–0.91; noise and tones 0. */
+  minSpeechRatio: 0.3,
   silenceDbfs: -45,
 } as const;
 
@@ -125,6 +142,7 @@ export function measureReference(d: DecodedReference): ReferenceMetrics {
   }
   return {
     durationMs: Math.round((s.length / 16000) * 1000),
+    ...(d.truncated ? { truncated: true } : {}),
     sourceSampleRate: d.sourceSampleRate,
     peak,
     clippedRatio: s.length ? clipped / s.length : 0,
@@ -138,12 +156,20 @@ export function referenceProblems(m: ReferenceMetrics): string[] {
   const L = REFERENCE_LIMITS;
   const out: string[] = [];
   if (m.durationMs < L.minMs) out.push(`too short: ${(m.durationMs / 1000).toFixed(1)} s (at least ${L.minMs / 1000} s of speech)`);
-  if (m.durationMs > L.maxMs) out.push(`too long: ${(m.durationMs / 1000).toFixed(1)} s (at most ${L.maxMs / 1000} s)`);
+  if (m.durationMs > L.maxMs)
+    out.push(
+      `too long: ${m.truncated ? "over " : ""}${(m.durationMs / 1000).toFixed(m.truncated ? 0 : 1)} s (at most ${L.maxMs / 1000} s)`,
+    );
   if (m.sourceSampleRate < L.minSampleRate) out.push(`sample rate ${m.sourceSampleRate} Hz is below ${L.minSampleRate} Hz`);
   if (m.silenceRatio >= 0.98) out.push("the clip is silent");
   else {
     if (m.silenceRatio > L.maxSilenceRatio) out.push(`mostly silence: ${Math.round(m.silenceRatio * 100)}% of the clip`);
     if (m.speechDbfs < L.minSpeechDbfs) out.push(`too quiet: speech at ${m.speechDbfs.toFixed(0)} dBFS (at least ${L.minSpeechDbfs} dBFS)`);
+  }
+  if (m.speechRatio !== undefined && m.speechRatio < L.minSpeechRatio && m.silenceRatio < 0.98) {
+    out.push(
+      `no speech found: the voice detector heard speech in ${Math.round(m.speechRatio * 100)}% of the clip (at least ${L.minSpeechRatio * 100}%); noise, music or tones cannot be a voice`,
+    );
   }
   if (m.voices?.voices === 2) {
     out.push(

@@ -8,10 +8,11 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { writeWav } from "@fireside/audio";
 import { ProtocolError } from "@fireside/protocol";
-import type { SpeakerEncoder } from "../engines/types.js";
+import type { SpeakerEncoder, VadEngine } from "../engines/types.js";
 import type { Db } from "../store/database.js";
 import { decodeReference, measureReference, type ReferenceMetrics, referenceProblems } from "./reference-audio.js";
 import { countVoices } from "./speaker-count.js";
+import { speechRatio } from "./speech-content.js";
 
 export interface VoiceProfile {
   id: string;
@@ -93,19 +94,20 @@ export class VoiceProfiles {
     return join(this.dir, row.audio_file);
   }
 
-  /** `speaker`: when given, a clip holding two voices is refused. */
+  /** `vad`: when given, a clip without speech is refused; `speaker`: a clip holding two voices. */
   async create(
     input: { bytes: Uint8Array; name: unknown; language: unknown; transcript: unknown },
-    speaker?: SpeakerEncoder,
+    engines: { vad?: VadEngine; speaker?: SpeakerEncoder } = {},
   ): Promise<VoiceProfile> {
     const name = field(input.name, "name", 1, 80);
     const language = field(input.language ?? "en", "language", 2, 8);
     const transcript = field(input.transcript, "transcript", 1, 1000);
     const decoded = await decodeReference(input.bytes);
     const metrics = measureReference(decoded);
-    // The encoder takes seconds: run it only on a clip that passed the cheap checks.
-    if (speaker && referenceProblems(metrics).length === 0) {
-      const { partials } = await speaker.embed(decoded.samples);
+    // The VAD and the encoder cost time: run them only on a clip that passed the cheap checks.
+    if (engines.vad && referenceProblems(metrics).length === 0) metrics.speechRatio = await speechRatio(engines.vad, decoded.samples);
+    if (engines.speaker && referenceProblems(metrics).length === 0) {
+      const { partials } = await engines.speaker.embed(decoded.samples, { priority: "studio" });
       metrics.voices = countVoices(partials);
     }
     const problems = referenceProblems(metrics);

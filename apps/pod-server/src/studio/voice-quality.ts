@@ -36,8 +36,8 @@ export async function assessVoice(voiceId: string, language: string, reference: 
   const audio = resample(concatFloat32(chunks), tts.sampleRate, 16000);
   // ASR and the speaker encoder run in separate worker threads: ask both at once.
   const [{ text }, embeddings] = await Promise.all([
-    asr.transcribe(audio, { language }),
-    speaker ? Promise.all([speaker.embed(reference), speaker.embed(audio)]) : null,
+    asr.transcribe(audio, { language, priority: "studio" }),
+    speaker ? Promise.all([speaker.embed(reference, { priority: "studio" }), speaker.embed(audio, { priority: "studio" })]) : null,
   ]);
   const wer = wordErrorRate(sentence, text);
   let similarity: number | null = null;

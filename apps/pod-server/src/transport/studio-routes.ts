@@ -1,171 +1,144 @@
 /**
- * REST endpoints of the voice studio under /v1/voices (same token as the WebSocket). Errors are
- * JSON `{ error: { code, message, retryable } }` with the protocol's stable codes.
+ * REST endpoints of the voice studio under /v1/voices, /v1/dialogues and /v1/data (same token as
+ * the WebSocket; the caller has already checked it and the rate limits). Errors are JSON
+ * `{ error: { code, message, retryable } }` with the protocol's stable codes (http-json.ts).
  */
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readWav } from "@fireside/audio";
-import {
-  dialogueRequestSchema,
-  type ErrorCode,
-  ProtocolError,
-  parseDialogueScript,
-  ScriptError,
-  type VoiceQuality,
-} from "@fireside/protocol";
+import { dialogueRequestSchema, ProtocolError, parseDialogueScript, ScriptError, type VoiceQuality } from "@fireside/protocol";
+import type { AuditLog } from "../audit/audit-log.js";
 import type { Engines } from "../engines/types.js";
 import type { DialogueJobs } from "../studio/dialogue-jobs.js";
-import { decodeReference } from "../studio/reference-audio.js";
+import { decodeReference, REFERENCE_LIMITS } from "../studio/reference-audio.js";
+import { speechRatio } from "../studio/speech-content.js";
 import type { VoiceProfiles } from "../studio/voice-profiles.js";
 import { assessVoice } from "../studio/voice-quality.js";
-
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  E_AUTH: 401,
-  E_BAD_REQUEST: 400,
-  E_NOT_FOUND: 404,
-  E_PAYLOAD_TOO_LARGE: 413,
-  E_AUDIO_FORMAT: 415,
-  E_AUDIO_QUALITY: 422,
-  E_BUSY: 503,
-  E_ENGINE: 502,
-};
+import { readBody, readJsonObject, sendJson } from "./http-json.js";
 
 export interface StudioDeps {
   profiles: VoiceProfiles;
   jobs: DialogueJobs;
   engines: () => Engines | null;
   maxUploadBytes: number;
-  authorised: (req: IncomingMessage) => boolean;
+  audit: AuditLog;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
-}
+/** Largest JSON body (a 500-line dialogue script fits). */
+const MAX_JSON_BYTES = 1024 * 1024;
 
-function sendError(res: ServerResponse, err: unknown): void {
-  if (res.headersSent) {
-    res.destroy(); // mid-response: the only honest signal left is a cut connection
-    return;
-  }
-  const e = err instanceof ProtocolError ? err : new ProtocolError("E_INTERNAL", "unexpected server error");
-  if (e.code === "E_PAYLOAD_TOO_LARGE") res.setHeader("Connection", "close");
-  send(res, STATUS[e.code] ?? 500, { error: { code: e.code, message: e.message, retryable: e.retryable } });
-}
+export const isStudioPath = (parts: string[]) =>
+  parts[0] === "v1" && (parts[1] === "voices" || parts[1] === "dialogues" || parts[1] === "data");
 
-/** Reads the body up to `limit` bytes; past it, answers 413 without reading the rest. */
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
-  const declared = Number(req.headers["content-length"] ?? Number.NaN);
-  const tooLarge = () => new ProtocolError("E_PAYLOAD_TOO_LARGE", `upload exceeds ${Math.round(limit / 1e6)} MB`);
-  if (declared > limit) return Promise.reject(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on("error", reject);
-  });
-}
-
-export function studioRoutes(deps: StudioDeps): (req: IncomingMessage, res: ServerResponse, url: URL) => boolean {
-  return (req, res, url) => {
-    const parts = url.pathname.split("/").filter(Boolean); // ["v1", "voices" | "dialogues", id?, action?]
-    if (parts[0] !== "v1" || (parts[1] !== "voices" && parts[1] !== "dialogues")) return false;
-    const handle = async () => {
-      if (!deps.authorised(req)) throw new ProtocolError("E_AUTH", "missing or wrong token");
-      if (parts[1] === "dialogues") return dialogues(req, res, parts[2], parts[3]);
-      const id = parts[2];
-      const method = req.method ?? "GET";
-      if (!id && method === "GET") {
-        const presets = (deps.engines()?.tts.voices ?? []).map((v) => ({ ...v, preset: true }));
-        return send(res, 200, { voices: [...presets, ...deps.profiles.list()] });
-      }
-      if (!id && method === "POST") {
-        const bytes = await readBody(req, deps.maxUploadBytes);
-        // The one-speaker check needs the speaker encoder, loaded with the other models.
-        const engines = deps.engines();
-        if (!engines) throw new ProtocolError("E_BUSY", "models are still loading");
-        const q = url.searchParams;
-        const profile = await deps.profiles.create(
-          { bytes, name: q.get("name"), language: q.get("language") ?? undefined, transcript: q.get("transcript") },
-          engines.speaker,
-        );
-        // A cloning engine keeps voices in memory: give it the new one now.
-        await engines.tts.registerVoice?.(profile.id, deps.profiles.audioPath(profile.id), profile.transcript);
-        return send(res, 201, profile);
-      }
-      if (id === "transcribe" && method === "POST") {
-        const engines = deps.engines();
-        if (!engines) throw new ProtocolError("E_BUSY", "models are still loading");
-        const decoded = await decodeReference(await readBody(req, deps.maxUploadBytes));
-        const t = await engines.asr.transcribe(
-          decoded.samples,
-          url.searchParams.get("language") ? { language: url.searchParams.get("language")! } : {},
-        );
-        return send(res, 200, { text: t.text, language: t.language, note: "a suggestion: correct it to the exact words spoken" });
-      }
-      if (id && parts[3] === "quality" && method === "POST") {
-        const engines = deps.engines();
-        if (!engines) throw new ProtocolError("E_BUSY", "models are still loading");
-        const profile = deps.profiles.get(id);
-        let quality: VoiceQuality;
-        try {
-          const reference = readWav(readFileSync(deps.profiles.audioPath(id))).samples;
-          quality = await assessVoice(id, profile.language, reference, engines);
-        } catch (err) {
-          if (err instanceof ProtocolError) throw err;
-          throw new ProtocolError("E_ENGINE", `assessment failed: ${(err as Error).message}`);
-        }
-        return send(res, 200, deps.profiles.setQuality(id, quality));
-      }
-      if (id && parts[3] === "audio" && method === "GET") {
-        const wav = readFileSync(deps.profiles.audioPath(id));
-        res.writeHead(200, { "Content-Type": "audio/wav" }).end(wav);
-        return;
-      }
-      if (id && !parts[3] && method === "GET") return send(res, 200, deps.profiles.get(id));
-      if (id && !parts[3] && method === "PATCH") {
-        let patch: Record<string, unknown>;
-        try {
-          patch = JSON.parse(Buffer.from(await readBody(req, 64 * 1024)).toString("utf8"));
-        } catch (err) {
-          if (err instanceof ProtocolError) throw err;
-          throw new ProtocolError("E_BAD_REQUEST", "body must be JSON: { name?, transcript?, language? }");
-        }
-        return send(res, 200, deps.profiles.update(id, patch));
-      }
-      if (id && !parts[3] && method === "DELETE") {
-        deps.profiles.delete(id);
-        res.writeHead(204).end();
-        return;
-      }
-      throw new ProtocolError("E_BAD_REQUEST", `${method} ${url.pathname} is not an endpoint`);
-    };
-    handle().catch((err) => sendError(res, err));
-    return true;
+/** Handles one authorised studio request; throws ProtocolError for the caller to answer. */
+export function studioRoutes(deps: StudioDeps) {
+  const loaded = (): Engines => {
+    const engines = deps.engines();
+    if (!engines) throw new ProtocolError("E_BUSY", "models are still loading");
+    return engines;
   };
 
-  async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-    try {
-      return JSON.parse(Buffer.from(await readBody(req, 1024 * 1024)).toString("utf8"));
-    } catch (err) {
-      if (err instanceof ProtocolError) throw err;
-      throw new ProtocolError("E_BAD_REQUEST", "body must be JSON");
-    }
-  }
-
-  async function dialogues(req: IncomingMessage, res: ServerResponse, id?: string, action?: string): Promise<void> {
+  return async (req: IncomingMessage, res: ServerResponse, url: URL, address: string): Promise<void> => {
+    const parts = url.pathname.split("/").filter(Boolean); // ["v1", "voices" | "dialogues" | "data", id?, action?]
     const method = req.method ?? "GET";
-    if (!id && method === "GET") return send(res, 200, { jobs: deps.jobs.list() });
+    if (parts[1] === "dialogues") return dialogues(req, res, address, parts[2], parts[3]);
+    if (parts[1] === "data") return data(req, res, address, parts.length);
+    const id = parts[2];
+    if (!id && method === "GET") {
+      const presets = (deps.engines()?.tts.voices ?? []).map((v) => ({ ...v, preset: true }));
+      return sendJson(res, 200, { voices: [...presets, ...deps.profiles.list()] });
+    }
     if (!id && method === "POST") {
-      const body = await readJson(req);
+      const bytes = await readBody(req, deps.maxUploadBytes);
+      // The speech and one-speaker checks need the VAD and speaker encoder, loaded with the other models.
+      const engines = loaded();
+      const q = url.searchParams;
+      let profile: Awaited<ReturnType<VoiceProfiles["create"]>>;
+      try {
+        profile = await deps.profiles.create(
+          { bytes, name: q.get("name"), language: q.get("language") ?? undefined, transcript: q.get("transcript") },
+          engines,
+        );
+      } catch (err) {
+        if (err instanceof ProtocolError)
+          deps.audit.record("voice.upload_refused", "refused", { address, bytes: bytes.length, code: err.code });
+        throw err;
+      }
+      deps.audit.record("voice.created", "ok", {
+        address,
+        voice: profile.id,
+        name: profile.name,
+        transcript: profile.transcript,
+        bytes: bytes.length,
+        durationMs: profile.durationMs,
+      });
+      // A cloning engine keeps voices in memory: give it the new one now.
+      await engines.tts.registerVoice?.(profile.id, deps.profiles.audioPath(profile.id), profile.transcript);
+      return sendJson(res, 201, profile);
+    }
+    if (id === "transcribe" && method === "POST") {
+      const engines = loaded();
+      const decoded = await decodeReference(await readBody(req, deps.maxUploadBytes));
+      const seconds = decoded.samples.length / 16000;
+      // Studio transcription shares Whisper with live turns: bound it like a reference clip.
+      if (seconds * 1000 > REFERENCE_LIMITS.maxMs) {
+        throw new ProtocolError(
+          "E_AUDIO_QUALITY",
+          `too long to transcribe: ${decoded.truncated ? "over " : ""}${seconds.toFixed(0)} s (at most ${REFERENCE_LIMITS.maxMs / 1000} s)`,
+        );
+      }
+      const ratio = await speechRatio(engines.vad, decoded.samples);
+      if (ratio < REFERENCE_LIMITS.minSpeechRatio) {
+        throw new ProtocolError(
+          "E_AUDIO_QUALITY",
+          `no speech found: the voice detector heard speech in ${Math.round(ratio * 100)}% of the clip`,
+        );
+      }
+      const language = url.searchParams.get("language");
+      const t = await engines.asr.transcribe(decoded.samples, { priority: "studio", ...(language ? { language } : {}) });
+      return sendJson(res, 200, { text: t.text, language: t.language, note: "a suggestion: correct it to the exact words spoken" });
+    }
+    if (id && parts[3] === "quality" && method === "POST") {
+      const engines = loaded();
+      const profile = deps.profiles.get(id);
+      let quality: VoiceQuality;
+      try {
+        const reference = readWav(readFileSync(deps.profiles.audioPath(id))).samples;
+        quality = await assessVoice(id, profile.language, reference, engines);
+      } catch (err) {
+        deps.audit.record("voice.quality", "failed", { address, voice: id });
+        if (err instanceof ProtocolError) throw err;
+        throw new ProtocolError("E_ENGINE", `assessment failed: ${(err as Error).message}`);
+      }
+      deps.audit.record("voice.quality", "ok", { address, voice: id, verdict: quality.verdict });
+      return sendJson(res, 200, deps.profiles.setQuality(id, quality));
+    }
+    if (id && parts[3] === "audio" && method === "GET" && !parts[4]) {
+      const wav = readFileSync(deps.profiles.audioPath(id));
+      res.writeHead(200, { "Content-Type": "audio/wav" }).end(wav);
+      return;
+    }
+    if (id && !parts[3] && method === "GET") return sendJson(res, 200, deps.profiles.get(id));
+    if (id && !parts[3] && method === "PATCH") {
+      const patch = await readJsonObject(req, 64 * 1024, "{ name?, transcript?, language? }");
+      const updated = deps.profiles.update(id, patch);
+      deps.audit.record("voice.updated", "ok", { address, voice: id, fields: Object.keys(patch), name: updated.name });
+      return sendJson(res, 200, updated);
+    }
+    if (id && !parts[3] && method === "DELETE") {
+      deps.profiles.delete(id);
+      deps.audit.record("voice.deleted", "ok", { address, voice: id });
+      res.writeHead(204).end();
+      return;
+    }
+    throw new ProtocolError("E_BAD_REQUEST", `${method} ${url.pathname} is not an endpoint`);
+  };
+
+  async function dialogues(req: IncomingMessage, res: ServerResponse, address: string, id?: string, action?: string): Promise<void> {
+    const method = req.method ?? "GET";
+    if (!id && method === "GET") return sendJson(res, 200, { jobs: deps.jobs.list() });
+    if (!id && method === "POST") {
+      const body = await readJsonObject(req, MAX_JSON_BYTES, "{ lines: [{speaker, text}], voices } or { script, voices }");
       let lines = body.lines;
       if (typeof body.script === "string") {
         try {
@@ -180,22 +153,45 @@ export function studioRoutes(deps: StudioDeps): (req: IncomingMessage, res: Serv
         const issue = parsed.error.issues[0];
         throw new ProtocolError("E_BAD_REQUEST", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
       }
-      return send(res, 201, deps.jobs.submit(parsed.data));
+      const job = deps.jobs.submit(parsed.data);
+      deps.audit.record("dialogue.created", "ok", { address, job: job.id, lines: parsed.data.lines.length });
+      return sendJson(res, 201, job);
     }
     if (!id) throw new ProtocolError("E_BAD_REQUEST", `${method} /v1/dialogues is not an endpoint`);
-    if (!action && method === "GET") return send(res, 200, deps.jobs.get(id));
+    if (!action && method === "GET") return sendJson(res, 200, deps.jobs.get(id));
     if (!action && method === "DELETE") {
       deps.jobs.delete(id);
+      deps.audit.record("dialogue.deleted", "ok", { address, job: id });
       res.writeHead(204).end();
       return;
     }
-    if (action === "cancel" && method === "POST") return send(res, 200, deps.jobs.cancel(id));
-    if (action === "timings" && method === "GET") return send(res, 200, { lines: deps.jobs.timings(id) });
+    if (action === "cancel" && method === "POST") {
+      const job = deps.jobs.cancel(id);
+      deps.audit.record("dialogue.cancelled", "ok", { address, job: id });
+      return sendJson(res, 200, job);
+    }
+    if (action === "timings" && method === "GET") return sendJson(res, 200, { lines: deps.jobs.timings(id) });
     if (action === "audio" && method === "GET") {
       const wav = readFileSync(deps.jobs.resultPath(id)); // throws E_NOT_FOUND before any header goes out
       res.writeHead(200, { "Content-Type": "audio/wav", "Content-Disposition": `attachment; filename="${id}.wav"` }).end(wav);
       return;
     }
     throw new ProtocolError("E_BAD_REQUEST", `${method} /v1/dialogues/${id}/${action ?? ""} is not an endpoint`);
+  }
+
+  /** DELETE /v1/data?confirm=everything: every voice profile and dialogue the pod keeps. */
+  async function data(req: IncomingMessage, res: ServerResponse, address: string, depth: number): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (req.method !== "DELETE" || depth !== 2)
+      throw new ProtocolError("E_BAD_REQUEST", `${req.method} ${url.pathname} is not an endpoint`);
+    if (url.searchParams.get("confirm") !== "everything") {
+      throw new ProtocolError("E_BAD_REQUEST", "add ?confirm=everything: this deletes every voice profile and dialogue on the pod");
+    }
+    const voices = deps.profiles.list().map((p) => p.id);
+    for (const v of voices) deps.profiles.delete(v);
+    const jobs = deps.jobs.list().map((j) => j.id);
+    for (const j of jobs) deps.jobs.delete(j);
+    deps.audit.record("data.deleted", "ok", { address, voices: voices.length, dialogues: jobs.length });
+    sendJson(res, 200, { deleted: { voices: voices.length, dialogues: jobs.length } });
   }
 }

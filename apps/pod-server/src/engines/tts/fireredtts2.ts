@@ -4,12 +4,12 @@
  */
 import { int16ToFloat } from "@fireside/audio";
 import { normaliseForSpeech, splitForSpeech } from "../../pipeline/text-normaliser.js";
+import type { PriorityLock } from "../priority-lock.js";
 import type { TtsEngine, VoiceInfo } from "../types.js";
 import { FireRedWorker, type WorkerOptions } from "./fireredtts2-worker.js";
-import type { GpuScheduler } from "./gpu-scheduler.js";
 
 export interface FireRedTts2Options extends WorkerOptions {
-  scheduler: GpuScheduler;
+  scheduler: PriorityLock;
   language: string;
   /** Voices to register at start: id → reference clip and its exact transcript. */
   voices: (VoiceInfo & { audioPath: string; transcript: string })[];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { GpuScheduler } from "../src/engines/tts/gpu-scheduler.js";
+import { PriorityLock } from "../src/engines/priority-lock.js";
 
-describe("GPU scheduler", () => {
+describe("priority lock", () => {
   it("runs one at a time, live turns before studio jobs", async () => {
-    const s = new GpuScheduler(10);
+    const s = new PriorityLock(10, "speech synthesis");
     const order: string[] = [];
     const first = await s.acquire("studio");
     // Each job notes its turn, then releases the GPU on the next tick.
@@ -22,14 +22,14 @@ describe("GPU scheduler", () => {
   });
 
   it("answers E_BUSY when the queue is full", async () => {
-    const s = new GpuScheduler(1);
+    const s = new PriorityLock(1, "speech synthesis");
     await s.acquire("live");
     void s.acquire("live");
     await expect(s.acquire("studio")).rejects.toMatchObject({ code: "E_BUSY", retryable: true });
   });
 
   it("drops a waiter whose request was aborted", async () => {
-    const s = new GpuScheduler(5);
+    const s = new PriorityLock(5, "speech synthesis");
     const release = await s.acquire("live");
     const ac = new AbortController();
     const waiting = s.acquire("studio", ac.signal);

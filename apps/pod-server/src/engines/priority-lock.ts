@@ -1,11 +1,13 @@
 /**
- * One GPU model instance serves one request at a time. Requests wait here: live conversation
- * turns before studio jobs, first come first served within a priority; a full queue answers
- * E_BUSY (retryable); a request aborted while waiting leaves the queue.
+ * One engine instance (the FireRedTTS2 worker on the GPU, the Whisper thread, the speaker encoder,
+ * Piper) serves one request at a time. Requests wait here: live conversation turns before studio
+ * work, first come first served within a priority; a full queue answers E_BUSY (retryable); a
+ * request aborted while waiting leaves the queue.
  */
 import { ProtocolError } from "@fireside/protocol";
+import type { Priority } from "./types.js";
 
-export type Priority = "live" | "studio";
+export type { Priority };
 
 interface Waiter {
   priority: Priority;
@@ -20,17 +22,19 @@ export interface SchedulerStats {
   lastWaitMs: number;
 }
 
-export class GpuScheduler {
+export class PriorityLock {
   private queue: Waiter[] = [];
   private busy = false;
   private lastWaitMs = 0;
 
   constructor(
     readonly maxQueue: number,
+    /** What waits here, for the E_BUSY message ("speech synthesis"). */
+    private readonly what: string,
     private readonly onWait: (priority: Priority, waitMs: number) => void = () => {},
   ) {}
 
-  /** Resolves with a release function once the caller holds the GPU. */
+  /** Resolves with a release function once the caller holds the engine. */
   acquire(priority: Priority, signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
     if (!this.busy) {
@@ -39,7 +43,7 @@ export class GpuScheduler {
       return Promise.resolve(this.releaser());
     }
     if (this.queue.length >= this.maxQueue) {
-      return Promise.reject(new ProtocolError("E_BUSY", `speech synthesis queue is full (${this.maxQueue} waiting); try again shortly`));
+      return Promise.reject(new ProtocolError("E_BUSY", `${this.what} queue is full (${this.maxQueue} waiting); try again shortly`));
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
