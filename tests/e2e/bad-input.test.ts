@@ -163,7 +163,7 @@ describe("a client that vanishes mid-reply", () => {
     expect(other.frames.length).toBeGreaterThan(0);
     other.close();
 
-    const prom = await (await fetch(`${pod.url}/metrics`)).text();
+    const prom = await (await fetch(`${pod.url}/metrics`, auth)).text();
     expect(prom).toMatch(/fireside_turns_total\{status="cancelled"\} [1-9]/);
     expect(await (await fetch(`${pod.url}/health`)).json()).toMatchObject({ status: "ok" });
   });

@@ -11,6 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchWithMic } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
+import { pollUntil } from "../support/poll.js";
 import { wordErrorRate } from "../support/speech.js";
 
 const QUESTION = "Tell me a long story about a brave dragon.";
@@ -65,13 +66,12 @@ afterAll(async () => {
 const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? "";
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await page.waitForTimeout(200);
+  try {
+    await pollUntil(what, check, timeoutMs, 200);
+  } catch (err) {
+    await page.screenshot({ path: `${ARTIFACTS}/timeout.png` });
+    throw new Error(`${(err as Error).message}; turns: ${await text("turns")}`);
   }
-  await page.screenshot({ path: `${ARTIFACTS}/timeout.png` });
-  throw new Error(`timed out waiting for ${what}; turns: ${await text("turns")}`);
 }
 
 describe.skipIf(!CHROMIUM && !process.env.CI)("desktop renderer in Chromium", () => {
@@ -122,23 +122,33 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop renderer in Chromium", ()
       await p.addInitScript(() => localStorage.setItem("fireside.settings", JSON.stringify({ mode: "push-to-talk" })));
       await p.goto(`${pod.url}/`);
       await p.getByTestId("start").click();
-      const t0 = Date.now();
-      while (!/Hold Space/.test((await p.getByTestId("mic-state").textContent()) ?? "")) {
-        if (Date.now() - t0 > 30_000) throw new Error("microphone never started");
-        await p.waitForTimeout(100);
-      }
-      // The question starts 3 s into the microphone's file; hold Space across it.
-      await p.waitForTimeout(2000);
+      await pollUntil(
+        "the microphone to start",
+        async () => /Hold Space/.test((await p.getByTestId("mic-state").textContent()) ?? ""),
+        30_000,
+        100,
+      );
+      // Hold Space from before the question (3 s into the microphone's file) until the mic meter has
+      // heard it start and then stay quiet for half a second: the whole question is inside the hold.
       await p.keyboard.down("Space");
       expect(await p.getByTestId("mic-state").textContent()).toMatch(/speaking/);
-      await p.waitForTimeout(4500);
+      const micDbfs = async () =>
+        Number(/(-?\d+) dBFS/.exec((await p.locator('.meter[title^="mic"]').getAttribute("title")) ?? "")?.[1] ?? -60);
+      await pollUntil("the question to start", async () => (await micDbfs()) > -40, 30_000, 50);
+      let quietSince = 0;
+      await pollUntil(
+        "the question to end",
+        async () => {
+          if ((await micDbfs()) > -50) quietSince = 0;
+          else quietSince ||= Date.now();
+          return quietSince > 0 && Date.now() - quietSince >= 500;
+        },
+        30_000,
+        50,
+      );
       await p.keyboard.up("Space");
       const user = p.getByTestId("turn-user").first();
-      const deadline = Date.now() + 60_000;
-      while (!/dragon/i.test((await user.textContent().catch(() => "")) ?? "")) {
-        if (Date.now() > deadline) throw new Error(`no transcript; turns: ${await p.getByTestId("turns").textContent()}`);
-        await p.waitForTimeout(200);
-      }
+      await pollUntil("the transcript", async () => /dragon/i.test((await user.textContent().catch(() => "")) ?? ""), 60_000, 200);
       await p.getByTestId("turn-assistant").first().waitFor({ timeout: 60_000 });
       await p.screenshot({ path: `${ARTIFACTS}/push-to-talk.png` });
     } finally {

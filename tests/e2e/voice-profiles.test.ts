@@ -177,4 +177,36 @@ describe("voice profiles", () => {
     expect((await gone.json()).error.code).toBe("E_NOT_FOUND");
     expect(readdirSync(join(dataDir, "voices"))).toEqual([]);
   });
+
+  it("deletes everything the pod keeps on request, and the audit log records who did what without the words", async () => {
+    const created = await upload(speechFlac(), { name: "Grandma", transcript: TRANSCRIPT });
+    expect(created.status).toBe(201);
+    const job = await api("/v1/dialogues", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ script: "[S1] One line to render.", voices: { S1: "en_US-joe-medium" } }),
+    });
+    expect(job.status).toBe(201);
+    const unconfirmed = await api("/v1/data", { method: "DELETE" });
+    expect(unconfirmed.status).toBe(400);
+    expect((await unconfirmed.json()).error.message).toMatch(/confirm=everything/);
+    const res = await api("/v1/data?confirm=everything", { method: "DELETE" });
+    expect(await res.json()).toEqual({ deleted: { voices: 1, dialogues: 1 } });
+    const voices = (await (await api("/v1/voices")).json()).voices as { preset: boolean }[];
+    expect(voices.filter((v) => !v.preset)).toEqual([]);
+    expect((await (await api("/v1/dialogues")).json()).jobs).toEqual([]);
+    expect(readdirSync(join(dataDir, "voices"))).toEqual([]);
+    expect(readdirSync(join(dataDir, "dialogues"))).toEqual([]);
+
+    const audit = readFileSync(join(dataDir, "audit.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { event: string; outcome: string; voice?: string });
+    const events = audit.map((e) => e.event);
+    for (const e of ["voice.created", "voice.updated", "voice.deleted", "voice.upload_refused", "dialogue.created", "data.deleted"])
+      expect(events, e).toContain(e);
+    expect(audit.find((e) => e.event === "data.deleted")).toMatchObject({ outcome: "ok", voices: 1, dialogues: 1, address: "127.0.0.1" });
+    // Names and transcripts stay out of it (FIRESIDE_AUDIT_CONTENT is off).
+    expect(JSON.stringify(audit)).not.toMatch(/Grandma|quick brown fox/);
+  });
 });
