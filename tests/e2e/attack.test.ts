@@ -189,20 +189,20 @@ describe("a stranger attacks the pod", () => {
   });
 
   it("silent and ping-only sockets cannot lock the real user out; the hello deadline closes them", async () => {
-    // 6 addresses × 12 sockets: 8 each are let in (the per-address cap), 48 in all, twice the session limit.
+    // 10 addresses × 25 sockets: 8 each are let in (the per-address cap), 80 in all, over three times the session limit.
     const opened: WebSocket[] = [];
     const refused: number[] = [];
     await Promise.all(
-      [10, 11, 12, 13, 14, 15].map(async (n) => {
-        for (let i = 0; i < 12; i++) {
+      [10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map(async (n) => {
+        for (let i = 0; i < 25; i++) {
           const s = await openSocket("/v1/realtime", `127.0.0.${n}`);
           if (typeof s === "number") refused.push(s);
           else opened.push(s);
         }
       }),
     );
-    expect(opened.length).toBe(48);
-    expect(refused).toEqual(Array(24).fill(429));
+    expect(opened.length).toBe(80);
+    expect(refused).toEqual(Array(170).fill(429));
     const closes = opened.map(closeOf);
     // Half of them answer the server and ping it, which must not count as saying hello.
     const pingers = opened.filter((_, i) => i % 2 === 0);

@@ -109,8 +109,7 @@ export class Session {
   private turnChain: Promise<void> = Promise.resolve();
   private counter = 0;
   private closed = false;
-  /** Turns answered or ended (for the audit log). */
-  turns = 0;
+  private finishedTurns = 0;
   private waitingTurns = 0;
   /** 16 kHz samples received, and the end (in those samples) of every recent frame the VAD called voiced. */
   private inputSamples = 0;
@@ -135,6 +134,11 @@ export class Session {
 
   get state() {
     return this.machine.state;
+  }
+
+  /** Replies finished so far, whatever their status (for the audit log). */
+  get turns(): number {
+    return this.finishedTurns;
   }
 
   // ------------------------------------------------------------------ transport entry points
@@ -605,7 +609,7 @@ export class Session {
     });
     this.sendTurnMetrics(r);
     this.metrics.turns.inc({ status });
-    this.turns++;
+    this.finishedTurns++;
     if (this.response === r) this.response = null;
     if (!this.closed) this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
   }
