@@ -191,7 +191,7 @@ describe("voice profiles", () => {
     expect(unconfirmed.status).toBe(400);
     expect((await unconfirmed.json()).error.message).toMatch(/confirm=everything/);
     const res = await api("/v1/data?confirm=everything", { method: "DELETE" });
-    expect(await res.json()).toEqual({ deleted: { voices: 1, dialogues: 1 } });
+    expect(await res.json()).toEqual({ deleted: { voices: 1, dialogues: 1, conversations: 0 } });
     const voices = (await (await api("/v1/voices")).json()).voices as { preset: boolean }[];
     expect(voices.filter((v) => !v.preset)).toEqual([]);
     expect((await (await api("/v1/dialogues")).json()).jobs).toEqual([]);
@@ -205,7 +205,13 @@ describe("voice profiles", () => {
     const events = audit.map((e) => e.event);
     for (const e of ["voice.created", "voice.updated", "voice.deleted", "voice.upload_refused", "dialogue.created", "data.deleted"])
       expect(events, e).toContain(e);
-    expect(audit.find((e) => e.event === "data.deleted")).toMatchObject({ outcome: "ok", voices: 1, dialogues: 1, address: "127.0.0.1" });
+    expect(audit.find((e) => e.event === "data.deleted")).toMatchObject({
+      outcome: "ok",
+      voices: 1,
+      dialogues: 1,
+      conversations: 0,
+      address: "127.0.0.1",
+    });
     // Names and transcripts stay out of it (FIRESIDE_AUDIT_CONTENT is off).
     expect(JSON.stringify(audit)).not.toMatch(/Grandma|quick brown fox/);
   });

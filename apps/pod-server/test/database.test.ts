@@ -10,11 +10,11 @@ describe("database", () => {
     const db = openDatabase(file);
     const versions = db.prepare("SELECT version FROM schema_migrations").all();
     expect(versions).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
-    db.prepare("INSERT INTO preferences (key, value_json, updated_at) VALUES ('k', '1', 'now')").run();
+    db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c', 'kept', 'now', 'now')").run();
     db.close();
     const again = openDatabase(file);
     expect(migrate(again)).toBe(MIGRATIONS.at(-1)!.version);
-    expect(again.prepare("SELECT value_json FROM preferences WHERE key = 'k'").get()).toEqual({ value_json: "1" });
+    expect(again.prepare("SELECT title FROM conversations WHERE id = 'c'").get()).toEqual({ title: "kept" });
     again.close();
   });
   it("refuses a database written by a newer server", () => {

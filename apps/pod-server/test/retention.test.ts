@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AuditLog, auditFiles } from "../src/audit/audit-log.js";
+import { ConversationStore } from "../src/store/conversations.js";
 import { openDatabase } from "../src/store/database.js";
 import { DialogueJobs } from "../src/studio/dialogue-jobs.js";
 import { sweepExpired } from "../src/studio/retention.js";
@@ -12,7 +13,7 @@ import { VoiceProfiles } from "../src/studio/voice-profiles.js";
 const DAY = 86_400_000;
 
 describe("retention", () => {
-  it("deletes voice profiles and finished dialogues unchanged for N days, keeps newer ones and running jobs", async () => {
+  it("deletes voice profiles, finished dialogues and conversations unchanged for N days, keeps newer ones and running jobs", async () => {
     const dir = mkdtempSync(join(tmpdir(), "retention-"));
     const db = openDatabase(join(dir, "fireside.db"));
     const profiles = new VoiceProfiles(db, join(dir, "voices"));
@@ -47,8 +48,15 @@ describe("retention", () => {
     addJob("job_old_queued", "queued", 40);
     addJob("job_new", "failed", 5);
 
-    expect(sweepExpired(profiles, jobs, 0, audit, now)).toEqual({ voices: 0, dialogues: 0 });
-    expect(sweepExpired(profiles, jobs, 30, audit, now)).toEqual({ voices: 1, dialogues: 1 });
+    const conversations = new ConversationStore(db);
+    const addConversation = (id: string, daysAgo: number) =>
+      db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, 't', ?, ?)").run(id, iso(daysAgo), iso(daysAgo));
+    addConversation("conv_old", 40);
+    addConversation("conv_new", 5);
+    const kept = { profiles, jobs, conversations };
+    expect(sweepExpired(kept, 0, audit, now)).toEqual({ voices: 0, dialogues: 0, conversations: 0 });
+    expect(sweepExpired(kept, 30, audit, now)).toEqual({ voices: 1, dialogues: 1, conversations: 1 });
+    expect(conversations.allIds()).toEqual(["conv_new"]);
     expect(profiles.list().map((p) => p.id)).toEqual(["voice_new"]);
     expect(
       jobs

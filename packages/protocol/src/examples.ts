@@ -10,7 +10,7 @@ type Doc<M> = { [K in M extends { type: infer T extends string } ? T : never]: {
 export const clientMessageDocs: Doc<ClientMessage> = {
   "session.hello": {
     about:
-      "First message on a new socket. Offers protocol versions, the auth token, audio formats both ways, and the conversation's settings. Anything else before it is refused with E_NOT_READY.",
+      "First message on a new socket. Offers protocol versions, the auth token, audio formats both ways, and the conversation's settings. Anything else before it is refused with E_NOT_READY. After a dropped connection, `resume` (the last session.ready's `resumeToken`) brings the session back within the grace window; `conversationId` continues a stored conversation instead (after the window, or a pod restart).",
     example: {
       type: "session.hello",
       protocols: ["fireside.v1"],
@@ -21,6 +21,7 @@ export const clientMessageDocs: Doc<ClientMessage> = {
       persona: "You are Fireside, a concise, friendly voice assistant.",
       turnDetection: { mode: "server_vad", silenceMs: 600, threshold: 0.5, minSpeechMs: 200 },
       client: { name: "fireside-desktop", version: "0.1.0" },
+      resume: "m1Qb0vU3pX…",
     },
   },
   "input.speech_started": {
@@ -62,11 +63,16 @@ export const clientMessageDocs: Doc<ClientMessage> = {
 
 export const serverMessageDocs: Doc<ServerMessage> = {
   "session.ready": {
-    about: "Accepts session.hello: the chosen protocol, the audio formats in force, and what this pod can do.",
+    about:
+      "Accepts session.hello: the chosen protocol, the audio formats in force, what this pod can do, the token to resume this session after a drop (once, within `resumeGraceMs`), whether this hello resumed one, and the stored conversation it adds to.",
     example: {
       type: "session.ready",
       protocol: "fireside.v1",
-      sessionId: "sess_9f2c",
+      sessionId: "sess_9f2c41ab",
+      resumeToken: "Zk3nA0q9…",
+      resumeGraceMs: 120000,
+      resumed: false,
+      conversationId: "conv_5d1e2f0a9b7c4e11",
       audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
       capabilities: {
         engines: {

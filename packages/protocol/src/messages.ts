@@ -40,6 +40,10 @@ export const clientMessageSchemas = {
     persona: z.string().max(8000).optional(),
     turnDetection: turnDetectionSchema.optional(),
     client: z.object({ name: z.string().max(64), version: z.string().max(32) }).optional(),
+    /** `resumeToken` of an earlier session.ready: within the grace window, that session comes back. */
+    resume: z.string().min(1).max(128).optional(),
+    /** Continue a conversation stored on the pod (its history is the LLM's context); ignored when resuming. */
+    conversationId: id.optional(),
   }),
   "input.speech_started": z.object({ type: z.literal("input.speech_started") }),
   "input.speech_stopped": z.object({ type: z.literal("input.speech_stopped") }),
@@ -106,6 +110,13 @@ export const serverMessageSchemas = {
     type: z.literal("session.ready"),
     protocol: z.enum(SUPPORTED_PROTOCOLS),
     sessionId: id,
+    /** Send it as `session.hello.resume` after a dropped connection; valid once, for `resumeGraceMs`. */
+    resumeToken: z.string(),
+    resumeGraceMs: z.number().int().min(0),
+    /** True when `resume` was honoured: same session id, conversation, voice, persona and settings. */
+    resumed: z.boolean(),
+    /** The stored conversation this session adds to (absent until its first turn, unless continued). */
+    conversationId: id.optional(),
     audio: z.object({ input: audioFormat, output: audioFormat }),
     capabilities: z.object({
       engines: z.object({ vad: engineInfo, asr: engineInfo, llm: engineInfo, tts: engineInfo }),

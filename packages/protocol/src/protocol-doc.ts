@@ -49,7 +49,30 @@ minute the socket opens only to receive \`error\` \`E_RATE_LIMITED\` with \`retr
 | 4400 | \`E_PROTOCOL_VERSION\` |
 | 4401 | \`E_AUTH\` |
 | 4408 | \`E_HELLO_TIMEOUT\` |
+| 4409 | the session was resumed on another connection (this one is superseded) |
 | 4429 | \`E_RATE_LIMITED\` |
+
+## Resume and stored conversations
+
+Every \`session.ready\` carries a \`resumeToken\` and \`resumeGraceMs\` (\`FIRESIDE_RESUME_GRACE_MS\`, default
+120 s). After a dropped connection the client opens a new socket and sends \`session.hello\` with
+\`resume\` set to the token: within the grace window it gets the same session back (\`resumed: true\`,
+the same \`sessionId\` and \`conversationId\`, its voice, persona, language and turn detection unless
+the new hello names others) and a new token (each token works once). If the old socket is still open
+(the server has not noticed the drop yet), it is closed with 4409. A reply that was running when the
+connection dropped is stopped, and only what the client can have played by then (real time since
+its first frame) stays in the conversation. An unknown or expired token is not an error: the
+session starts afresh (\`resumed: false\`).
+
+Every turn is stored on the pod as it ends (the user's words; the reply as far as it was heard,
+with its status), so a conversation outlives the window and a pod restart: \`session.hello\` with
+\`conversationId\` continues it (its stored turns become the LLM's history; an unknown id is
+\`E_BAD_MESSAGE\`). Conversations are listed, read, renamed, exported and deleted over REST
+(docs/studio.md, \`/v1/conversations\`). Item and response ids are unique across sessions.
+
+An interrupt (\`response.interrupt\`) for a reply the client already played to its end changes
+nothing: the reply stays completed and whole. Voice-to-voice (\`client.metrics\`) is counted only for
+spoken turns.
 
 A turn: input audio frames → (\`input.speech_started\`, \`input.speech_stopped\`) → \`input.committed\` →
 \`transcript.partial\`* → \`transcript.final\` → \`response.created\` → \`response.text.delta\`* →

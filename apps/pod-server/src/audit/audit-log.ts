@@ -27,6 +27,8 @@ export type AuditEventName =
   | "dialogue.created"
   | "dialogue.cancelled"
   | "dialogue.deleted"
+  | "conversation.renamed"
+  | "conversation.deleted"
   | "data.deleted"
   | "retention.deleted";
 
@@ -41,7 +43,7 @@ export interface AuditEntry {
 }
 
 /** Fields that carry people's words; written only with FIRESIDE_AUDIT_CONTENT. */
-const CONTENT_FIELDS = new Set(["name", "transcript", "text"]);
+const CONTENT_FIELDS = new Set(["name", "transcript", "text", "title"]);
 
 export class AuditLog {
   private fd: number;

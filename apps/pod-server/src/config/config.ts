@@ -50,6 +50,12 @@ export const SETTINGS = {
     5000,
     "A socket that has not completed session.hello by then is closed (4408); it holds no session slot meanwhile.",
   ),
+  resumeGraceMs: s(
+    "FIRESIDE_RESUME_GRACE_MS",
+    int(0, 3_600_000),
+    120_000,
+    "How long a dropped session can be resumed with its resume token (same id, conversation, voice, settings); 0 turns resume off.",
+  ),
   maxPendingPerAddress: s(
     "FIRESIDE_MAX_PENDING_PER_ADDRESS",
     int(1, 10_000),

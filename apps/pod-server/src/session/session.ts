@@ -3,6 +3,7 @@
  * chunker → TTS → paced output audio, with barge-in. The transport hands it frames; it answers
  * through `SessionIo`. It never throws to the transport: bad input becomes an `error` message.
  */
+import { randomBytes } from "node:crypto";
 import { concatFloat32, Framer, floatToInt16, int16ToFloat, Resampler } from "@fireside/audio";
 import {
   AudioStreamEncoder,
@@ -28,10 +29,12 @@ import type { ChatMessage, Engines, VadStream } from "../engines/types.js";
 import { EngineError } from "../engines/types.js";
 import type { ServerMetrics } from "../metrics/metrics.js";
 import { ClauseChunker } from "../pipeline/clause-chunker.js";
+import type { ConversationStore } from "../store/conversations.js";
 import { AsyncQueue } from "../streams/async-queue.js";
 import { isSilenceHallucination } from "./asr-hallucinations.js";
 import { heardText, type SpokenSegment } from "./heard-text.js";
 import { OutputPacer } from "./output-pacer.js";
+import type { SessionSnapshot } from "./resume-store.js";
 import { SessionStateMachine } from "./state-machine.js";
 import { TurnDetector } from "./turn-detector.js";
 
@@ -50,6 +53,10 @@ export interface SessionIo {
   authFailed(): void;
   /** Takes a session slot once hello is accepted; an error (E_BUSY) when the server is full. */
   admit(): ProtocolError | null;
+  /** What an earlier session parked under this resume token (taking it over if still live), or null. */
+  resume(token: string): SessionSnapshot | null;
+  /** A resume token for this session, valid while it lives and for the grace window after. */
+  issueResumeToken(): { token: string; graceMs: number };
 }
 
 /** Output frames of 40 ms: fine enough that a barge-in cuts within one frame. */
@@ -58,13 +65,21 @@ const OUTPUT_FRAME_MS = 40;
 const PREROLL_MS = 300;
 /** An utterance with less voiced audio than this (by the VAD) is not sent to ASR: Whisper invents words in silence. */
 const MIN_VOICED_MS = 64;
+/** Responses a late interrupt or client.metrics may still name. */
+const RECENT_RESPONSES = 4;
 /** VAD frame ends of voiced frames are kept this long, to judge each committed utterance. */
 const VOICED_HISTORY_SAMPLES = 16000 * 40;
 
 type TurnInput = { audio: Float32Array; voiced: Promise<number> } | { text: string };
+/** A turn waiting or transcribing: response.cancel before its reply starts drops it. */
+interface PendingTurn {
+  cancelled: boolean;
+}
 
 interface Response {
   id: string;
+  /** Typed turns have no voice-to-voice latency. */
+  spoken: boolean;
   streamId: number;
   inReplyTo: string;
   abort: AbortController;
@@ -78,10 +93,15 @@ interface Response {
   committedAt: number;
   interruptWaiter: ((played: number) => void) | null;
   metricsSent: boolean;
+  /** Samples the user heard, once known (interrupted or cut by a drop); null: all of it. */
+  playedSamples: number | null;
 }
 
 export class Session {
-  readonly id: string;
+  private sessionId: string;
+  /** Makes item and response ids unique across sessions (and across resumes of one session). */
+  private readonly idTag = randomBytes(3).toString("hex");
+  private conversationId: string | null = null;
   private readonly machine: SessionStateMachine;
   private ready = false;
   private inputRate: SampleRate = 16000;
@@ -105,12 +125,13 @@ export class Session {
   private preroll: Float32Array[] = [];
   private history: ChatMessage[] = [];
   private response: Response | null = null;
-  private lastResponse: Response | null = null;
+  /** The newest responses, for messages that name one after it ended (interrupt, client metrics). */
+  private recent: Response[] = [];
   private turnChain: Promise<void> = Promise.resolve();
   private counter = 0;
   private closed = false;
   private finishedTurns = 0;
-  private waitingTurns = 0;
+  private readonly pendingTurns = new Set<PendingTurn>();
   /** 16 kHz samples received, and the end (in those samples) of every recent frame the VAD called voiced. */
   private inputSamples = 0;
   private vadSamples = 0;
@@ -123,8 +144,9 @@ export class Session {
     private readonly io: SessionIo,
     /** True when the HTTP upgrade already carried a valid token. */
     private authenticated: boolean,
+    private readonly conversations: ConversationStore,
   ) {
-    this.id = `sess_${Math.random().toString(36).slice(2, 10)}`;
+    this.sessionId = `sess_${randomBytes(6).toString("hex")}`;
     this.persona = config.persona;
     this.machine = new SessionStateMachine((state) => this.io.send({ type: "session.state", state }));
     this.vad = engines.vad.createStream();
@@ -132,8 +154,24 @@ export class Session {
     this.detector = new TurnDetector(this.turnDetection, (engines.vad.frameSamples / 16000) * 1000);
   }
 
+  get id(): string {
+    return this.sessionId;
+  }
+
   get state() {
     return this.machine.state;
+  }
+
+  /** What a resume needs to carry this session on over a new socket. */
+  snapshot(): SessionSnapshot {
+    return {
+      sessionId: this.sessionId,
+      conversationId: this.conversationId,
+      voice: this.voice,
+      persona: this.persona,
+      language: this.language,
+      turnDetection: this.turnDetection,
+    };
   }
 
   /** Replies finished so far, whatever their status (for the audit log). */
@@ -185,11 +223,19 @@ export class Session {
     this.closed = true;
     const r = this.response;
     if (r?.status === "running") {
-      // The client vanished mid-reply: stop the engines; history dies with the session.
+      // The client vanished mid-reply: stop the engines, and keep only what it can have played.
       r.abort.abort();
       r.pacer.stop();
       r.status = "cancelled";
+      this.keepHeard(r, this.playedEstimate(r), "cancelled");
       this.metrics.turns.inc({ status: "cancelled" });
+    } else {
+      // A reply sent in full may still have been playing when the connection dropped.
+      const last = this.recent.at(-1);
+      if (last?.status === "completed" && last.pacer.playbackEndsAt > Date.now()) {
+        last.status = "interrupted";
+        this.keepHeard(last, this.playedEstimate(last), "interrupted");
+      }
     }
     this.engines.tts.endContext?.(this.id);
     this.machine.tryTo("closed");
@@ -228,7 +274,7 @@ export class Session {
         this.machine.tryTo("idle");
         break;
       case "input.text":
-        this.enqueueTurn(`item_${++this.counter}`, { text: msg.text }, Date.now(), "input.text");
+        this.enqueueTurn(this.nextId("item"), { text: msg.text }, Date.now(), "input.text");
         break;
       case "response.interrupt":
         this.clientInterrupt(msg);
@@ -236,9 +282,12 @@ export class Session {
       case "response.cancel":
         this.cancel(msg.responseId);
         break;
-      case "client.metrics":
-        this.metrics.observeTurn({ voiceToVoiceMs: msg.voiceToVoiceMs });
+      case "client.metrics": {
+        // Voice-to-voice exists only for spoken turns: a typed turn's figure would be a false latency.
+        const r = this.recent.find((x) => x.id === msg.responseId);
+        if (r?.spoken) this.metrics.observeTurn({ voiceToVoiceMs: msg.voiceToVoiceMs });
         break;
+      }
     }
   }
 
@@ -272,6 +321,21 @@ export class Session {
         throw err;
       }
     }
+    const resumed = msg.resume ? this.io.resume(msg.resume) : null;
+    if (resumed) {
+      this.sessionId = resumed.sessionId;
+      this.conversationId = resumed.conversationId;
+      this.voice = resumed.voice;
+      this.persona = resumed.persona;
+      this.language = resumed.language;
+      this.turnDetection = resumed.turnDetection;
+    } else if (msg.conversationId) {
+      if (!this.conversations.exists(msg.conversationId)) {
+        throw new ProtocolError("E_BAD_MESSAGE", `session.hello: no conversation ${msg.conversationId} on this pod`);
+      }
+      this.conversationId = msg.conversationId;
+    }
+    if (this.conversationId) this.history = this.conversations.messages(this.conversationId);
     const full = this.io.admit();
     if (full) {
       this.sendError(full.code, full.message, "session.hello");
@@ -281,17 +345,23 @@ export class Session {
     this.inputRate = msg.audio.input.sampleRate as SampleRate;
     this.outputRate = msg.audio.output.sampleRate as SampleRate;
     this.inResampler = this.inputRate === 16000 ? null : new Resampler(this.inputRate, 16000);
+    // A resumed session keeps its settings unless this hello names new ones.
     if (msg.turnDetection) this.turnDetection = msg.turnDetection;
     this.detector.update(this.turnDetection);
-    this.language = msg.language;
-    this.voice = msg.voice;
+    if (msg.language || !resumed) this.language = msg.language;
+    if (msg.voice || !resumed) this.voice = msg.voice;
     if (msg.persona) this.persona = msg.persona;
     this.ready = true;
+    const resume = this.io.issueResumeToken();
     const { vad, asr, llm, tts } = this.engines;
     this.io.send({
       type: "session.ready",
       protocol: PROTOCOL_VERSION,
       sessionId: this.id,
+      resumeToken: resume.token,
+      resumeGraceMs: resume.graceMs,
+      resumed: resumed !== null,
+      ...(this.conversationId ? { conversationId: this.conversationId } : {}),
       audio: { input: { codec: "pcm_s16le", sampleRate: this.inputRate }, output: { codec: "pcm_s16le", sampleRate: this.outputRate } },
       capabilities: {
         engines: { vad: vad.info, asr: asr.info, llm: llm.info, tts: tts.info },
@@ -391,7 +461,7 @@ export class Session {
   private startCollecting(): void {
     if (this.collecting) return;
     this.collecting = true;
-    this.pendingItemId = `item_${++this.counter}`;
+    this.pendingItemId = this.nextId("item");
     this.utterance = this.preroll;
     this.utteranceSamples = this.preroll.reduce((a, c) => a + c.length, 0);
     this.preroll = [];
@@ -404,7 +474,7 @@ export class Session {
     this.utterance = [];
     this.utteranceSamples = 0;
     this.collecting = false;
-    const itemId = this.pendingItemId ?? `item_${++this.counter}`;
+    const itemId = this.pendingItemId ?? this.nextId("item");
     this.pendingItemId = null;
     if (samples < 1600) {
       this.sendError("E_NO_SPEECH", "nothing to transcribe: less than 100 ms of audio was committed", "input.audio.commit");
@@ -420,25 +490,26 @@ export class Session {
 
   private enqueueTurn(itemId: string, input: TurnInput, committedAt: number, cause: string): void {
     // The running turn counts too: one running plus maxWaitingTurns waiting.
-    if (this.waitingTurns > LIMITS.maxWaitingTurns) {
-      this.sendError("E_BUSY", `${this.waitingTurns} turns are already waiting in this session; wait for the reply`, cause);
+    if (this.pendingTurns.size > LIMITS.maxWaitingTurns) {
+      this.sendError("E_BUSY", `${this.pendingTurns.size} turns are already waiting in this session; wait for the reply`, cause);
       return;
     }
-    this.waitingTurns++;
+    const turn: PendingTurn = { cancelled: false };
+    this.pendingTurns.add(turn);
     this.turnChain = this.turnChain
-      .then(() => this.runTurn(itemId, input, committedAt))
+      .then(() => this.runTurn(itemId, input, committedAt, turn))
       .catch((err) => {
         this.fail(err, "turn");
         // Whatever failed (ASR, a bug), the session is ready for the next turn.
         if (!this.closed && !this.response) this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
       })
       .finally(() => {
-        this.waitingTurns--;
+        this.pendingTurns.delete(turn);
       });
   }
 
-  private async runTurn(itemId: string, input: TurnInput, committedAt: number): Promise<void> {
-    if (this.closed) return;
+  private async runTurn(itemId: string, input: TurnInput, committedAt: number, turn: PendingTurn): Promise<void> {
+    if (this.closed || turn.cancelled) return;
     const metrics: TurnMetrics = {};
     let userText: string;
     if ("audio" in input) {
@@ -469,18 +540,25 @@ export class Session {
     }
     if (this.closed) return;
     this.history.push({ role: "user", content: userText });
-    await this.respond(itemId, committedAt, metrics);
+    this.store({ itemId, role: "user", text: userText, status: "audio" in input ? "spoken" : "typed", metrics: {} });
+    if (turn.cancelled) {
+      // Cancelled while it was being transcribed: the words are kept, no reply is made.
+      this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
+      return;
+    }
+    await this.respond(itemId, committedAt, metrics, "audio" in input);
   }
 
-  private async respond(inReplyTo: string, committedAt: number, metrics: TurnMetrics): Promise<void> {
+  private async respond(inReplyTo: string, committedAt: number, metrics: TurnMetrics, spoken: boolean): Promise<void> {
     const n = ++this.counter;
-    const id = `resp_${n}`;
+    const id = `resp_${this.idTag}_${n}`;
     const abort = new AbortController();
     const frameSamples = (this.outputRate * OUTPUT_FRAME_MS) / 1000;
     const framer = Framer.int16(frameSamples);
     const frames = new AudioStreamEncoder(FrameKind.OutputAudio, n, this.outputRate);
     const r: Response = {
       id,
+      spoken,
       streamId: n,
       inReplyTo,
       abort,
@@ -492,6 +570,7 @@ export class Session {
       committedAt,
       interruptWaiter: null,
       metricsSent: false,
+      playedSamples: null,
       pacer: new OutputPacer(
         (bytes, first) => {
           if (first) {
@@ -515,7 +594,7 @@ export class Session {
       ),
     };
     this.response = r;
-    this.lastResponse = r;
+    this.recent = [...this.recent.slice(-(RECENT_RESPONSES - 1)), r];
     const sendFrame = (samples: Int16Array, last: boolean) => r.pacer.enqueue(frames.encode(samples, { last }), samples.length);
 
     this.io.send({ type: "response.created", responseId: id, streamId: n, inReplyTo });
@@ -601,6 +680,7 @@ export class Session {
   }
 
   private finish(r: Response, status: "completed" | "interrupted" | "cancelled" | "failed"): void {
+    this.storeAssistant(r, status);
     this.io.send({
       type: "response.completed",
       responseId: r.id,
@@ -633,10 +713,9 @@ export class Session {
       this.machine.tryTo("interrupted");
       this.machine.tryTo("user_speaking");
       // The client knows what it played; give it a moment to say, else estimate from pacing.
-      const estimate = () => Math.max(0, Math.min(r.pacer.samplesSent, ((Date.now() - r.pacer.firstSentAt) * this.outputRate) / 1000));
       const timer = setTimeout(() => {
         r.interruptWaiter = null;
-        this.cutHistory(r, r.pacer.firstSentAt ? Math.floor(estimate()) : 0);
+        this.cutHistory(r, this.playedEstimate(r));
       }, this.config.interruptGraceMs);
       r.interruptWaiter = (played) => {
         clearTimeout(timer);
@@ -647,7 +726,7 @@ export class Session {
   }
 
   private clientInterrupt(msg: ClientMessageOf<"response.interrupt">): void {
-    const r = [this.response, this.lastResponse].find((x) => x?.id === msg.responseId);
+    const r = this.recent.find((x) => x.id === msg.responseId);
     if (!r) throw new ProtocolError("E_BAD_MESSAGE", `no response ${msg.responseId} to interrupt`);
     const played = Math.min(msg.playedSamples, r.pacer.samplesSent);
     if (r.status === "running") {
@@ -655,28 +734,77 @@ export class Session {
       r.interruptWaiter?.(played);
     } else if (r.interruptWaiter) {
       r.interruptWaiter(played);
-    } else if (r.status === "completed") {
+    } else if (r.status === "completed" && played < r.pacer.samplesSent) {
       // Reply fully sent but still playing when the user cut in: shorten the kept turn.
       r.status = "interrupted";
       this.cutHistory(r, played, false);
     }
+    // A reply that was played to its end cannot be interrupted: nothing changes.
   }
 
   /** Keeps in history only what the user heard, acknowledges, and closes the response. */
   private cutHistory(r: Response, played: number, finish = true): void {
-    const heard = heardText(r.segments, played);
-    if (r.historyIndex >= 0) {
-      if (heard) this.history[r.historyIndex] = { role: "assistant", content: heard };
-      else this.history.splice(r.historyIndex, 1);
-    } else if (heard) {
-      this.history.push({ role: "assistant", content: heard });
-      r.historyIndex = this.history.length - 1;
-    }
+    const heard = this.keepHeard(r, played, finish ? null : "interrupted");
     this.io.send({ type: "response.interrupted", responseId: r.id, playedSamples: played, heardText: heard });
     if (finish) this.finish(r, "interrupted");
   }
 
+  /**
+   * The assistant's turn becomes what was heard of it, in memory and (with `store`) in the stored
+   * conversation; returns the heard text.
+   */
+  private keepHeard(r: Response, played: number, store: "interrupted" | "cancelled" | null): string {
+    const heard = heardText(r.segments, played);
+    if (r.historyIndex >= 0) {
+      if (heard) this.history[r.historyIndex] = { role: "assistant", content: heard };
+      else this.history.splice(r.historyIndex, 1);
+      if (!heard) r.historyIndex = -1;
+    } else if (heard) {
+      this.history.push({ role: "assistant", content: heard });
+      r.historyIndex = this.history.length - 1;
+    }
+    r.playedSamples = played;
+    if (store) this.storeAssistant(r, store);
+    return heard;
+  }
+
+  /** Samples a vanished client can have played: real time since the first frame, at most what was sent. */
+  private playedEstimate(r: Response): number {
+    if (!r.pacer.firstSentAt) return 0;
+    return Math.floor(Math.max(0, Math.min(r.pacer.samplesSent, ((Date.now() - r.pacer.firstSentAt) * this.outputRate) / 1000)));
+  }
+
+  private storeAssistant(r: Response, status: "completed" | "interrupted" | "cancelled" | "failed"): void {
+    const text = r.historyIndex >= 0 ? this.history[r.historyIndex]!.content : "";
+    if (!text && status === "failed") return;
+    this.store({
+      itemId: r.id,
+      role: "assistant",
+      text,
+      status,
+      ...(r.playedSamples !== null ? { playedMs: Math.round((r.playedSamples / this.outputRate) * 1000) } : {}),
+      ...(this.voice ? { voice: this.voice } : {}),
+      metrics: r.metrics as Record<string, number>,
+    });
+  }
+
+  /** Writes a turn to the stored conversation, creating it with the first turn. Storage trouble never ends a turn. */
+  private store(turn: Parameters<ConversationStore["saveTurn"]>[1]): void {
+    try {
+      this.conversationId ??= this.conversations.create();
+      this.conversations.saveTurn(this.conversationId, turn);
+    } catch (err) {
+      this.io.log("error", "could not store a conversation turn", { session: this.id, error: (err as Error).message });
+    }
+  }
+
+  private nextId(kind: "item"): string {
+    return `${kind}_${this.idTag}_${++this.counter}`;
+  }
+
   private cancel(responseId: string | undefined): void {
+    // Before a reply exists (waiting or transcribing), cancel drops the turns in flight.
+    if (!this.response && !responseId) for (const t of this.pendingTurns) t.cancelled = true;
     const r = this.response;
     if (r?.status !== "running" || (responseId && responseId !== r.id)) return;
     r.abort.abort();

@@ -63,6 +63,35 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "conversations and their turns; the never-written sessions, turns and preferences tables dropped",
+    sql: `
+      DROP TABLE turns;
+      DROP TABLE sessions;
+      DROP TABLE preferences;
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE conversation_turns (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        text TEXT NOT NULL,
+        status TEXT NOT NULL,
+        played_ms INTEGER,
+        voice TEXT,
+        metrics_json TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        UNIQUE (conversation_id, item_id)
+      );
+      CREATE INDEX conversation_turns_by_conversation ON conversation_turns(conversation_id, seq);
+    `,
+  },
 ];
 
 export function openDatabase(file: string): Db {

@@ -26,11 +26,14 @@ import { RateLimits } from "../guard/rate-limits.js";
 import { tokenEquals, tokenFrom } from "../guard/token.js";
 import { GpuTelemetry } from "../metrics/gpu-telemetry.js";
 import { ServerMetrics } from "../metrics/metrics.js";
+import { ResumeStore } from "../session/resume-store.js";
 import { Session } from "../session/session.js";
+import { ConversationStore } from "../store/conversations.js";
 import { openDatabase } from "../store/database.js";
 import { DialogueJobs } from "../studio/dialogue-jobs.js";
 import { keepRetention } from "../studio/retention.js";
 import { VoiceProfiles } from "../studio/voice-profiles.js";
+import { conversationRoutes } from "./conversation-routes.js";
 import { serveDialogueEvents } from "./dialogue-events.js";
 import { drainThenClose, sendError, sendJson } from "./http-json.js";
 import { keepAlive } from "./keepalive.js";
@@ -85,6 +88,8 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   const pending = new PendingSockets(config.maxPendingPerAddress, config.maxPending);
   const cors = corsPolicy(config.corsOrigins);
   const profiles = new VoiceProfiles(db, join(config.dataDir, "voices"));
+  const conversations = new ConversationStore(db);
+  const resumes = new ResumeStore(config.resumeGraceMs);
   /** Whether a voice id can be spoken on this pod: a preset, or a stored profile on a cloning engine. */
   const checkVoice = (id: string): true => {
     const presets = engines?.tts.voices ?? [];
@@ -116,8 +121,9 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       }
     },
   );
-  const studio = studioRoutes({ profiles, jobs, engines: () => engines, maxUploadBytes: config.maxUploadBytes, audit });
-  const stopRetention = keepRetention(profiles, jobs, config.retentionDays, audit);
+  const studio = studioRoutes({ profiles, jobs, conversations, engines: () => engines, maxUploadBytes: config.maxUploadBytes, audit });
+  const conversationApi = conversationRoutes({ conversations, audit });
+  const stopRetention = keepRetention({ profiles, jobs, conversations }, config.retentionDays, audit);
 
   /** Blocked addresses are refused before their token is even looked at. */
   async function requireToken(req: IncomingMessage, url: URL, address: string, route: string): Promise<void> {
@@ -151,6 +157,10 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       throw new ProtocolError("E_RATE_LIMITED", "too many requests; slow down", { retryAfterMs: wait });
     }
     const parts = path.split("/").filter(Boolean);
+    if (parts[0] === "v1" && parts[1] === "conversations") {
+      await requireToken(req, url, address, path);
+      return conversationApi(req, res, url, address);
+    }
     if (isStudioPath(parts)) {
       await requireToken(req, url, address, path);
       return studio(req, res, url, address);
@@ -288,6 +298,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
     }
     const openedAt = Date.now();
     let admitted = false;
+    let resumeToken: string | null = null;
     const session: Session = new Session(
       engines,
       config,
@@ -319,8 +330,17 @@ export function createPodServer(config: Config, log: Logger): PodServer {
           log.info("session opened", { session: session.id });
           return null;
         },
+        resume: (token) => resumes.take(token),
+        issueResumeToken: () => {
+          resumeToken = resumes.issue({
+            snapshot: () => session.snapshot(),
+            takeOver: () => ws.close(4409, "resumed on another connection"),
+          });
+          return { token: resumeToken, graceMs: resumes.graceMs };
+        },
       },
       authenticated,
+      conversations,
     );
     const helloDeadline = setTimeout(() => {
       if (!admitted && ws.readyState === WebSocket.OPEN) {
@@ -350,6 +370,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       releasePending();
       try {
         session.close();
+        if (resumeToken) resumes.park(resumeToken, session.snapshot());
       } catch (err) {
         log.error("session close failed", { session: session.id, error: (err as Error)?.stack ?? String(err) });
       }

@@ -9,6 +9,7 @@ import { readWav } from "@fireside/audio";
 import { dialogueRequestSchema, ProtocolError, parseDialogueScript, ScriptError, type VoiceQuality } from "@fireside/protocol";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Engines } from "../engines/types.js";
+import type { ConversationStore } from "../store/conversations.js";
 import type { DialogueJobs } from "../studio/dialogue-jobs.js";
 import { decodeReference, REFERENCE_LIMITS } from "../studio/reference-audio.js";
 import { speechRatio } from "../studio/speech-content.js";
@@ -19,6 +20,8 @@ import { readBody, readJsonObject, sendJson } from "./http-json.js";
 export interface StudioDeps {
   profiles: VoiceProfiles;
   jobs: DialogueJobs;
+  /** Deleted with everything else by DELETE /v1/data. */
+  conversations: ConversationStore;
   engines: () => Engines | null;
   maxUploadBytes: number;
   audit: AuditLog;
@@ -179,19 +182,25 @@ export function studioRoutes(deps: StudioDeps) {
     throw new ProtocolError("E_BAD_REQUEST", `${method} /v1/dialogues/${id}/${action ?? ""} is not an endpoint`);
   }
 
-  /** DELETE /v1/data?confirm=everything: every voice profile and dialogue the pod keeps. */
+  /** DELETE /v1/data?confirm=everything: every voice profile, dialogue and conversation the pod keeps. */
   async function data(req: IncomingMessage, res: ServerResponse, address: string, depth: number): Promise<void> {
     const url = new URL(req.url ?? "/", "http://x");
     if (req.method !== "DELETE" || depth !== 2)
       throw new ProtocolError("E_BAD_REQUEST", `${req.method} ${url.pathname} is not an endpoint`);
     if (url.searchParams.get("confirm") !== "everything") {
-      throw new ProtocolError("E_BAD_REQUEST", "add ?confirm=everything: this deletes every voice profile and dialogue on the pod");
+      throw new ProtocolError(
+        "E_BAD_REQUEST",
+        "add ?confirm=everything: this deletes every voice profile, dialogue and conversation on the pod",
+      );
     }
     const voices = deps.profiles.list().map((p) => p.id);
     for (const v of voices) deps.profiles.delete(v);
     const jobs = deps.jobs.list().map((j) => j.id);
     for (const j of jobs) deps.jobs.delete(j);
-    deps.audit.record("data.deleted", "ok", { address, voices: voices.length, dialogues: jobs.length });
-    sendJson(res, 200, { deleted: { voices: voices.length, dialogues: jobs.length } });
+    const conversations = deps.conversations.allIds();
+    for (const c of conversations) deps.conversations.delete(c);
+    const deleted = { voices: voices.length, dialogues: jobs.length, conversations: conversations.length };
+    deps.audit.record("data.deleted", "ok", { address, ...deleted });
+    sendJson(res, 200, { deleted });
   }
 }

@@ -1,0 +1,318 @@
+/**
+ * The server Session on its own, with engine test doubles and a fake socket: the races people hit —
+ * a typed turn after a spoken one, an interrupt before the first frame and after the last, cancel
+ * during ASR, an ASR failure, a drop mid-reply and a resume, a wrong token. Every wait is on a
+ * message, never on time.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeAudioFrame, PROTOCOL_VERSION, type ServerMessage, type ServerMessageOf } from "@fireside/protocol";
+import { describe, expect, it, vi } from "vitest";
+import { loadConfig } from "../src/config/config.js";
+import { createInstantEngines } from "../src/engines/test-doubles/instant-engines.js";
+import { EngineError, type Engines } from "../src/engines/types.js";
+import { ServerMetrics } from "../src/metrics/metrics.js";
+import { ResumeStore } from "../src/session/resume-store.js";
+import { Session } from "../src/session/session.js";
+import { ConversationStore } from "../src/store/conversations.js";
+import { openDatabase } from "../src/store/database.js";
+
+const HELLO = {
+  type: "session.hello",
+  protocols: [PROTOCOL_VERSION],
+  audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
+  turnDetection: { mode: "client_vad", silenceMs: 600, threshold: 0.5, minSpeechMs: 200 },
+};
+
+/** One pod's worth of shared state: engines, config, the database and the resume store. */
+function pod(opts: { token?: string; engines?: (e: Engines) => Engines } = {}) {
+  const base = createInstantEngines({ replySeconds: 1 });
+  const engines = opts.engines ? opts.engines(base) : base;
+  const config = loadConfig({ env: {}, overrides: { token: opts.token ?? "", interruptGraceMs: 200, outputLeadMs: 200 } });
+  const metrics = new ServerMetrics();
+  const conversations = new ConversationStore(openDatabase(join(mkdtempSync(join(tmpdir(), "session-")), "fireside.db")));
+  const resumes = new ResumeStore(60_000);
+
+  /** A fake socket: messages in order, a way to wait for one, and the close it was asked for. */
+  function connect() {
+    const messages: ServerMessage[] = [];
+    const frames: Uint8Array[] = [];
+    const waiters: (() => void)[] = [];
+    let closedWith: number | null = null;
+    let token: string | null = null;
+    const authFailed = vi.fn();
+    const session: Session = new Session(
+      engines,
+      config,
+      metrics,
+      {
+        gpus: () => [],
+        send: (m) => {
+          messages.push(m);
+          for (const w of waiters.splice(0)) w();
+        },
+        sendBinary: (b) => frames.push(b),
+        backlog: () => 0,
+        close: (code) => {
+          closedWith = code;
+        },
+        log: () => {},
+        checkVoice: () => {},
+        authFailed,
+        admit: () => null,
+        resume: (t) => resumes.take(t),
+        issueResumeToken: () => {
+          token = resumes.issue({ snapshot: () => session.snapshot(), takeOver: () => drop() });
+          return { token, graceMs: resumes.graceMs };
+        },
+      },
+      false,
+      conversations,
+    );
+    const drop = () => {
+      session.close();
+      if (token) resumes.park(token, session.snapshot());
+    };
+    async function next<T extends ServerMessage["type"]>(type: T, pred: (m: ServerMessageOf<T>) => boolean = () => true, from = 0) {
+      for (;;) {
+        const found = messages.slice(from).find((m) => m.type === type && pred(m as ServerMessageOf<T>));
+        if (found) return found as ServerMessageOf<T>;
+        await new Promise<void>((r) => waiters.push(r));
+      }
+    }
+    const send = (m: object) => session.onText(JSON.stringify(m));
+    /** Speech for the energy-VAD double: a loud 1 s tone, as 20 ms frames under client VAD, then commit. */
+    const speak = () => {
+      const enc = new (class {
+        seq = 0;
+      })();
+      for (let i = 0; i < 50; i++) {
+        const pcm = Int16Array.from({ length: 320 }, (_, k) => Math.round(8000 * Math.sin((k * 2 * Math.PI * 220) / 16000)));
+        session.onBinary(frame(pcm, enc.seq++));
+      }
+      send({ type: "input.audio.commit" });
+    };
+    return { session, messages, frames, next, send, speak, drop, authFailed, closed: () => closedWith, token: () => token };
+  }
+  return { connect, conversations, metrics, engines };
+}
+
+/** An input audio frame (kind 1) of 16 kHz PCM. */
+function frame(pcm: Int16Array, seq: number): Uint8Array {
+  const out = new Uint8Array(20 + pcm.byteLength);
+  const v = new DataView(out.buffer);
+  v.setUint8(0, 1);
+  v.setUint8(1, 1);
+  v.setUint32(4, 1, true);
+  v.setUint32(8, seq, true);
+  v.setUint32(12, 16000, true);
+  v.setUint32(16, seq * pcm.length, true);
+  out.set(new Uint8Array(pcm.buffer), 20);
+  return out;
+}
+
+const samplesOf = (frames: Uint8Array[]) => frames.reduce((n, f) => n + decodeAudioFrame(f).samples.length, 0);
+
+describe("Session", () => {
+  it("counts voice-to-voice for a spoken turn but not for a typed one", async () => {
+    const p = pod();
+    const observe = vi.spyOn(p.metrics, "observeTurn");
+    const c = p.connect();
+    c.send(HELLO);
+    c.speak();
+    const spoken = await c.next("response.completed");
+    c.send({ type: "input.text", text: "And now typed." });
+    const typed = await c.next("response.completed", (m) => m.responseId !== spoken.responseId);
+    c.send({ type: "client.metrics", responseId: spoken.responseId, voiceToVoiceMs: 900 });
+    c.send({ type: "client.metrics", responseId: typed.responseId, voiceToVoiceMs: 14_000 });
+    const v2v = observe.mock.calls.map(([m]) => m.voiceToVoiceMs).filter((v) => v !== undefined);
+    expect(v2v).toEqual([900]);
+  });
+
+  it("ids are unique across sessions, so a reconnect never overwrites earlier turns", async () => {
+    const p = pod();
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = p.connect();
+      c.send(HELLO);
+      c.send({ type: "input.text", text: "Hi." });
+      const done = await c.next("response.completed");
+      ids.push(done.responseId, (await c.next("response.created")).inReplyTo);
+    }
+    expect(new Set(ids).size).toBe(4);
+  });
+
+  it("an interrupt after the last frame was played changes nothing", async () => {
+    const p = pod();
+    const c = p.connect();
+    c.send(HELLO);
+    c.send({ type: "input.text", text: "Tell me something." });
+    const done = await c.next("response.audio.done");
+    const completed = await c.next("response.completed");
+    const before = c.messages.length;
+    c.send({ type: "response.interrupt", responseId: done.responseId, playedSamples: done.totalSamples });
+    c.send({ type: "ping", id: 1, t: 1 });
+    await c.next("pong", () => true, before);
+    expect(c.messages.slice(before).map((m) => m.type)).toEqual(["pong"]);
+    const stored = p.conversations.get(c.session.snapshot().conversationId!).history;
+    expect(stored.at(-1)).toMatchObject({ role: "assistant", status: "completed", text: completed.text });
+  });
+
+  it("an interrupt before the first audio frame keeps nothing of the reply", async () => {
+    const p = pod();
+    const c = p.connect();
+    c.send(HELLO);
+    c.send({ type: "input.text", text: "Tell me something long." });
+    const created = await c.next("response.created");
+    c.send({ type: "response.interrupt", responseId: created.responseId, playedSamples: 0 });
+    const interrupted = await c.next("response.interrupted");
+    expect(interrupted).toMatchObject({ playedSamples: 0, heardText: "" });
+    expect(await c.next("response.completed")).toMatchObject({ status: "interrupted", text: "" });
+    expect(await c.next("session.state", (m) => m.state === "idle")).toBeTruthy();
+  });
+
+  it("an ASR failure answers E_ENGINE and returns the session to idle", async () => {
+    const p = pod({
+      engines: (e) => ({
+        ...e,
+        asr: {
+          ...e.asr,
+          transcribe: async () => {
+            throw new EngineError("asr", "whisper worker stopped");
+          },
+        },
+      }),
+    });
+    const c = p.connect();
+    c.send(HELLO);
+    c.speak();
+    expect(await c.next("error")).toMatchObject({ code: "E_ENGINE", retryable: true });
+    await c.next("session.state", (m) => m.state === "idle");
+    expect(c.session.state).toBe("idle");
+  });
+
+  it("response.cancel during ASR drops the turn: its words are kept, no reply is made", async () => {
+    let asrCalled: (release: () => void) => void = () => {};
+    const transcribing = new Promise<() => void>((r) => {
+      asrCalled = r;
+    });
+    const p = pod({
+      engines: (e) => ({
+        ...e,
+        asr: { ...e.asr, transcribe: () => new Promise((r) => asrCalled(() => r({ text: "never mind", language: "en" }))) },
+      }),
+    });
+    const c = p.connect();
+    c.send(HELLO);
+    c.speak();
+    const release = await transcribing;
+    c.send({ type: "response.cancel" });
+    release();
+    await c.next("transcript.final");
+    await c.next("session.state", (m) => m.state === "idle");
+    expect(c.messages.map((m) => m.type)).not.toContain("response.created");
+    expect(p.conversations.get(c.session.snapshot().conversationId!).history.map((t) => t.text)).toEqual(["never mind"]);
+  });
+
+  it("a drop mid-reply keeps what could have been played; a resume gets the same session and conversation back", async () => {
+    const p = pod();
+    const a = p.connect();
+    a.send(HELLO);
+    const ready = await a.next("session.ready");
+    expect(ready.resumed).toBe(false);
+    a.send({ type: "input.text", text: "Tell me a long story." });
+    const started = await a.next("response.audio.started");
+    a.drop(); // the network went away before the reply finished playing
+
+    const conversationId = a.session.snapshot().conversationId!;
+    const stored = p.conversations.get(conversationId).history;
+    expect(stored.map((t) => [t.role, t.status])).toEqual([
+      ["user", "typed"],
+      ["assistant", "cancelled"],
+    ]);
+    expect(stored[1]!.playedMs).toBeLessThan(1000);
+
+    const b = p.connect();
+    b.send({ ...HELLO, resume: a.token() });
+    const again = await b.next("session.ready");
+    expect(again).toMatchObject({ resumed: true, sessionId: ready.sessionId, conversationId });
+    expect(again.resumeToken).not.toBe(a.token());
+    b.send({ type: "input.text", text: "Go on." });
+    const next = await b.next("response.created");
+    expect(next.responseId).not.toBe(started.responseId);
+    await b.next("response.completed");
+    expect(p.conversations.get(conversationId).history.map((t) => t.role)).toEqual(["user", "assistant", "user", "assistant"]);
+
+    // A token works once.
+    const c = p.connect();
+    c.send({ ...HELLO, resume: a.token() });
+    expect((await c.next("session.ready")).resumed).toBe(false);
+  });
+
+  it("a resume takes the session over from a socket the server still thinks is open", async () => {
+    const p = pod();
+    const a = p.connect();
+    a.send(HELLO);
+    const ready = await a.next("session.ready");
+    a.send({ type: "input.text", text: "Hello there." });
+    await a.next("response.completed");
+    const b = p.connect();
+    b.send({ ...HELLO, resume: ready.resumeToken });
+    expect(await b.next("session.ready")).toMatchObject({ resumed: true, sessionId: ready.sessionId });
+    expect(a.session.state).toBe("closed");
+  });
+
+  it("continues a stored conversation by id, with its turns as the LLM's history", async () => {
+    const p = pod();
+    const seen: string[][] = [];
+    const llm = p.engines.llm;
+    const stream = llm.stream.bind(llm);
+    llm.stream = (messages, o) => {
+      seen.push(messages.map((m) => m.content));
+      return stream(messages, o);
+    };
+    const a = p.connect();
+    a.send(HELLO);
+    a.send({ type: "input.text", text: "My name is Ada." });
+    await a.next("response.completed");
+    const conversationId = a.session.snapshot().conversationId!;
+    a.drop();
+    const b = p.connect();
+    b.send({ ...HELLO, conversationId });
+    expect(await b.next("session.ready")).toMatchObject({ resumed: false, conversationId });
+    b.send({ type: "input.text", text: "What is my name?" });
+    await b.next("response.completed");
+    expect(seen.at(-1)).toContain("My name is Ada.");
+    const unknown = p.connect();
+    unknown.send({ ...HELLO, conversationId: "conv_nope" });
+    expect(await unknown.next("error")).toMatchObject({ code: "E_BAD_MESSAGE" });
+  });
+
+  it("a wrong token gets E_AUTH and close 4401, and counts as an auth failure", async () => {
+    const p = pod({ token: "right" });
+    const c = p.connect();
+    c.send({ ...HELLO, token: "wrong" });
+    expect(await c.next("error")).toMatchObject({ code: "E_AUTH" });
+    expect(c.closed()).toBe(4401);
+    expect(c.authFailed).toHaveBeenCalledOnce();
+  });
+
+  it("speech right after a reply finished is a new turn, not a barge-in", async () => {
+    const p = pod();
+    const c = p.connect();
+    c.send(HELLO);
+    c.send({ type: "input.text", text: "Hi." });
+    await c.next("response.completed");
+    c.send({ type: "input.speech_started" });
+    c.speak();
+    await c.next("transcript.final");
+    await c.next(
+      "response.completed",
+      (m) => m.status === "completed",
+      c.messages.findIndex((m) => m.type === "transcript.final"),
+    );
+    expect(c.messages.map((m) => m.type)).not.toContain("response.interrupted");
+    expect(samplesOf(c.frames)).toBeGreaterThan(0);
+  });
+});
