@@ -12,6 +12,7 @@ export interface PlayoutStats {
   buffered: number;
   /** Times the queue ran dry mid-stream. */
   underruns: number;
+  /** Audio is coming out now: started, and not yet drained at the stream's end. */
   playing: boolean;
 }
 
@@ -83,7 +84,12 @@ export class PlayoutQueue {
   }
 
   get stats(): PlayoutStats {
-    return { played: this.playedCount, buffered: this.bufferedCount, underruns: this.underrunCount, playing: this.started };
+    return {
+      played: this.playedCount,
+      buffered: this.bufferedCount,
+      underruns: this.underrunCount,
+      playing: this.started && !this.drained,
+    };
   }
 
   /** True once the stream has ended and every sample was played. */

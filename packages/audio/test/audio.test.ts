@@ -142,6 +142,16 @@ describe("playout queue", () => {
     expect(q.stats.played).toBe(200);
     expect(q.drained).toBe(true);
   });
+  it("stops reporting playing once the ended stream has drained (a finished reply is not audible)", () => {
+    const q = new PlayoutQueue(0);
+    q.push(new Float32Array(200));
+    q.pull(new Float32Array(128));
+    expect(q.stats.playing).toBe(true);
+    q.end();
+    q.pull(new Float32Array(128));
+    expect(q.drained).toBe(true);
+    expect(q.stats.playing).toBe(false);
+  });
   it("clear() stops at once and reports what was heard", () => {
     const q = new PlayoutQueue(0);
     q.push(new Float32Array(1000));

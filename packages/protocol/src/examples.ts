@@ -89,6 +89,11 @@ export const serverMessageDocs: Doc<ServerMessage> = {
       },
     },
   },
+  "conversation.started": {
+    about:
+      "The session's first turn was stored as a new conversation (docs/studio.md): send its id as session.hello.conversationId to continue it after the resume window or a pod restart.",
+    example: { type: "conversation.started", conversationId: "conv_5d1e2f0a9b7c4e11" },
+  },
   "session.state": {
     about: "The session's state machine moved (idle, user_speaking, transcribing, thinking, speaking, interrupted, closed).",
     example: { type: "session.state", state: "thinking" },

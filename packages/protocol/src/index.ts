@@ -1,4 +1,5 @@
 export * from "./audio-frame.js";
+export * from "./conversations.js";
 export * from "./dialogue-script.js";
 export * from "./errors.js";
 export * from "./examples.js";

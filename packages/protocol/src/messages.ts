@@ -68,6 +68,8 @@ export const clientMessageSchemas = {
     type: z.literal("client.metrics"),
     responseId: id,
     voiceToVoiceMs: z.number().min(0).max(600_000),
+    /** Last voiced frame → commit, as the client's VAD waited it out. */
+    endOfTurnMs: z.number().min(0).max(60_000).optional(),
     underruns: z.number().int().min(0).optional(),
   }),
   ping: z.object({ type: z.literal("ping"), id: z.number().int(), t: z.number() }),
@@ -93,6 +95,8 @@ export const sessionStates = ["idle", "user_speaking", "transcribing", "thinking
 export type SessionState = (typeof sessionStates)[number];
 
 const stageMetrics = z.object({
+  /** Last voiced frame → commit: the silence waited to be sure the turn was over (server VAD, or the client's report). */
+  endOfTurnMs: z.number().optional(),
   /** End of user speech (commit) → final transcript. */
   asrMs: z.number().optional(),
   /** Final transcript → first LLM token. */
@@ -101,7 +105,7 @@ const stageMetrics = z.object({
   ttsFirstAudioMs: z.number().optional(),
   /** Commit → first audio frame written to the socket. */
   firstAudioSentMs: z.number().optional(),
-  /** Reported by the client: end of speech → first sample played. */
+  /** Reported by the client: last voiced input frame → first reply sample played (the end-of-turn wait included). */
   voiceToVoiceMs: z.number().optional(),
 });
 
@@ -139,6 +143,8 @@ export const serverMessageSchemas = {
     }),
   }),
   "session.state": z.object({ type: z.literal("session.state"), state: z.enum(sessionStates) }),
+  /** The session's first turn was stored: the conversation's id, to continue it later. */
+  "conversation.started": z.object({ type: z.literal("conversation.started"), conversationId: id }),
   "input.speech_started": z.object({
     type: z.literal("input.speech_started"),
     source: z.enum(["client", "server"]),

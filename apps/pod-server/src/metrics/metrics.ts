@@ -3,6 +3,7 @@ import type { ErrorCode, TurnMetrics } from "@fireside/protocol";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 const STAGES: Record<keyof TurnMetrics, string> = {
+  endOfTurnMs: "end_of_turn",
   asrMs: "asr",
   llmFirstTokenMs: "llm_first_token",
   ttsFirstAudioMs: "tts_first_audio",

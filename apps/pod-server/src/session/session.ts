@@ -70,7 +70,7 @@ const RECENT_RESPONSES = 4;
 /** VAD frame ends of voiced frames are kept this long, to judge each committed utterance. */
 const VOICED_HISTORY_SAMPLES = 16000 * 40;
 
-type TurnInput = { audio: Float32Array; voiced: Promise<number> } | { text: string };
+type TurnInput = { audio: Float32Array; voiced: Promise<number>; endOfTurnMs?: number } | { text: string };
 /** A turn waiting or transcribing: response.cancel before its reply starts drops it. */
 interface PendingTurn {
   cancelled: boolean;
@@ -285,7 +285,12 @@ export class Session {
       case "client.metrics": {
         // Voice-to-voice exists only for spoken turns: a typed turn's figure would be a false latency.
         const r = this.recent.find((x) => x.id === msg.responseId);
-        if (r?.spoken) this.metrics.observeTurn({ voiceToVoiceMs: msg.voiceToVoiceMs });
+        if (r?.spoken) {
+          this.metrics.observeTurn({
+            voiceToVoiceMs: msg.voiceToVoiceMs,
+            ...(msg.endOfTurnMs !== undefined && r.metrics.endOfTurnMs === undefined ? { endOfTurnMs: msg.endOfTurnMs } : {}),
+          });
+        }
         break;
       }
     }
@@ -483,7 +488,16 @@ export class Session {
     }
     this.io.send({ type: "input.committed", itemId, durationMs: Math.round((samples / 16000) * 1000) });
     const end = this.inputSamples;
-    this.enqueueTurn(itemId, { audio, voiced: this.voicedMs(end - samples, end, this.vadChain) }, Date.now(), "input.audio.commit");
+    // Under server VAD the commit comes from the VAD itself: the silence it waited since the last voiced frame.
+    const lastVoiced = this.voicedFrameEnds.at(-1);
+    const endOfTurnMs =
+      this.turnDetection.mode === "server_vad" && lastVoiced !== undefined ? Math.round((this.vadSamples - lastVoiced) / 16) : undefined;
+    this.enqueueTurn(
+      itemId,
+      { audio, voiced: this.voicedMs(end - samples, end, this.vadChain), ...(endOfTurnMs !== undefined ? { endOfTurnMs } : {}) },
+      Date.now(),
+      "input.audio.commit",
+    );
   }
 
   // ------------------------------------------------------------------ turns
@@ -510,7 +524,7 @@ export class Session {
 
   private async runTurn(itemId: string, input: TurnInput, committedAt: number, turn: PendingTurn): Promise<void> {
     if (this.closed || turn.cancelled) return;
-    const metrics: TurnMetrics = {};
+    const metrics: TurnMetrics = "audio" in input && input.endOfTurnMs !== undefined ? { endOfTurnMs: input.endOfTurnMs } : {};
     let userText: string;
     if ("audio" in input) {
       this.machine.tryTo("transcribing");
@@ -791,7 +805,10 @@ export class Session {
   /** Writes a turn to the stored conversation, creating it with the first turn. Storage trouble never ends a turn. */
   private store(turn: Parameters<ConversationStore["saveTurn"]>[1]): void {
     try {
-      this.conversationId ??= this.conversations.create();
+      if (!this.conversationId) {
+        this.conversationId = this.conversations.create();
+        this.io.send({ type: "conversation.started", conversationId: this.conversationId });
+      }
       this.conversations.saveTurn(this.conversationId, turn);
     } catch (err) {
       this.io.log("error", "could not store a conversation turn", { session: this.id, error: (err as Error).message });

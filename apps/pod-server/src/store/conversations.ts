@@ -4,41 +4,15 @@
  * be listed, read, renamed, exported, continued and deleted.
  */
 import { randomUUID } from "node:crypto";
-import { ProtocolError } from "@fireside/protocol";
+import { type Conversation, type ConversationSummary, ProtocolError, type StoredTurn, type StoredTurnStatus } from "@fireside/protocol";
 import type { ChatMessage } from "../engines/types.js";
 import type { Db } from "./database.js";
-
-export type TurnStatus = "spoken" | "typed" | "completed" | "interrupted" | "cancelled" | "failed";
-
-export interface StoredTurn {
-  itemId: string;
-  role: "user" | "assistant";
-  text: string;
-  status: TurnStatus;
-  /** Assistant turns: ms of the reply the user heard (absent when it played to the end). */
-  playedMs?: number;
-  voice?: string;
-  metrics: Record<string, number>;
-  createdAt: string;
-}
-
-export interface ConversationSummary {
-  id: string;
-  title: string;
-  turns: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface Conversation extends ConversationSummary {
-  history: StoredTurn[];
-}
 
 interface TurnRow {
   item_id: string;
   role: "user" | "assistant";
   text: string;
-  status: TurnStatus;
+  status: StoredTurnStatus;
   played_ms: number | null;
   voice: string | null;
   metrics_json: string;

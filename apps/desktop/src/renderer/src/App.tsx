@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Settings } from "../../shared/settings";
+import { startMicrophone } from "./audio/microphone";
+import { Player } from "./audio/player";
 import { ConversationView } from "./components/ConversationView";
 import { Dashboard } from "./components/Dashboard";
 import { LevelMeter } from "./components/LevelMeter";
@@ -8,12 +10,14 @@ import { Studio } from "./components/Studio";
 import { VoiceSession } from "./session/voice-session";
 import { bridge } from "./settings/bridge";
 import { useApp } from "./store/app-store";
+import { PodConnection } from "./transport/pod-connection";
 
 const CONNECTION_LABEL = {
   disconnected: "Not connected",
   connecting: "Connecting…",
   connected: "Connected",
   reconnecting: "Reconnecting…",
+  loading: "Pod loading models…",
 };
 
 export function App() {
@@ -38,7 +42,11 @@ export function App() {
 
   const start = useCallback(async () => {
     await session.current?.stop();
-    session.current = new VoiceSession(useApp.getState().settings);
+    session.current = new VoiceSession(useApp.getState().settings, {
+      createTransport: (o) => new PodConnection(o),
+      createPlayer: (lead, onStats, onFinished, sink) => Player.create(lead, onStats, onFinished, sink),
+      startMicrophone,
+    });
     await session.current.start(token);
   }, [token]);
 

@@ -19,6 +19,7 @@ export class Player {
     readonly ctx: AudioContext,
     private readonly node: AudioWorkletNode,
     onStats: (s: PlayerStats) => void,
+    onFinished: (played: number) => void,
   ) {
     node.port.onmessage = (ev) => {
       const m = ev.data as PlayoutEvent;
@@ -26,6 +27,8 @@ export class Player {
       if (m.type === "cleared") {
         this.clearWaiters.get(m.id)?.(toStream(m.played));
         this.clearWaiters.delete(m.id);
+      } else if (m.type === "finished") {
+        onFinished(toStream(m.played));
       } else {
         const { type: _, ...stats } = m;
         onStats({ ...stats, played: toStream(m.played), buffered: toStream(m.buffered) });
@@ -33,7 +36,12 @@ export class Player {
     };
   }
 
-  static async create(leadMs: number, onStats: (s: PlayerStats) => void, sinkId?: string): Promise<Player> {
+  static async create(
+    leadMs: number,
+    onStats: (s: PlayerStats) => void,
+    onFinished: (played: number) => void,
+    sinkId?: string,
+  ): Promise<Player> {
     const ctx = new AudioContext({ latencyHint: "interactive" });
     await ctx.audioWorklet.addModule(workletUrl);
     const node = new AudioWorkletNode(ctx, "fireside-playout", {
@@ -44,7 +52,7 @@ export class Player {
     node.connect(ctx.destination);
     const sink = ctx as AudioContext & { setSinkId?: (id: string) => Promise<void> };
     if (sinkId && sink.setSinkId) await sink.setSinkId(sinkId).catch(() => {});
-    return new Player(ctx, node, onStats);
+    return new Player(ctx, node, onStats, onFinished);
   }
 
   private post(c: PlayoutCommand, transfer: Transferable[] = []): void {

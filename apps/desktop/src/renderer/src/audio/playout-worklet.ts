@@ -17,6 +17,8 @@ export type PlayoutCommand =
 /** Worklet → main thread; sample counts are at the AudioContext's rate. */
 export type PlayoutEvent =
   | { type: "cleared"; id: number; played: number }
+  /** The reply played to its end (once per stream): the contract barge-in needs. */
+  | { type: "finished"; played: number }
   | { type: "stats"; played: number; buffered: number; underruns: number; playing: boolean; drained: boolean; level: number };
 
 declare const sampleRate: number;
@@ -30,6 +32,7 @@ class PlayoutProcessor extends AudioWorkletProcessor {
   private paused = false;
   private quanta = 0;
   private level = 0;
+  private finishedSent = false;
 
   constructor(options: { processorOptions: { leadMs: number } }) {
     super();
@@ -41,10 +44,14 @@ class PlayoutProcessor extends AudioWorkletProcessor {
       else if (c.type === "clear") {
         const played = this.queue.clear();
         this.paused = false;
+        this.finishedSent = true; // a cleared reply is interrupted, not finished
         this.port.postMessage({ type: "cleared", id: c.id, played } satisfies PlayoutEvent);
       } else if (c.type === "pause") this.paused = true;
       else if (c.type === "resume") this.paused = false;
-      else if (c.type === "reset") this.queue.reset();
+      else if (c.type === "reset") {
+        this.queue.reset();
+        this.finishedSent = false;
+      }
     };
   }
 
@@ -56,6 +63,10 @@ class PlayoutProcessor extends AudioWorkletProcessor {
     else this.queue.pull(ch0);
     for (let c = 1; c < out.length; c++) out[c]!.set(ch0);
     this.level = Math.max(rms(ch0), this.level * 0.9);
+    if (this.queue.drained && !this.finishedSent) {
+      this.finishedSent = true;
+      this.port.postMessage({ type: "finished", played: this.queue.stats.played } satisfies PlayoutEvent);
+    }
     if (++this.quanta % 8 === 0) {
       this.port.postMessage({ type: "stats", ...this.queue.stats, level: this.level, drained: this.queue.drained } satisfies PlayoutEvent);
     }

@@ -13,8 +13,12 @@ const STATE_LABEL: Record<string, string> = {
 
 export function ConversationView({ onInterrupt, onSend }: { onInterrupt: () => void; onSend: (text: string) => void }) {
   const turns = useApp((s) => s.turns);
-  const state = useApp((s) => s.sessionState);
+  const podState = useApp((s) => s.sessionState);
+  const audible = useApp((s) => s.audible);
   const mic = useApp((s) => s.mic);
+  // What the user hears decides: a reply still playing is "Speaking" though the pod is done, and a
+  // reply the pod is still sending but the speaker has not started (or has finished) is not.
+  const state = audible ? "speaking" : podState === "speaking" ? "thinking" : podState;
   const end = useRef<HTMLDivElement>(null);
   const [draft, setDraft] = useState("");
   useEffect(() => {
@@ -33,9 +37,16 @@ export function ConversationView({ onInterrupt, onSend }: { onInterrupt: () => v
               ? "Hold Space to talk"
               : mic === "listening"
                 ? "Mic on"
-                : mic}
+                : mic === "paused"
+                  ? "Not listening: no pod connection"
+                  : mic}
         </span>
-        <button type="button" className="interrupt" onClick={onInterrupt} disabled={state !== "speaking" && state !== "thinking"}>
+        <button
+          type="button"
+          className="interrupt"
+          onClick={onInterrupt}
+          disabled={state !== "speaking" && state !== "thinking" && state !== "transcribing"}
+        >
           Interrupt
         </button>
       </div>

@@ -2,11 +2,12 @@
 import { useApp } from "../store/app-store";
 
 const STAGES = [
+  { key: "endOfTurnMs", label: "last word → turn ends (silence wait)", color: "#b8a27a" },
   { key: "asrMs", label: "speech end → transcript", color: "#e0a458" },
   { key: "llmFirstTokenMs", label: "→ first token", color: "#c97b4a" },
   { key: "ttsFirstAudioMs", label: "→ first audio (TTS)", color: "#9c5b3b" },
   { key: "firstAudioSentMs", label: "commit → first frame sent", color: "#6f8f72" },
-  { key: "voiceToVoiceMs", label: "speech end → playback start", color: "#4f7a9a" },
+  { key: "voiceToVoiceMs", label: "last word → reply heard", color: "#4f7a9a" },
 ] as const;
 
 export function Dashboard() {
@@ -47,7 +48,7 @@ export function Dashboard() {
         <dt>Played (last reply)</dt>
         <dd data-testid="played">{playback.playedMs} ms</dd>
         <dt>Pod</dt>
-        <dd data-testid="pod-health">{health ? (health.ok ? `healthy, ${health.sessions ?? 0} session(s)` : "unreachable") : "—"}</dd>
+        <dd data-testid="pod-health">{health ? (health.ok ? "ready" : health.loading ? "loading its models" : "not answering") : "—"}</dd>
         <dt>GPU</dt>
         <dd>{health?.gpu ? `${health.gpu.utilisation}% · ${health.gpu.memoryMiB} MiB` : "not reported"}</dd>
         <dt>Engines</dt>

@@ -1,50 +1,122 @@
 /**
  * Ties the microphone, the pod connection and the player into a conversation: hands-free (local
- * VAD) or push-to-talk, barge-in with an echo guard, and the client-side latency figures.
+ * VAD) or push-to-talk, barge-in with an echo guard, resume after a drop, and the client-side
+ * latency figures. Its parts come in as dependencies, so tests drive it with a fake transport, a
+ * fake player and a fake microphone (apps/desktop/test/voice-session.test.ts).
  *
- * Barge-in, step by step: local VAD hears speech while a reply plays → playback pauses (nothing
+ * Barge-in, step by step: local VAD hears speech while a reply is audible → playback pauses (nothing
  * dropped) → if the speech is confirmed real, playback is cleared and the pod is told how many
  * samples were heard; if it was a misfire (a click, the assistant's own echo), playback resumes.
+ * A reply the player reports finished is no longer audible: speech after it is a new turn.
  */
 import { Framer, floatToInt16, rms } from "@fireside/audio";
 import { PROTOCOL_VERSION, type ServerMessage } from "@fireside/protocol";
-import type { MicVAD } from "@ricky0123/vad-web";
 import type { Settings } from "../../../shared/settings";
-import { startMicrophone } from "../audio/microphone";
-import { Player } from "../audio/player";
 import { useApp } from "../store/app-store";
-import { PodConnection } from "../transport/pod-connection";
+import { httpBase, type PodTransport, type TransportFactory } from "../transport/pod-transport";
+import { applyServerMessage } from "./server-messages";
 
 /** Speech this soon after a reply starts playing is most likely its echo; ignore it. */
 const ECHO_WARMUP_MS = 400;
 /** Frames kept from before the VAD fired (32 ms each), so the first syllable reaches the pod. */
 const PRE_SPEECH_FRAMES = 10;
 
+export interface PlayerStats {
+  played: number;
+  buffered: number;
+  underruns: number;
+  playing: boolean;
+  level: number;
+}
+
+/** What the session needs of the speaker side (audio/player.ts). */
+export interface PlayerLike {
+  begin(rate: number): void;
+  push(samples: Int16Array, last: boolean): void;
+  pause(): void;
+  resume(): void;
+  /** Stops at once; resolves with the samples the user heard. */
+  clear(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface MicCallbacks {
+  onFrame(frame: Float32Array, probability: number): void;
+  onSpeechStart(): void;
+  onSpeechConfirmed(): void;
+  onSpeechEnd(): void;
+  onMisfire(): void;
+}
+
+/** What the session needs of the microphone (audio/microphone.ts, @ricky0123/vad-web's MicVAD). */
+export interface MicLike {
+  destroy(): Promise<void> | void;
+  setOptions(o: { positiveSpeechThreshold: number; negativeSpeechThreshold: number; redemptionMs: number }): void;
+}
+
+export interface VoiceSessionDeps {
+  createTransport: TransportFactory;
+  createPlayer(
+    leadMs: number,
+    onStats: (s: PlayerStats) => void,
+    onFinished: (played: number) => void,
+    sinkId?: string,
+  ): Promise<PlayerLike>;
+  startMicrophone(opts: { deviceId?: string; threshold: number; minSilenceMs: number }, cb: MicCallbacks): Promise<MicLike>;
+  /** The pod's /ready, for the health line (fetch in the app). */
+  fetchReady?: (url: string) => Promise<{ status: number; body: { sessions?: number } }>;
+  now?: () => number;
+}
+
+interface ActiveReply {
+  id: string;
+  streamId: number;
+  /** Typed turns have no voice-to-voice latency. */
+  spoken: boolean;
+  interrupted: boolean;
+  finished: boolean;
+  playbackStartedAt: number;
+  reported: boolean;
+  /** The user's last voiced frame and the commit that ended their turn (spoken turns). */
+  lastVoicedAt: number;
+  committedAt: number;
+}
+
 export class VoiceSession {
-  private conn: PodConnection | null = null;
-  private player: Player | null = null;
-  private mic: MicVAD | null = null;
+  private conn: PodTransport | null = null;
+  private player: PlayerLike | null = null;
+  private mic: MicLike | null = null;
   private readonly framer = Framer.int16(320); // 20 ms at 16 kHz
   private ring: Float32Array[] = [];
   private sending = false;
   private pttHeld = false;
-  private response: { id: string; streamId: number; interrupted: boolean; playbackStartedAt: number; reported: boolean } | null = null;
+  private reply: ActiveReply | null = null;
   private tentativePause = false;
-  private speechEndAt = 0;
+  private lastVoicedAt = 0;
+  /** The last commit: its time and the last voiced frame before it, for the reply it gets. */
+  private lastCommit: { at: number; lastVoicedAt: number } | null = null;
+  private readonly spokenItems = new Set<string>();
   private healthTimer: ReturnType<typeof setInterval> | null = null;
   private levelTick = 0;
+  private readonly now: () => number;
 
-  constructor(private settings: Settings) {}
+  constructor(
+    private settings: Settings,
+    private readonly deps: VoiceSessionDeps,
+  ) {
+    this.now = deps.now ?? (() => performance.now());
+  }
 
   async start(token: string): Promise<void> {
     const app = useApp.getState();
     app.set({ mic: "starting", micError: null, notice: null });
-    this.player = await Player.create(
+    this.player = await this.deps.createPlayer(
       this.settings.playbackLeadMs,
       (s) => this.onPlayerStats(s),
+      () => this.onPlaybackFinished(),
       this.settings.outputDeviceId || undefined,
     );
-    this.conn = new PodConnection({
+    this.conn = this.deps.createTransport({
       url: this.settings.podUrl,
       token,
       hello: () => ({
@@ -64,30 +136,33 @@ export class VoiceSession {
       }),
       onMessage: (m) => this.onMessage(m),
       onAudio: (f) => {
-        const r = this.response;
+        const r = this.reply;
         if (r && f.streamId === r.streamId && !r.interrupted) this.player?.push(f.samples, f.last);
       },
-      onStatus: (connection, notice) => useApp.getState().set({ connection, notice }),
+      onStatus: (connection, notice) => {
+        useApp.getState().set({ connection, notice });
+        this.followConnection();
+      },
       onRtt: (ms) => useApp.getState().set({ rttMs: Math.round(ms) }),
     });
     this.conn.connect();
     this.pollHealth();
     try {
-      this.mic = await startMicrophone(
+      this.mic = await this.deps.startMicrophone(
         {
           deviceId: this.settings.inputDeviceId || undefined,
           threshold: this.settings.vadThreshold,
           minSilenceMs: this.settings.minSilenceMs,
         },
         {
-          onFrame: (frame) => this.onFrame(frame),
+          onFrame: (frame, p) => this.onFrame(frame, p),
           onSpeechStart: () => this.onSpeechStart(),
           onSpeechConfirmed: () => this.onSpeechConfirmed(),
           onSpeechEnd: () => this.onSpeechEnd(),
           onMisfire: () => this.onMisfire(),
         },
       );
-      useApp.getState().set({ mic: this.settings.mode === "push-to-talk" ? "push-to-talk" : "listening" });
+      this.followConnection();
     } catch (err) {
       useApp.getState().set({ mic: "off", micError: `Microphone unavailable: ${(err as Error).message}` });
     }
@@ -100,7 +175,7 @@ export class VoiceSession {
     await this.player?.close();
     this.mic = null;
     this.player = null;
-    useApp.getState().set({ mic: "off" });
+    useApp.getState().set({ mic: "off", audible: false });
   }
 
   updateSettings(settings: Settings): void {
@@ -110,13 +185,38 @@ export class VoiceSession {
       negativeSpeechThreshold: Math.max(0.05, settings.vadThreshold - 0.15),
       redemptionMs: settings.minSilenceMs,
     });
-    useApp.getState().set({ mic: this.mic ? (settings.mode === "push-to-talk" ? "push-to-talk" : "listening") : "off" });
+    this.followConnection();
+  }
+
+  /** Continue a stored conversation (its turns are shown by the caller), or start a new one (null). */
+  continueConversation(id: string | null): void {
+    useApp.getState().set({ conversationId: id });
+    this.conn?.continueConversation(id);
   }
 
   // ------------------------------------------------------------------ microphone
 
-  private onFrame(frame: Float32Array): void {
+  /** The mic listens only while a session can hear it; otherwise it says so and sends nothing. */
+  private followConnection(): void {
+    if (!this.mic) return;
+    const connected = useApp.getState().connection === "connected";
+    const idle = this.settings.mode === "push-to-talk" ? "push-to-talk" : "listening";
+    const mic = useApp.getState().mic;
+    if (!connected) {
+      if (this.sending) this.sending = false; // what was said while the link was down is not sent later
+      useApp.getState().set({ mic: "paused" });
+    } else if (mic === "paused" || mic === "starting" || (mic !== "hearing-speech" && mic !== idle)) {
+      useApp.getState().set({ mic: idle });
+    }
+  }
+
+  private get connected(): boolean {
+    return !!this.conn?.isReady;
+  }
+
+  private onFrame(frame: Float32Array, probability: number): void {
     if (++this.levelTick % 3 === 0) useApp.getState().set({ levels: { ...useApp.getState().levels, input: rms(frame) } });
+    if (probability >= this.settings.vadThreshold) this.lastVoicedAt = this.now();
     if (this.sending) this.sendFrame(frame);
     else {
       this.ring.push(frame);
@@ -128,28 +228,34 @@ export class VoiceSession {
     for (const f of this.framer.push(floatToInt16(frame))) this.conn?.sendAudio(f);
   }
 
-  private beginSending(): void {
-    if (this.sending) return;
+  private beginSending(): boolean {
+    if (!this.connected) {
+      useApp.getState().set({ mic: "paused", notice: "Not connected to the pod: what you say now is not heard." });
+      return false;
+    }
+    if (this.sending) return true;
     this.sending = true;
     for (const f of this.ring) this.sendFrame(f);
     this.ring = [];
+    return true;
   }
 
+  /** Reply audio is coming out of the speaker (not merely received, and not finished). */
   private get replyAudible(): boolean {
-    const r = this.response;
-    return !!r && !r.interrupted && useApp.getState().playback.playing;
+    const r = this.reply;
+    return !!r && !r.interrupted && !r.finished && useApp.getState().playback.playing;
   }
 
   private onSpeechStart(): void {
     if (this.settings.mode !== "hands-free") return;
-    const r = this.response;
-    if (this.replyAudible && r && performance.now() - r.playbackStartedAt < ECHO_WARMUP_MS) return;
+    const r = this.reply;
+    if (this.replyAudible && r && this.now() - r.playbackStartedAt < ECHO_WARMUP_MS) return;
+    if (!this.beginSending()) return;
     if (this.replyAudible) {
       this.player?.pause();
       this.tentativePause = true;
     }
     useApp.getState().set({ mic: "hearing-speech" });
-    this.beginSending();
   }
 
   private onSpeechConfirmed(): void {
@@ -163,7 +269,8 @@ export class VoiceSession {
     this.tentativePause = false;
     if (this.sending) this.conn?.send({ type: "input.audio.clear" });
     this.sending = false;
-    useApp.getState().set({ mic: "listening" });
+    this.followConnection();
+    if (useApp.getState().mic === "hearing-speech") useApp.getState().set({ mic: "listening" });
   }
 
   private onSpeechEnd(): void {
@@ -176,18 +283,19 @@ export class VoiceSession {
     const rest = this.framer.flush();
     if (rest) this.conn?.sendAudio(rest);
     this.sending = false;
-    this.speechEndAt = performance.now();
+    this.lastCommit = { at: this.now(), lastVoicedAt: this.lastVoicedAt || this.now() };
     this.conn?.send({ type: "input.audio.commit" });
   }
 
-  /** The user is really talking over the reply: stop it and tell the pod what was heard. */
+  /** The user is really talking: tell the pod, and stop a reply that is still going (never a finished one). */
   private async bargeIn(): Promise<void> {
     this.conn?.send({ type: "input.speech_started" });
     this.tentativePause = false;
-    const r = this.response;
-    if (!r || r.interrupted || !this.player) return;
+    const r = this.reply;
+    if (!r || r.interrupted || r.finished || !this.player) return;
     r.interrupted = true;
     const played = await this.player.clear();
+    useApp.getState().set({ audible: false });
     this.conn?.send({ type: "response.interrupt", responseId: r.id, playedSamples: played });
   }
 
@@ -196,21 +304,31 @@ export class VoiceSession {
     if (this.settings.mode !== "push-to-talk" || down === this.pttHeld) return;
     this.pttHeld = down;
     if (down) {
-      this.beginSending();
+      if (!this.beginSending()) return;
       void this.bargeIn();
       useApp.getState().set({ mic: "hearing-speech" });
-    } else {
+    } else if (this.sending) {
       this.finishUtterance();
       useApp.getState().set({ mic: "push-to-talk" });
     }
   }
 
-  /** The interrupt button. */
+  /** The interrupt button and Esc. */
   interrupt(): void {
+    const r = this.reply;
+    if (r && !r.interrupted && !r.finished && !useApp.getState().playback.playing) {
+      // Still thinking, nothing audible yet: cancel the reply instead.
+      this.conn?.send({ type: "response.cancel", responseId: r.id });
+      return;
+    }
     void this.bargeIn();
   }
 
   sendText(text: string): void {
+    if (!this.connected) {
+      useApp.getState().set({ notice: "Not connected to the pod: the message was not sent." });
+      return;
+    }
     this.conn?.send({ type: "input.text", text });
     useApp.getState().upsertTurn({ id: `typed_${Date.now()}`, role: "user", text, live: false });
   }
@@ -218,57 +336,30 @@ export class VoiceSession {
   // ------------------------------------------------------------------ pod messages
 
   private onMessage(m: ServerMessage): void {
-    const app = useApp.getState();
-    switch (m.type) {
-      case "session.ready":
-        app.set({ server: m });
-        break;
-      case "session.state":
-        app.set({ sessionState: m.state });
-        break;
-      case "input.committed":
-        app.upsertTurn({ id: m.itemId, role: "user", text: "…", live: true });
-        break;
-      case "transcript.partial":
-        app.upsertTurn({ id: m.itemId, role: "user", text: m.text, live: true });
-        break;
-      case "transcript.final":
-        app.upsertTurn({ id: m.itemId, role: "user", text: m.text || "(nothing heard)", live: false });
-        break;
-      case "response.created":
-        this.response = { id: m.responseId, streamId: m.streamId, interrupted: false, playbackStartedAt: 0, reported: false };
-        app.upsertTurn({ id: m.responseId, role: "assistant", text: "", live: true });
-        break;
-      case "response.text.delta":
-        app.appendToTurn(m.responseId, m.delta);
-        break;
-      case "response.audio.started":
-        if (this.response?.id === m.responseId) this.player?.begin(m.format.sampleRate);
-        break;
-      case "response.interrupted":
-        app.upsertTurn({ id: m.responseId, role: "assistant", text: m.heardText, live: false, status: "interrupted" });
-        break;
-      case "response.completed":
-        app.upsertTurn({
-          id: m.responseId,
-          role: "assistant",
-          text: m.text || app.turns.find((t) => t.id === m.responseId)?.text || "",
-          live: false,
-          status: m.status,
-        });
-        break;
-      case "turn.metrics":
-        app.recordLatency(m.responseId, m.metrics);
-        break;
-      case "error":
-        app.set({ notice: m.code === "E_NO_SPEECH" ? "Didn't catch that — try again." : `${m.message} (${m.code})` });
-        break;
-      default:
-        break;
-    }
+    applyServerMessage(m);
+    if (m.type === "input.committed") this.spokenItems.add(m.itemId);
+    else if (m.type === "response.created") {
+      const spoken = this.spokenItems.has(m.inReplyTo);
+      this.reply = {
+        id: m.responseId,
+        streamId: m.streamId,
+        spoken,
+        interrupted: false,
+        finished: false,
+        playbackStartedAt: 0,
+        reported: false,
+        lastVoicedAt: spoken ? (this.lastCommit?.lastVoicedAt ?? 0) : 0,
+        committedAt: spoken ? (this.lastCommit?.at ?? 0) : 0,
+      };
+    } else if (m.type === "response.audio.started" && this.reply?.id === m.responseId) this.player?.begin(m.format.sampleRate);
   }
 
-  private onPlayerStats(s: { played: number; buffered: number; underruns: number; playing: boolean; level: number }): void {
+  private onPlaybackFinished(): void {
+    if (this.reply) this.reply.finished = true;
+    useApp.getState().set({ audible: false });
+  }
+
+  private onPlayerStats(s: PlayerStats): void {
     const app = useApp.getState();
     app.set({
       playback: {
@@ -277,27 +368,35 @@ export class VoiceSession {
         playing: s.playing,
         playedMs: Math.round((s.played / 24000) * 1000),
       },
+      audible: s.playing && !!this.reply && !this.reply.interrupted && !this.reply.finished,
       levels: { ...app.levels, output: s.level },
     });
-    const r = this.response;
+    const r = this.reply;
     if (r && s.playing && s.played > 0 && !r.reported) {
       r.reported = true;
-      r.playbackStartedAt = performance.now();
-      if (this.speechEndAt) {
-        const v2v = Math.round(r.playbackStartedAt - this.speechEndAt);
-        app.recordLatency(r.id, { playbackStartMs: v2v, voiceToVoiceMs: v2v });
-        this.conn?.send({ type: "client.metrics", responseId: r.id, voiceToVoiceMs: v2v, underruns: s.underruns });
+      r.playbackStartedAt = this.now();
+      if (r.spoken && r.lastVoicedAt) {
+        // Voice-to-voice counts from the user's last voiced frame: the end-of-turn wait is in it.
+        const voiceToVoiceMs = Math.round(r.playbackStartedAt - r.lastVoicedAt);
+        const endOfTurnMs = Math.max(0, Math.round(r.committedAt - r.lastVoicedAt));
+        app.recordLatency(r.id, { voiceToVoiceMs, endOfTurnMs });
+        this.conn?.send({ type: "client.metrics", responseId: r.id, voiceToVoiceMs, endOfTurnMs, underruns: s.underruns });
       }
     }
   }
 
+  /** The health line follows /ready: "healthy" only when the pod's models are loaded and it answers. */
   private pollHealth(): void {
-    const http = this.settings.podUrl.replace(/^ws/, "http").replace(/\/v1\/realtime.*$/, "");
+    const fetchReady =
+      this.deps.fetchReady ??
+      (async (url: string) => {
+        const res = await fetch(url);
+        return { status: res.status, body: (await res.json()) as { sessions?: number } };
+      });
     const poll = async () => {
       try {
-        const res = await fetch(`${http}/health`);
-        const body = (await res.json()) as { sessions?: number; gpu?: { utilisation: number; memoryMiB: number } };
-        useApp.getState().set({ health: { ok: res.ok, ...body } });
+        const ready = await fetchReady(`${httpBase(this.settings.podUrl)}/ready`);
+        useApp.getState().set({ health: { ok: ready.status === 200, loading: ready.status === 503 } });
       } catch {
         useApp.getState().set({ health: { ok: false } });
       }

@@ -2,8 +2,9 @@
 import type { ServerMessageOf, SessionState, TurnMetrics } from "@fireside/protocol";
 import { create } from "zustand";
 import { DEFAULT_SETTINGS, type Settings } from "../../../shared/settings";
+import type { ConnectionStatus } from "../transport/pod-transport";
 
-export type ConnectionStatus = "disconnected" | "connecting" | "connected" | "reconnecting";
+export type { ConnectionStatus };
 
 export interface Turn {
   /** itemId for the user, responseId for the assistant */
@@ -17,13 +18,12 @@ export interface Turn {
 
 export interface TurnLatency extends TurnMetrics {
   responseId: string;
-  /** Client: end of speech → playback start (same as voice-to-voice). */
-  playbackStartMs?: number;
 }
 
 export interface PlaybackStats {
   bufferedMs: number;
   underruns: number;
+  /** Reply audio is coming out of the speaker now. */
   playing: boolean;
   playedMs: number;
 }
@@ -35,13 +35,19 @@ export interface AppState {
   notice: string | null;
   rttMs: number | null;
   server: ServerMessageOf<"session.ready"> | null;
-  health: { ok: boolean; sessions?: number; gpu?: { utilisation: number; memoryMiB: number } } | null;
+  /** From /ready: ok only when the pod's models are loaded and it answers. */
+  health: { ok: boolean; loading?: boolean; sessions?: number; gpu?: { utilisation: number; memoryMiB: number } } | null;
+  /** The stored conversation this session adds to (docs/studio.md). */
+  conversationId: string | null;
   sessionState: SessionState;
-  mic: "off" | "starting" | "listening" | "hearing-speech" | "push-to-talk";
+  /** `paused`: the mic is on but nothing is sent, because no session is connected. */
+  mic: "off" | "starting" | "listening" | "hearing-speech" | "push-to-talk" | "paused";
   micError: string | null;
   turns: Turn[];
   latencies: TurnLatency[];
   playback: PlaybackStats;
+  /** The current reply is audible now: the state pill and the Interrupt button follow this, not the pod's state. */
+  audible: boolean;
   levels: { input: number; output: number };
   set: (patch: Partial<AppState>) => void;
   upsertTurn: (turn: Turn) => void;
@@ -56,12 +62,14 @@ export const useApp = create<AppState>((set) => ({
   rttMs: null,
   server: null,
   health: null,
+  conversationId: null,
   sessionState: "idle",
   mic: "off",
   micError: null,
   turns: [],
   latencies: [],
   playback: { bufferedMs: 0, underruns: 0, playing: false, playedMs: 0 },
+  audible: false,
   levels: { input: 0, output: 0 },
   set: (patch) => set(patch),
   upsertTurn: (turn) =>

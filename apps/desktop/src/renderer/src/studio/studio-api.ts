@@ -9,40 +9,13 @@ import {
   type VoiceSummary,
 } from "@fireside/protocol";
 
+import { PodRest, PodApiError as StudioApiError } from "../transport/pod-rest";
+
 export type { DialogueJob as Job, LineTiming, VoiceQuality, VoiceSummary as Voice } from "@fireside/protocol";
 
-export class StudioApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { StudioApiError };
 
-export class StudioApi {
-  private readonly base: string;
-  constructor(
-    podUrl: string,
-    private readonly token: string,
-  ) {
-    this.base = podUrl.replace(/^ws/, "http").replace(/\/v1\/realtime.*$/, "");
-  }
-
-  private async call<T>(path: string, init: RequestInit = {}): Promise<T> {
-    const res = await fetch(`${this.base}${path}`, {
-      ...init,
-      headers: { ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}), ...init.headers },
-    });
-    if (res.status === 204) return undefined as T;
-    const type = res.headers.get("content-type") ?? "";
-    if (!res.ok) {
-      const body = type.includes("json") ? ((await res.json()) as { error?: { code: string; message: string } }) : {};
-      throw new StudioApiError(body.error?.code ?? `HTTP_${res.status}`, body.error?.message ?? `the pod answered ${res.status}`);
-    }
-    return (type.includes("json") ? res.json() : res.blob()) as Promise<T>;
-  }
-
+export class StudioApi extends PodRest {
   voices = async () => (await this.call<{ voices: VoiceSummary[] }>("/v1/voices")).voices;
   createVoice = (clip: Blob, name: string, language: string, transcript: string) =>
     this.call<VoiceSummary>(`/v1/voices?${new URLSearchParams({ name, language, transcript })}`, { method: "POST", body: clip });

@@ -1,12 +1,16 @@
 /**
  * The one WebSocket to the pod: hello on open, keepalive pings (RunPod's proxy cuts idle sockets
- * at ~100 s), reconnect with exponential backoff, and no reconnect after errors that cannot heal.
+ * at ~100 s), reconnect with exponential backoff, resume of the same session after a drop, and an
+ * honest status for what cannot be retried away:
+ * - a wrong token stops (a browser sees the pod's HTTP 401 only as close 1006, so a connection
+ *   that closes before its hello is answered is followed by one REST probe of the token);
+ * - an address blocked for too many wrong tokens, or rate-limited, waits as long as the pod says;
+ * - a pod still loading its models shows as loading, not as a lost connection.
  */
 import {
-  type AudioFrame,
   AudioStreamEncoder,
   type ClientMessage,
-  type ClientMessageOf,
+  CONVERSATIONS_PATH,
   decodeAudioFrame,
   encodeMessage,
   FrameKind,
@@ -14,22 +18,18 @@ import {
   parseServerMessage,
   type ServerMessage,
 } from "@fireside/protocol";
-
-export interface PodConnectionOptions {
-  url: string;
-  token: string;
-  hello: () => Omit<ClientMessageOf<"session.hello">, "type" | "token">;
-  onMessage: (msg: ServerMessage) => void;
-  onAudio: (frame: AudioFrame) => void;
-  onStatus: (status: "connecting" | "connected" | "reconnecting" | "disconnected", notice: string | null) => void;
-  onRtt: (ms: number) => void;
-}
+import { httpBase, type PodTransport, type TransportOptions } from "./pod-transport";
 
 const PING_MS = 20_000;
-/** Close codes after which retrying cannot help (bad token, no common protocol). */
-const FATAL_CLOSES = new Set([4400, 4401]);
+/** Close codes after which retrying cannot help (bad token, no common protocol, taken over elsewhere). */
+const FATAL_CLOSES: Record<number, string> = {
+  4400: "This pod speaks a different protocol version; update the app or the pod.",
+  4401: "The pod refused the token. Check it in Settings.",
+  4409: "This conversation continued in another window.",
+};
+const LOADING_RETRY_MS = 2000;
 
-export class PodConnection {
+export class PodConnection implements PodTransport {
   private ws: WebSocket | null = null;
   private attempt = 0;
   private closedByUser = false;
@@ -38,8 +38,13 @@ export class PodConnection {
   private pingId = 0;
   private input = new AudioStreamEncoder(FrameKind.InputAudio, 1, 16000);
   private ready = false;
+  /** From the last session.ready: resume it after a drop; else continue its stored conversation. */
+  private resumeToken: string | null = null;
+  private conversationId: string | null = null;
+  /** The error the pod sent before closing, if any: it says why (loading, rate-limited). */
+  private lastError: ServerMessage | null = null;
 
-  constructor(private readonly opts: PodConnectionOptions) {}
+  constructor(private readonly opts: TransportOptions) {}
 
   connect(): void {
     this.closedByUser = false;
@@ -57,11 +62,23 @@ export class PodConnection {
     return this.ready;
   }
 
+  continueConversation(id: string | null): void {
+    this.conversationId = id;
+    this.resumeToken = null;
+    if (this.ws && !this.closedByUser) {
+      this.ws.onclose = null;
+      this.ws.close(1000, "switching conversation");
+      this.ready = false;
+      this.stopPings();
+      this.attempt = 0;
+      this.open();
+    }
+  }
+
   send(msg: ClientMessage): void {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeMessage(msg));
   }
 
-  /** 16 kHz PCM16, the input format this client negotiates. */
   sendAudio(samples: Int16Array): void {
     if (!this.ready || this.ws?.readyState !== WebSocket.OPEN) return;
     this.ws.send(this.input.encode(samples));
@@ -82,9 +99,19 @@ export class PodConnection {
       return;
     }
     ws.binaryType = "arraybuffer";
+    ws.onerror = () => {}; // the close that follows carries what there is to know
     this.ws = ws;
+    this.lastError = null;
     ws.onopen = () => {
-      ws.send(encodeMessage({ type: "session.hello", ...this.opts.hello(), ...(this.opts.token ? { token: this.opts.token } : {}) }));
+      ws.send(
+        encodeMessage({
+          type: "session.hello",
+          ...this.opts.hello(),
+          ...(this.opts.token ? { token: this.opts.token } : {}),
+          ...(this.resumeToken ? { resume: this.resumeToken } : {}),
+          ...(this.conversationId ? { conversationId: this.conversationId } : {}),
+        }),
+      );
     };
     ws.onmessage = (ev) => {
       if (ev.data instanceof ArrayBuffer) {
@@ -105,6 +132,8 @@ export class PodConnection {
       if (msg.type === "session.ready") {
         this.ready = true;
         this.attempt = 0;
+        this.resumeToken = msg.resumeToken;
+        if (msg.conversationId) this.conversationId = msg.conversationId;
         this.startPings();
         this.opts.onStatus("connected", null);
       } else if (msg.type === "ping") {
@@ -113,27 +142,67 @@ export class PodConnection {
       } else if (msg.type === "pong") {
         this.opts.onRtt(performance.now() - msg.t);
         return;
+      } else if (msg.type === "error" && !this.ready) {
+        this.lastError = msg;
+      } else if (msg.type === "conversation.started") {
+        this.conversationId = msg.conversationId; // continued by id if the session cannot be resumed
       }
       this.opts.onMessage(msg);
     };
     ws.onclose = (ev) => {
+      const wasReady = this.ready;
       this.ready = false;
       this.stopPings();
-      if (this.closedByUser) return;
-      if (FATAL_CLOSES.has(ev.code)) {
-        this.opts.onStatus(
-          "disconnected",
-          ev.code === 4401
-            ? "The pod refused the token. Check it in Settings."
-            : "This pod speaks a different protocol version; update the app or the pod.",
-        );
+      if (this.closedByUser || ws !== this.ws) return;
+      const fatal = FATAL_CLOSES[ev.code];
+      if (fatal) {
+        this.opts.onStatus("disconnected", fatal);
         return;
       }
-      const delay = Math.min(15_000, 500 * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
-      this.attempt++;
-      this.opts.onStatus("reconnecting", `Lost the pod connection. Retrying in ${Math.round(delay / 1000)} s…`);
-      this.retryTimer = setTimeout(() => this.open(), delay);
+      const err = this.lastError?.type === "error" ? this.lastError : null;
+      if (err?.code === "E_BUSY" && /loading/.test(err.message)) {
+        this.opts.onStatus("loading", "The pod is loading its models; it will answer when they are ready.");
+        this.retryTimer = setTimeout(() => this.open(), LOADING_RETRY_MS);
+        return;
+      }
+      if (err?.code === "E_RATE_LIMITED" && err.retryAfterMs) return this.retryIn(err.retryAfterMs, "The pod asked to slow down.");
+      // Refused before hello could be answered: a browser cannot see why (401? 429? gone?). Ask.
+      if (!wasReady && ev.code === 1006) {
+        void this.probe().then((verdict) => {
+          if (verdict.kind === "unauthorised") this.opts.onStatus("disconnected", FATAL_CLOSES[4401]!);
+          else if (verdict.kind === "blocked") this.retryIn(verdict.retryAfterMs, "Too many wrong tokens from this computer.");
+          else this.backoff();
+        });
+        return;
+      }
+      this.backoff();
     };
+  }
+
+  private backoff(): void {
+    const delay = Math.min(15_000, 500 * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
+    this.attempt++;
+    this.opts.onStatus("reconnecting", `Lost the pod connection. Retrying in ${Math.round(delay / 1000)} s…`);
+    this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+
+  private retryIn(ms: number, why: string): void {
+    this.opts.onStatus("reconnecting", `${why} Trying again in ${Math.ceil(ms / 1000)} s…`);
+    this.retryTimer = setTimeout(() => this.open(), ms);
+  }
+
+  /** One authenticated REST request tells a wrong token (401) or a blocked address (429) from a network failure. */
+  private async probe(): Promise<{ kind: "unauthorised" } | { kind: "blocked"; retryAfterMs: number } | { kind: "unknown" }> {
+    try {
+      const res = await fetch(`${httpBase(this.opts.url)}${CONVERSATIONS_PATH}`, {
+        headers: this.opts.token ? { Authorization: `Bearer ${this.opts.token}` } : {},
+      });
+      if (res.status === 401) return { kind: "unauthorised" };
+      if (res.status === 429) return { kind: "blocked", retryAfterMs: Number(res.headers.get("retry-after") ?? 60) * 1000 };
+    } catch {
+      // unreachable: an ordinary reconnect
+    }
+    return { kind: "unknown" };
   }
 
   private startPings(): void {

@@ -1,0 +1,62 @@
+/**
+ * The pod's messages reduced into the store: the one place where what the pod says becomes what
+ * the conversation view, the dashboard and the status line show. Side effects (playback) stay in
+ * the voice session.
+ */
+import type { ServerMessage } from "@fireside/protocol";
+import { useApp } from "../store/app-store";
+
+const NOTICES: Partial<Record<string, string>> = {
+  E_NO_SPEECH: "Didn't catch that — try again.",
+  E_BUSY: "The pod is busy; try again in a moment.",
+};
+
+export function applyServerMessage(m: ServerMessage): void {
+  const app = useApp.getState();
+  switch (m.type) {
+    case "session.ready":
+      app.set({ server: m, ...(m.conversationId ? { conversationId: m.conversationId } : {}) });
+      break;
+    case "conversation.started":
+      app.set({ conversationId: m.conversationId });
+      break;
+    case "session.state":
+      app.set({ sessionState: m.state });
+      break;
+    case "input.committed":
+      app.upsertTurn({ id: m.itemId, role: "user", text: "…", live: true });
+      break;
+    case "transcript.partial":
+      app.upsertTurn({ id: m.itemId, role: "user", text: m.text, live: true });
+      break;
+    case "transcript.final":
+      app.upsertTurn({ id: m.itemId, role: "user", text: m.text || "(nothing heard)", live: false });
+      break;
+    case "response.created":
+      app.upsertTurn({ id: m.responseId, role: "assistant", text: "", live: true });
+      break;
+    case "response.text.delta":
+      app.appendToTurn(m.responseId, m.delta);
+      break;
+    case "response.interrupted":
+      app.upsertTurn({ id: m.responseId, role: "assistant", text: m.heardText, live: false, status: "interrupted" });
+      break;
+    case "response.completed":
+      app.upsertTurn({
+        id: m.responseId,
+        role: "assistant",
+        text: m.text || app.turns.find((t) => t.id === m.responseId)?.text || "",
+        live: false,
+        status: m.status,
+      });
+      break;
+    case "turn.metrics":
+      app.recordLatency(m.responseId, m.metrics);
+      break;
+    case "error":
+      app.set({ notice: NOTICES[m.code] ?? `${m.message} (${m.code})` });
+      break;
+    default:
+      break;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * What the voice session needs from a connection to the pod. PodConnection is the WebSocket one;
+ * tests use a fake (apps/desktop/test/fake-transport.ts), as pipecat's client does.
+ */
+import type { AudioFrame, ClientMessage, ClientMessageOf, ServerMessage } from "@fireside/protocol";
+
+export type ConnectionStatus = "disconnected" | "connecting" | "connected" | "reconnecting" | "loading";
+
+/** The hello's conversation settings; the transport adds the token, the resume token and the conversation. */
+export type HelloSettings = Omit<ClientMessageOf<"session.hello">, "type" | "token" | "resume" | "conversationId">;
+
+export interface TransportOptions {
+  url: string;
+  token: string;
+  hello: () => HelloSettings;
+  onMessage: (msg: ServerMessage) => void;
+  onAudio: (frame: AudioFrame) => void;
+  onStatus: (status: ConnectionStatus, notice: string | null) => void;
+  onRtt: (ms: number) => void;
+}
+
+export interface PodTransport {
+  connect(): void;
+  close(): void;
+  send(msg: ClientMessage): void;
+  /** 16 kHz PCM16; dropped while no session is ready. */
+  sendAudio(samples: Int16Array): void;
+  readonly isReady: boolean;
+  /** Continue a stored conversation (null: start a new one) on a fresh session. */
+  continueConversation(id: string | null): void;
+}
+
+export type TransportFactory = (opts: TransportOptions) => PodTransport;
+
+/** The pod's HTTP base from its WebSocket URL. */
+export const httpBase = (podUrl: string) => podUrl.replace(/^ws/, "http").replace(/\/v1\/realtime.*$/, "");

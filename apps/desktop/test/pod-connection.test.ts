@@ -1,0 +1,171 @@
+/**
+ * The app's WebSocket transport against a small stand-in pod (a test double built on `ws`): it
+ * resumes the same session after a drop, stops on a wrong token that a browser only sees as close
+ * 1006, and shows a pod that is loading its models as loading rather than as a lost connection.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { WebSocket as NodeWebSocket, WebSocketServer } from "ws";
+import { PodConnection } from "../src/renderer/src/transport/pod-connection";
+import type { ConnectionStatus } from "../src/renderer/src/transport/pod-transport";
+
+// The transport uses the browser's WebSocket; in Node, ws's is the same API.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= NodeWebSocket;
+
+const closers: (() => void)[] = [];
+afterEach(() => {
+  for (const c of closers.splice(0)) c();
+});
+
+interface StandIn {
+  url: string;
+  hellos: Record<string, unknown>[];
+  sockets: NodeWebSocket[];
+}
+
+/** `onUpgrade` may refuse with a status; `onHello` answers each hello (or not). */
+async function standInPod(opts: {
+  refuseUpgrade?: (req: IncomingMessage) => number | null;
+  onHello: (ws: NodeWebSocket, hello: Record<string, unknown>, n: number) => void;
+  rest?: (req: IncomingMessage) => number;
+}): Promise<StandIn> {
+  const http: Server = createServer((req, res) => res.writeHead(opts.rest?.(req) ?? 200, { "Content-Type": "application/json" }).end("{}"));
+  const wss = new WebSocketServer({ noServer: true });
+  const s: StandIn = { url: "", hellos: [], sockets: [] };
+  http.on("upgrade", (req, socket: Socket, head) => {
+    const status = opts.refuseUpgrade?.(req);
+    if (status) return void socket.end(`HTTP/1.1 ${status} No\r\nContent-Length: 0\r\n\r\n`);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      s.sockets.push(ws);
+      ws.on("message", (d) => {
+        const m = JSON.parse(d.toString());
+        if (m.type === "session.hello") {
+          s.hellos.push(m);
+          opts.onHello(ws, m, s.hellos.length);
+        }
+      });
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  closers.push(() => {
+    for (const c of wss.clients) c.terminate();
+    http.close();
+  });
+  s.url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}/v1/realtime`;
+  return s;
+}
+
+const ready = (n: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    type: "session.ready",
+    protocol: "fireside.v1",
+    sessionId: "sess_1",
+    resumeToken: `token-${n}`,
+    resumeGraceMs: 120000,
+    resumed: n > 1,
+    audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
+    capabilities: {
+      engines: {
+        vad: { name: "v", model: "m", device: "cpu" },
+        asr: { name: "a", model: "m", device: "cpu" },
+        llm: { name: "l", model: "m", device: "cpu" },
+        tts: { name: "t", model: "m", device: "cpu" },
+      },
+      voices: [],
+      sampleRates: [16000],
+      turnDetection: ["client_vad"],
+      asrPartials: false,
+      gpus: [],
+    },
+    ...extra,
+  });
+
+function connect(url: string, token = "right") {
+  const statuses: { status: ConnectionStatus; notice: string | null }[] = [];
+  let onStatus: () => void = () => {};
+  const conn = new PodConnection({
+    url,
+    token,
+    hello: () => ({
+      protocols: ["fireside.v1"],
+      audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
+    }),
+    onMessage: () => {},
+    onAudio: () => {},
+    onStatus: (status, notice) => {
+      statuses.push({ status, notice });
+      onStatus();
+    },
+    onRtt: () => {},
+  });
+  closers.push(() => conn.close());
+  conn.connect();
+  const until = (pred: (s: { status: ConnectionStatus; notice: string | null }) => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (statuses.some(pred)) resolve();
+      };
+      onStatus = check;
+      check();
+    });
+  return { conn, statuses, until };
+}
+
+describe("PodConnection", () => {
+  it("after a drop it reconnects with the resume token, and after a new conversation starts, names it", async () => {
+    const pod = await standInPod({
+      onHello: (ws, _h, n) => {
+        ws.send(ready(n));
+        if (n === 1) {
+          ws.send(JSON.stringify({ type: "conversation.started", conversationId: "conv_abc" }));
+          setImmediate(() => ws.terminate()); // the network drops
+        }
+      },
+    });
+    const c = connect(pod.url);
+    await c.until((s) => s.status === "reconnecting");
+    await new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (pod.hellos.length >= 2 && c.conn.isReady) {
+          clearInterval(t);
+          r();
+        }
+      }, 10);
+    });
+    expect(pod.hellos[0]).not.toHaveProperty("resume");
+    expect(pod.hellos[1]).toMatchObject({ resume: "token-1", conversationId: "conv_abc", token: "right" });
+  });
+
+  it("stops on a wrong token refused at the upgrade (seen as close 1006) and says so", async () => {
+    const pod = await standInPod({
+      refuseUpgrade: () => 401,
+      rest: (req) => (req.headers.authorization === "Bearer right" ? 200 : 401),
+      onHello: () => {},
+    });
+    const c = connect(pod.url, "wrong");
+    await c.until((s) => s.status === "disconnected" && /refused the token/.test(s.notice ?? ""));
+    expect(c.statuses.filter((s) => s.status === "reconnecting")).toEqual([]);
+  });
+
+  it("waits as long as the pod says when the address is blocked for wrong tokens", async () => {
+    const pod = await standInPod({ refuseUpgrade: () => 429, rest: () => 429, onHello: () => {} });
+    const c = connect(pod.url, "right");
+    await c.until((s) => s.status === "reconnecting" && /Too many wrong tokens/.test(s.notice ?? ""));
+  });
+
+  it("shows a pod that is loading its models as loading, then connects when it is ready", async () => {
+    const pod = await standInPod({
+      onHello: (ws, _h, n) => {
+        if (n === 1) {
+          ws.send(JSON.stringify({ type: "error", code: "E_BUSY", message: "models are still loading; retry", retryable: true }));
+          ws.close(1013, "E_BUSY");
+        } else ws.send(ready(n));
+      },
+    });
+    const c = connect(pod.url);
+    await c.until((s) => s.status === "loading");
+    await c.until((s) => s.status === "connected");
+    expect(c.statuses.map((s) => s.status)).not.toContain("reconnecting");
+  });
+});

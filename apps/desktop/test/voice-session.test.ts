@@ -1,0 +1,179 @@
+/**
+ * The renderer's voice session with a fake transport, player and microphone (test doubles): the
+ * races people hit, decided by messages and callbacks, never by time.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import { VoiceSession } from "../src/renderer/src/session/voice-session";
+import { useApp } from "../src/renderer/src/store/app-store";
+import { DEFAULT_SETTINGS } from "../src/shared/settings";
+import { FakeMic, FakePlayer, FakeTransport } from "./fake-transport";
+
+let clock = 0;
+
+async function start(mode: "hands-free" | "push-to-talk" = "hands-free") {
+  let transport: FakeTransport | null = null;
+  let player: FakePlayer | null = null;
+  const mic = new FakeMic();
+  const session = new VoiceSession(
+    { ...DEFAULT_SETTINGS, mode },
+    {
+      createTransport: (o) => {
+        transport = new FakeTransport(o);
+        return transport;
+      },
+      createPlayer: async (_lead, onStats, onFinished) => {
+        player = new FakePlayer(onStats, onFinished);
+        return player;
+      },
+      startMicrophone: async (_o, cb) => {
+        mic.cb = cb;
+        return mic;
+      },
+      fetchReady: async () => ({ status: 200, body: {} }),
+      now: () => clock,
+    },
+  );
+  await session.start("token");
+  const t = transport as unknown as FakeTransport;
+  t.accept();
+  return { session, t, player: player as unknown as FakePlayer, mic };
+}
+
+/** The user speaks for 10 frames (320 ms), then the VAD ends the turn: one commit. */
+function speak(s: Awaited<ReturnType<typeof start>>) {
+  s.mic.cb!.onSpeechStart();
+  for (let i = 0; i < 10; i++) {
+    clock += 32;
+    s.mic.frame(0.9);
+  }
+  s.mic.cb!.onSpeechConfirmed();
+  for (let i = 0; i < 22; i++) {
+    clock += 32;
+    s.mic.frame(0.05); // the VAD's redemption time: silence before it calls the turn over
+  }
+  s.mic.cb!.onSpeechEnd();
+}
+
+/** The pod answers an item with a reply whose audio plays. */
+function reply(s: Awaited<ReturnType<typeof start>>, item: string, id: string, streamId: number) {
+  s.t.pod({ type: "response.created", responseId: id, streamId, inReplyTo: item });
+  s.t.pod({ type: "response.audio.started", responseId: id, streamId, format: { codec: "pcm_s16le", sampleRate: 24000 } });
+  s.t.audio(streamId, false);
+  s.t.audio(streamId, true);
+  clock += 100;
+  s.player.playing();
+}
+
+beforeEach(() => {
+  clock = 1000;
+  useApp.setState({
+    turns: [],
+    latencies: [],
+    notice: null,
+    audible: false,
+    mic: "off",
+    connection: "disconnected",
+    playback: { bufferedMs: 0, underruns: 0, playing: false, playedMs: 0 },
+  });
+});
+
+describe("voice session (renderer)", () => {
+  it("speech right after a reply finished playing is a new turn, not a barge-in", async () => {
+    const s = await start();
+    s.t.send({ type: "input.text", text: "hi" });
+    reply(s, "item_a_1", "resp_a_2", 2);
+    s.player.finished();
+    expect(useApp.getState().audible).toBe(false);
+    speak(s);
+    expect(s.player.calls).not.toContain("clear");
+    expect(s.t.of("response.interrupt")).toEqual([]);
+    expect(s.t.of("input.audio.commit")).toHaveLength(1);
+    await s.session.stop();
+  });
+
+  it("speech over an audible reply pauses it, then interrupts with what was heard", async () => {
+    const s = await start();
+    reply(s, "item_a_1", "resp_a_2", 2);
+    expect(useApp.getState().audible).toBe(true);
+    clock += 1000; // past the echo guard
+    s.mic.cb!.onSpeechStart();
+    expect(s.player.calls).toContain("pause");
+    s.mic.cb!.onSpeechConfirmed();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(s.t.of("response.interrupt")).toEqual([{ type: "response.interrupt", responseId: "resp_a_2", playedSamples: 1920 }]);
+    expect(useApp.getState().audible).toBe(false);
+    await s.session.stop();
+  });
+
+  it("Interrupt before the first audio frame cancels the reply; after the last it does nothing", async () => {
+    const s = await start();
+    s.t.pod({ type: "response.created", responseId: "resp_a_2", streamId: 2, inReplyTo: "item_a_1" });
+    s.session.interrupt();
+    expect(s.t.of("response.cancel")).toEqual([{ type: "response.cancel", responseId: "resp_a_2" }]);
+    reply(s, "item_a_3", "resp_a_4", 4);
+    s.player.finished();
+    s.session.interrupt();
+    await Promise.resolve();
+    expect(s.t.of("response.interrupt")).toEqual([]);
+    await s.session.stop();
+  });
+
+  it("voice-to-voice counts from the last voiced frame, with the end-of-turn wait as its own stage; typed turns have none", async () => {
+    const s = await start();
+    speak(s);
+    const lastVoiced = 1000 + 10 * 32;
+    const committed = 1000 + 32 * 32;
+    s.t.pod({ type: "input.committed", itemId: "item_a_1", durationMs: 1000 });
+    reply(s, "item_a_1", "resp_a_2", 2);
+    const [m] = s.t.of("client.metrics");
+    expect(m).toMatchObject({ responseId: "resp_a_2", endOfTurnMs: committed - lastVoiced, voiceToVoiceMs: clock - lastVoiced });
+    s.player.finished();
+    s.session.sendText("and a typed question");
+    reply(s, "typed", "resp_a_4", 4);
+    expect(s.t.of("client.metrics")).toHaveLength(1);
+    expect(useApp.getState().latencies.find((l) => l.responseId === "resp_a_4")?.voiceToVoiceMs).toBeUndefined();
+    await s.session.stop();
+  });
+
+  it("while the pod is unreachable the mic says so and sends nothing; it listens again when the session is back", async () => {
+    const s = await start();
+    expect(useApp.getState().mic).toBe("listening");
+    s.t.drop();
+    expect(useApp.getState().mic).toBe("paused");
+    speak(s);
+    expect(s.t.of("input.audio.commit")).toEqual([]);
+    expect(s.t.audioFrames).toBe(0);
+    expect(useApp.getState().notice).toMatch(/not heard/);
+    s.session.sendText("hello?");
+    expect(s.t.of("input.text")).toEqual([]);
+    s.t.accept();
+    expect(useApp.getState().mic).toBe("listening");
+    speak(s);
+    expect(s.t.of("input.audio.commit")).toHaveLength(1);
+    expect(s.t.audioFrames).toBeGreaterThan(0);
+    await s.session.stop();
+  });
+
+  it("a resumed session's turns join the earlier ones: ids are unique, nothing is overwritten", async () => {
+    const s = await start();
+    s.t.pod({ type: "transcript.final", itemId: "item_aa_1", text: "first", language: "en" });
+    reply(s, "item_aa_1", "resp_aa_2", 2);
+    s.t.pod({ type: "response.completed", responseId: "resp_aa_2", status: "completed", text: "one" });
+    s.t.drop();
+    s.t.accept(); // the transport resumed the session
+    s.t.pod({ type: "transcript.final", itemId: "item_bb_1", text: "second", language: "en" });
+    reply(s, "item_bb_1", "resp_bb_2", 2);
+    s.t.pod({ type: "response.completed", responseId: "resp_bb_2", status: "completed", text: "two" });
+    expect(useApp.getState().turns.map((t) => t.text)).toEqual(["first", "one", "second", "two"]);
+    await s.session.stop();
+  });
+
+  it("opening a stored conversation continues it on the transport", async () => {
+    const s = await start();
+    s.session.continueConversation("conv_1");
+    expect(s.t.continued).toEqual(["conv_1"]);
+    expect(useApp.getState().conversationId).toBe("conv_1");
+    await s.session.stop();
+  });
+});
