@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { Settings } from "../../shared/settings";
 import { startMicrophone } from "./audio/microphone";
 import { Player } from "./audio/player";
+import { ConversationList } from "./components/ConversationList";
 import { ConversationView } from "./components/ConversationView";
 import { Dashboard } from "./components/Dashboard";
 import { LevelMeter } from "./components/LevelMeter";
@@ -30,6 +31,7 @@ export function App() {
   const [token, setToken] = useState("");
   const [loaded, setLoaded] = useState(false);
   const [showSettings, setShowSettings] = useState(false);
+  const [showHistory, setShowHistory] = useState(false);
   const [tab, setTab] = useState<"talk" | "studio">("talk");
 
   useEffect(() => {
@@ -113,6 +115,9 @@ export function App() {
             Start talking
           </button>
         )}
+        <button type="button" onClick={() => setShowHistory((v) => !v)} aria-expanded={showHistory}>
+          History
+        </button>
         <button type="button" onClick={() => setShowSettings((v) => !v)} aria-expanded={showSettings}>
           Settings
         </button>
@@ -129,6 +134,16 @@ export function App() {
           <ConversationView onInterrupt={() => session.current?.interrupt()} onSend={(t) => session.current?.sendText(t)} />
         )}
         <aside>
+          {showHistory && loaded && (
+            <ConversationList
+              token={token}
+              onContinue={(id) => {
+                // With a session running it continues now; otherwise the next "Start talking" does.
+                if (session.current) session.current.continueConversation(id);
+                else useApp.getState().set({ conversationId: id });
+              }}
+            />
+          )}
           {showSettings && (
             <SettingsPanel
               onSave={(p) => void save(p)}

@@ -18,7 +18,10 @@ export function ConversationView({ onInterrupt, onSend }: { onInterrupt: () => v
   const mic = useApp((s) => s.mic);
   // What the user hears decides: a reply still playing is "Speaking" though the pod is done, and a
   // reply the pod is still sending but the speaker has not started (or has finished) is not.
+  const connection = useApp((s) => s.connection);
   const state = audible ? "speaking" : podState === "speaking" ? "thinking" : podState;
+  // Without a session there is nobody listening: say so instead of the last session's state.
+  const offline = connection !== "connected" && !audible;
   const end = useRef<HTMLDivElement>(null);
   const [draft, setDraft] = useState("");
   useEffect(() => {
@@ -27,8 +30,8 @@ export function ConversationView({ onInterrupt, onSend }: { onInterrupt: () => v
   return (
     <section className="conversation" aria-label="Conversation">
       <div className="state-row">
-        <span className={`state-pill state-${state}`} data-testid="session-state">
-          {STATE_LABEL[state] ?? state}
+        <span className={`state-pill state-${offline ? "closed" : state}`} data-testid="session-state">
+          {offline ? "Not connected" : (STATE_LABEL[state] ?? state)}
         </span>
         <span className="mic-state" data-testid="mic-state">
           {mic === "hearing-speech"

@@ -15,7 +15,14 @@ export function applyServerMessage(m: ServerMessage): void {
   const app = useApp.getState();
   switch (m.type) {
     case "session.ready":
-      app.set({ server: m, ...(m.conversationId ? { conversationId: m.conversationId } : {}) });
+      // A new or resumed session: anything still streaming on the old socket ended with it.
+      app.set({
+        server: m,
+        ...(m.conversationId ? { conversationId: m.conversationId } : {}),
+        turns: app.turns.map((t) =>
+          t.live ? { ...t, live: false, ...(t.role === "assistant" ? { status: "interrupted" as const } : {}) } : t,
+        ),
+      });
       break;
     case "conversation.started":
       app.set({ conversationId: m.conversationId });

@@ -145,6 +145,9 @@ export class VoiceSession {
       },
       onRtt: (ms) => useApp.getState().set({ rttMs: Math.round(ms) }),
     });
+    // A stored conversation opened before starting is continued by this session.
+    const stored = useApp.getState().conversationId;
+    if (stored) this.conn.continueConversation(stored);
     this.conn.connect();
     this.pollHealth();
     try {
