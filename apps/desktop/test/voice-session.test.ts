@@ -3,6 +3,7 @@
  * races people hit, decided by messages and callbacks, never by time.
  */
 import { beforeEach, describe, expect, it } from "vitest";
+import { shownText } from "../src/renderer/src/session/captions";
 import { VoiceSession } from "../src/renderer/src/session/voice-session";
 import { useApp } from "../src/renderer/src/store/app-store";
 import { DEFAULT_SETTINGS } from "../src/shared/settings";
@@ -166,6 +167,23 @@ describe("voice session (renderer)", () => {
     reply(s, "item_bb_1", "resp_bb_2", 2);
     s.t.pod({ type: "response.completed", responseId: "resp_bb_2", status: "completed", text: "two" });
     expect(useApp.getState().turns.map((t) => t.text)).toEqual(["first", "one", "second", "two"]);
+    await s.session.stop();
+  });
+
+  it("captions follow the voice: a clause shows once playback reaches it, the whole reply once it is done", async () => {
+    const s = await start();
+    reply(s, "item_a_1", "resp_a_2", 2);
+    s.t.pod({ type: "response.text.delta", responseId: "resp_a_2", delta: "One. Two. Three." });
+    for (const [text, startSample, endSample] of [
+      ["One.", 0, 24000],
+      ["Two.", 24000, 48000],
+      ["Three.", 48000, 72000],
+    ] as const)
+      s.t.pod({ type: "response.caption", responseId: "resp_a_2", text, startSample, endSample });
+    const turn = () => useApp.getState().turns.find((t) => t.id === "resp_a_2")!;
+    expect(shownText(turn(), true, 0)).toBe("One.");
+    expect(shownText(turn(), true, 30_000)).toBe("One. Two.");
+    expect(shownText(turn(), false, 30_000)).toBe("One. Two. Three.");
     await s.session.stop();
   });
 

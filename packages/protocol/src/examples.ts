@@ -131,6 +131,17 @@ export const serverMessageDocs: Doc<ServerMessage> = {
     about: "The first audio frame of the reply follows; format is the negotiated output format.",
     example: { type: "response.audio.started", responseId: "resp_3", streamId: 3, format: { codec: "pcm_s16le", sampleRate: 24000 } },
   },
+  "response.caption": {
+    about:
+      "A clause of the reply, sent once its audio is queued, with the sample range it occupies in the reply's audio stream. Show it when playback reaches startSample: captions then keep pace with the voice (response.text.delta runs ahead of it). After a barge-in, response.interrupted.heardText is what was heard.",
+    example: {
+      type: "response.caption",
+      responseId: "resp_3fa9c1_4",
+      text: "Paris is the capital of France.",
+      startSample: 0,
+      endSample: 52800,
+    },
+  },
   "response.audio.done": {
     about: "No more audio frames for this reply; totalSamples were sent.",
     example: { type: "response.audio.done", responseId: "resp_3", totalSamples: 91200 },

@@ -180,6 +180,17 @@ export const serverMessageSchemas = {
     streamId: z.number().int().min(0),
     format: audioFormat,
   }),
+  /**
+   * One clause of the reply and where its audio lies in the reply's stream (output-rate samples):
+   * captions shown as each clause starts playing stay in step with the voice.
+   */
+  "response.caption": z.object({
+    type: z.literal("response.caption"),
+    responseId: id,
+    text: z.string(),
+    startSample: z.number().int().min(0),
+    endSample: z.number().int().min(0),
+  }),
   "response.audio.done": z.object({ type: z.literal("response.audio.done"), responseId: id, totalSamples: z.number().int().min(0) }),
   "response.completed": z.object({
     type: z.literal("response.completed"),

@@ -637,6 +637,7 @@ export class Session {
           for (const f of framer.push(floatToInt16(audio))) sendFrame(f, false);
         }
         r.segments.push({ text: piece, start, end: queued });
+        if (queued > start) this.io.send({ type: "response.caption", responseId: id, text: piece, startSample: start, endSample: queued });
       }
       if (abort.signal.aborted) return;
       if (resampler) {

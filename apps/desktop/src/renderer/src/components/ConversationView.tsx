@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { shownText } from "../session/captions";
 import { useApp } from "../store/app-store";
 
 const STATE_LABEL: Record<string, string> = {
@@ -16,6 +17,7 @@ export function ConversationView({ onInterrupt, onSend }: { onInterrupt: () => v
   const podState = useApp((s) => s.sessionState);
   const audible = useApp((s) => s.audible);
   const mic = useApp((s) => s.mic);
+  const playedSamples = useApp((s) => Math.round(s.playback.playedMs * 24));
   // What the user hears decides: a reply still playing is "Speaking" though the pod is done, and a
   // reply the pod is still sending but the speaker has not started (or has finished) is not.
   const connection = useApp((s) => s.connection);
@@ -57,7 +59,7 @@ export function ConversationView({ onInterrupt, onSend }: { onInterrupt: () => v
         {turns.map((t) => (
           <li key={t.id} className={`turn turn-${t.role} ${t.live ? "live" : ""} ${t.status ?? ""}`} data-testid={`turn-${t.role}`}>
             <span className="who">{t.role === "user" ? "You" : "Fireside"}</span>
-            <span className="text">{t.text}</span>
+            <span className="text">{shownText(t, t === turns.at(-1) && (t.live || audible), playedSamples)}</span>
             {t.status === "interrupted" && <span className="tag">interrupted</span>}
           </li>
         ))}

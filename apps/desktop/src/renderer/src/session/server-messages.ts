@@ -45,6 +45,9 @@ export function applyServerMessage(m: ServerMessage): void {
     case "response.text.delta":
       app.appendToTurn(m.responseId, m.delta);
       break;
+    case "response.caption":
+      app.addCaption(m.responseId, { text: m.text, startSample: m.startSample });
+      break;
     case "response.interrupted":
       app.upsertTurn({ id: m.responseId, role: "assistant", text: m.heardText, live: false, status: "interrupted" });
       break;

@@ -14,6 +14,8 @@ export interface Turn {
   /** user: still a partial transcript; assistant: still streaming */
   live: boolean;
   status?: "completed" | "interrupted" | "cancelled" | "failed";
+  /** Assistant: the reply's clauses with the sample where each starts playing (captions in step). */
+  captions?: { text: string; startSample: number }[];
 }
 
 export interface TurnLatency extends TurnMetrics {
@@ -52,6 +54,7 @@ export interface AppState {
   set: (patch: Partial<AppState>) => void;
   upsertTurn: (turn: Turn) => void;
   appendToTurn: (id: string, delta: string) => void;
+  addCaption: (id: string, caption: { text: string; startSample: number }) => void;
   recordLatency: (responseId: string, patch: Partial<TurnLatency>) => void;
 }
 
@@ -81,6 +84,8 @@ export const useApp = create<AppState>((set) => ({
       return { turns };
     }),
   appendToTurn: (id, delta) => set((s) => ({ turns: s.turns.map((t) => (t.id === id ? { ...t, text: t.text + delta } : t)) })),
+  addCaption: (id, caption) =>
+    set((s) => ({ turns: s.turns.map((t) => (t.id === id ? { ...t, captions: [...(t.captions ?? []), caption] } : t)) })),
   recordLatency: (responseId, patch) =>
     set((s) => {
       const i = s.latencies.findIndex((l) => l.responseId === responseId);
