@@ -35,6 +35,7 @@ const port = await pod.listen();
 process.stdout.write(`${JSON.stringify({ event: "listening", port, host: config.host })}\n`);
 log.info("listening", { port, host: config.host });
 
+const printProgress = consoleProgress();
 let shuttingDown = false;
 const shutdown = async (signal: string) => {
   if (shuttingDown) return;
@@ -49,7 +50,14 @@ process.on("SIGTERM", () => void shutdown("SIGTERM"));
 try {
   const engines = await createEngines(
     config,
-    { cacheDir: config.modelsDir, onProgress: consoleProgress(), log: (l) => log.info(l) },
+    {
+      cacheDir: config.modelsDir,
+      onProgress: (p) => {
+        printProgress(p);
+        pod.setLoading(p);
+      },
+      log: (l) => log.info(l),
+    },
     (l) => log.warn(l),
     pod.metrics,
   );

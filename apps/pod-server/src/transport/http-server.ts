@@ -48,6 +48,8 @@ export interface PodServer {
   listen(): Promise<number>;
   /** Hands over loaded engines; /ready turns 200. */
   setEngines(engines: Engines): void;
+  /** Model download progress while loading, for /ready (the app shows it). */
+  setLoading(progress: LoadingProgress): void;
   close(): Promise<void>;
 }
 
@@ -73,9 +75,17 @@ function parseUrl(req: IncomingMessage): URL {
   }
 }
 
+export interface LoadingProgress {
+  model: string;
+  file: string;
+  receivedBytes: number;
+  totalBytes: number;
+}
+
 export function createPodServer(config: Config, log: Logger): PodServer {
   const metrics = new ServerMetrics();
   let engines: Engines | null = null;
+  let loading: LoadingProgress | null = null;
   const sessions = new Set<Session>();
   const gpus = new GpuTelemetry(metrics.registry, config.nvidiaSmi);
   // Text frames are checked for UTF-8 by the session, which answers E_BAD_JSON instead of closing.
@@ -184,7 +194,10 @@ export function createPodServer(config: Config, log: Logger): PodServer {
               ...(engines.speaker ? { speaker: engines.speaker.info } : {}),
             },
           }
-        : { ready: false };
+        : {
+            ready: false,
+            ...(loading ? { loading: { ...loading, fraction: loading.totalBytes ? loading.receivedBytes / loading.totalBytes : 0 } } : {}),
+          };
       sendJson(res, engines ? 200 : 503, body);
     } else if (path === "/metrics") {
       if (!config.metricsPublic) await requireToken(req, url, address, path);
@@ -391,8 +404,12 @@ export function createPodServer(config: Config, log: Logger): PodServer {
         server.once("error", reject);
         server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
       }),
+    setLoading(progress) {
+      loading = progress;
+    },
     setEngines(e) {
       engines = e;
+      loading = null;
       metrics.enginesReady.set(1);
       // Cloning engines keep voices in memory: give them every stored profile.
       const register = e.tts.registerVoice;

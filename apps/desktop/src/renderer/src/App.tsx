@@ -23,6 +23,7 @@ const CONNECTION_LABEL = {
 
 export function App() {
   const connection = useApp((s) => s.connection);
+  const loadingProgress = useApp((s) => (s.health?.loading ? s.health.progress : undefined));
   const notice = useApp((s) => s.notice);
   const micError = useApp((s) => s.micError);
   const levels = useApp((s) => s.levels);
@@ -94,6 +95,7 @@ export function App() {
         <h1>Fireside</h1>
         <span className={`conn conn-${connection}`} data-testid="connection">
           {CONNECTION_LABEL[connection]}
+          {connection === "loading" && loadingProgress ? ` ${loadingProgress}` : ""}
         </span>
         <LevelMeter level={levels.input} label="mic" />
         <LevelMeter level={levels.output} label="voice" />

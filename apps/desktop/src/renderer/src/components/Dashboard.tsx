@@ -48,7 +48,15 @@ export function Dashboard() {
         <dt>Played (last reply)</dt>
         <dd data-testid="played">{playback.playedMs} ms</dd>
         <dt>Pod</dt>
-        <dd data-testid="pod-health">{health ? (health.ok ? "ready" : health.loading ? "loading its models" : "not answering") : "—"}</dd>
+        <dd data-testid="pod-health">
+          {health
+            ? health.ok
+              ? "ready"
+              : health.loading
+                ? `loading its models${health.progress ? ` (${health.progress})` : ""}`
+                : "not answering"
+            : "—"}
+        </dd>
         <dt>GPU</dt>
         <dd>{health?.gpu ? `${health.gpu.utilisation}% · ${health.gpu.memoryMiB} MiB` : "not reported"}</dd>
         <dt>Engines</dt>

@@ -64,8 +64,14 @@ export interface VoiceSessionDeps {
   ): Promise<PlayerLike>;
   startMicrophone(opts: { deviceId?: string; threshold: number; minSilenceMs: number }, cb: MicCallbacks): Promise<MicLike>;
   /** The pod's /ready, for the health line (fetch in the app). */
-  fetchReady?: (url: string) => Promise<{ status: number; body: { sessions?: number } }>;
+  fetchReady?: (url: string) => Promise<{ status: number; body: ReadyBody }>;
   now?: () => number;
+}
+
+/** GET /ready (docs/operations.md): while loading, which model file is downloading and how far. */
+interface ReadyBody {
+  ready?: boolean;
+  loading?: { model: string; fraction: number };
 }
 
 interface ActiveReply {
@@ -394,12 +400,19 @@ export class VoiceSession {
       this.deps.fetchReady ??
       (async (url: string) => {
         const res = await fetch(url);
-        return { status: res.status, body: (await res.json()) as { sessions?: number } };
+        return { status: res.status, body: (await res.json()) as ReadyBody };
       });
     const poll = async () => {
       try {
         const ready = await fetchReady(`${httpBase(this.settings.podUrl)}/ready`);
-        useApp.getState().set({ health: { ok: ready.status === 200, loading: ready.status === 503 } });
+        const progress = ready.body.loading;
+        useApp.getState().set({
+          health: {
+            ok: ready.status === 200,
+            loading: ready.status === 503,
+            ...(progress ? { progress: `${progress.model} ${Math.round(progress.fraction * 100)}%` } : {}),
+          },
+        });
       } catch {
         useApp.getState().set({ health: { ok: false } });
       }

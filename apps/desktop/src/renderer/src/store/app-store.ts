@@ -38,7 +38,7 @@ export interface AppState {
   rttMs: number | null;
   server: ServerMessageOf<"session.ready"> | null;
   /** From /ready: ok only when the pod's models are loaded and it answers. */
-  health: { ok: boolean; loading?: boolean; sessions?: number; gpu?: { utilisation: number; memoryMiB: number } } | null;
+  health: { ok: boolean; loading?: boolean; progress?: string; gpu?: { utilisation: number; memoryMiB: number } } | null;
   /** The stored conversation this session adds to (docs/studio.md). */
   conversationId: string | null;
   sessionState: SessionState;

@@ -1,0 +1,34 @@
+/** /ready while models load: 503 with which file is downloading and how far, for the app to show. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config/config.js";
+import { createPodServer } from "../src/transport/http-server.js";
+import { createLogger } from "../src/transport/logger.js";
+
+describe("/ready while loading", () => {
+  it("reports the model being fetched and its progress", async () => {
+    const config = loadConfig({
+      env: {},
+      overrides: { port: 0, dataDir: mkdtempSync(join(tmpdir(), "ready-")), webDir: "", logLevel: "error" },
+    });
+    const pod = createPodServer(
+      config,
+      createLogger("error", () => {}),
+    );
+    const port = await pod.listen();
+    try {
+      expect(await (await fetch(`http://127.0.0.1:${port}/ready`)).json()).toEqual({ ready: false });
+      pod.setLoading({ model: "whisper-base", file: "ggml-base.bin", receivedBytes: 37, totalBytes: 148 });
+      const res = await fetch(`http://127.0.0.1:${port}/ready`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({
+        ready: false,
+        loading: { model: "whisper-base", file: "ggml-base.bin", receivedBytes: 37, totalBytes: 148, fraction: 0.25 },
+      });
+    } finally {
+      await pod.close();
+    }
+  });
+});
