@@ -4,7 +4,7 @@
  * through `SessionIo`. It never throws to the transport: bad input becomes an `error` message.
  */
 import { randomBytes } from "node:crypto";
-import { concatFloat32, Framer, floatToInt16, int16ToFloat, Resampler } from "@fireside/audio";
+import { Framer, floatToInt16, int16ToFloat, Resampler } from "@fireside/audio";
 import {
   AudioStreamEncoder,
   type ClientMessage,
@@ -25,18 +25,20 @@ import {
   turnDetectionSchema,
 } from "@fireside/protocol";
 import type { Config } from "../config/config.js";
-import type { ChatMessage, Engines, VadStream } from "../engines/types.js";
+import type { Engines } from "../engines/types.js";
 import { EngineError } from "../engines/types.js";
 import type { ServerMetrics } from "../metrics/metrics.js";
 import { ClauseChunker } from "../pipeline/clause-chunker.js";
 import type { ConversationStore } from "../store/conversations.js";
 import { AsyncQueue } from "../streams/async-queue.js";
 import { isSilenceHallucination } from "./asr-hallucinations.js";
+import { ConversationHistory } from "./conversation-history.js";
 import { heardText, type SpokenSegment } from "./heard-text.js";
+import { InputAudio, type Utterance } from "./input-audio.js";
 import { OutputPacer } from "./output-pacer.js";
 import type { SessionSnapshot } from "./resume-store.js";
 import { SessionStateMachine } from "./state-machine.js";
-import { TurnDetector } from "./turn-detector.js";
+import type { TurnEvent } from "./turn-detector.js";
 
 export interface SessionIo {
   /** Latest GPU telemetry, for session.ready. */
@@ -61,16 +63,13 @@ export interface SessionIo {
 
 /** Output frames of 40 ms: fine enough that a barge-in cuts within one frame. */
 const OUTPUT_FRAME_MS = 40;
-/** Audio kept from before speech was confirmed (plus minSpeechMs), so the first syllable is not clipped. */
-const PREROLL_MS = 300;
 /** An utterance with less voiced audio than this (by the VAD) is not sent to ASR: Whisper invents words in silence. */
 const MIN_VOICED_MS = 64;
 /** Responses a late interrupt or client.metrics may still name. */
 const RECENT_RESPONSES = 4;
-/** VAD frame ends of voiced frames are kept this long, to judge each committed utterance. */
-const VOICED_HISTORY_SAMPLES = 16000 * 40;
 
-type TurnInput = { audio: Float32Array; voiced: Promise<number>; endOfTurnMs?: number } | { text: string };
+type TurnInput = Utterance | { text: string };
+type ReplyStatus = "completed" | "interrupted" | "cancelled" | "failed";
 /** A turn waiting or transcribing: response.cancel before its reply starts drops it. */
 interface PendingTurn {
   cancelled: boolean;
@@ -86,9 +85,7 @@ interface Response {
   pacer: OutputPacer;
   segments: SpokenSegment[];
   text: string;
-  status: "running" | "completed" | "interrupted" | "cancelled" | "failed";
-  /** Index in history of the assistant message, once added. */
-  historyIndex: number;
+  status: "running" | ReplyStatus;
   metrics: TurnMetrics;
   committedAt: number;
   interruptWaiter: ((played: number) => void) | null;
@@ -101,7 +98,6 @@ export class Session {
   private sessionId: string;
   /** Makes item and response ids unique across sessions (and across resumes of one session). */
   private readonly idTag = randomBytes(3).toString("hex");
-  private conversationId: string | null = null;
   private readonly machine: SessionStateMachine;
   private ready = false;
   private inputRate: SampleRate = 16000;
@@ -111,19 +107,12 @@ export class Session {
   private language: string | undefined;
   private voice: string | undefined;
   private persona: string;
-  private vad: VadStream;
-  private readonly vadFramer: Framer<Float32Array>;
-  private readonly detector: TurnDetector;
-  private vadChain: Promise<void> = Promise.resolve();
-  private utterance: Float32Array[] = [];
-  private utteranceSamples = 0;
-  private collecting = false;
+  private readonly input: InputAudio;
+  private readonly history: ConversationHistory;
   /** Item id of the utterance being collected (given at speech start so partials can name it). */
   private pendingItemId: string | null = null;
   private partialAt = 0;
   private partialInFlight = false;
-  private preroll: Float32Array[] = [];
-  private history: ChatMessage[] = [];
   private response: Response | null = null;
   /** The newest responses, for messages that name one after it ended (interrupt, client metrics). */
   private recent: Response[] = [];
@@ -132,10 +121,6 @@ export class Session {
   private closed = false;
   private finishedTurns = 0;
   private readonly pendingTurns = new Set<PendingTurn>();
-  /** 16 kHz samples received, and the end (in those samples) of every recent frame the VAD called voiced. */
-  private inputSamples = 0;
-  private vadSamples = 0;
-  private voicedFrameEnds: number[] = [];
 
   constructor(
     private readonly engines: Engines,
@@ -144,14 +129,20 @@ export class Session {
     private readonly io: SessionIo,
     /** True when the HTTP upgrade already carried a valid token. */
     private authenticated: boolean,
-    private readonly conversations: ConversationStore,
+    conversations: ConversationStore,
   ) {
     this.sessionId = `sess_${randomBytes(6).toString("hex")}`;
     this.persona = config.persona;
     this.machine = new SessionStateMachine((state) => this.io.send({ type: "session.state", state }));
-    this.vad = engines.vad.createStream();
-    this.vadFramer = Framer.float32(engines.vad.frameSamples);
-    this.detector = new TurnDetector(this.turnDetection, (engines.vad.frameSamples / 16000) * 1000);
+    this.input = new InputAudio(engines.vad, this.turnDetection, {
+      onTurnEvent: (ev) => this.onTurnEvent(ev),
+      onError: (err) => this.fail(err, "audio"),
+    });
+    this.history = new ConversationHistory(
+      conversations,
+      (conversationId) => this.io.send({ type: "conversation.started", conversationId }),
+      (err) => this.io.log("error", "could not store a conversation turn", { session: this.id, error: err.message }),
+    );
   }
 
   get id(): string {
@@ -166,7 +157,7 @@ export class Session {
   snapshot(): SessionSnapshot {
     return {
       sessionId: this.sessionId,
-      conversationId: this.conversationId,
+      conversationId: this.history.id,
       voice: this.voice,
       persona: this.persona,
       language: this.language,
@@ -221,12 +212,11 @@ export class Session {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.input.stop();
     const r = this.response;
     if (r?.status === "running") {
       // The client vanished mid-reply: stop the engines, and keep only what it can have played.
-      r.abort.abort();
-      r.pacer.stop();
-      r.status = "cancelled";
+      this.stopReply(r, "cancelled");
       this.keepHeard(r, this.playedEstimate(r), "cancelled");
       this.metrics.turns.inc({ status: "cancelled" });
     } else {
@@ -267,9 +257,7 @@ export class Session {
         this.commit();
         break;
       case "input.audio.clear":
-        this.utterance = [];
-        this.utteranceSamples = 0;
-        this.collecting = false;
+        this.input.clear();
         this.pendingItemId = null;
         this.machine.tryTo("idle");
         break;
@@ -329,18 +317,17 @@ export class Session {
     const resumed = msg.resume ? this.io.resume(msg.resume) : null;
     if (resumed) {
       this.sessionId = resumed.sessionId;
-      this.conversationId = resumed.conversationId;
+      if (resumed.conversationId) this.history.continue(resumed.conversationId);
       this.voice = resumed.voice;
       this.persona = resumed.persona;
       this.language = resumed.language;
       this.turnDetection = resumed.turnDetection;
     } else if (msg.conversationId) {
-      if (!this.conversations.exists(msg.conversationId)) {
+      if (!this.history.exists(msg.conversationId)) {
         throw new ProtocolError("E_BAD_MESSAGE", `session.hello: no conversation ${msg.conversationId} on this pod`);
       }
-      this.conversationId = msg.conversationId;
+      this.history.continue(msg.conversationId);
     }
-    if (this.conversationId) this.history = this.conversations.messages(this.conversationId);
     const full = this.io.admit();
     if (full) {
       this.sendError(full.code, full.message, "session.hello");
@@ -352,7 +339,7 @@ export class Session {
     this.inResampler = this.inputRate === 16000 ? null : new Resampler(this.inputRate, 16000);
     // A resumed session keeps its settings unless this hello names new ones.
     if (msg.turnDetection) this.turnDetection = msg.turnDetection;
-    this.detector.update(this.turnDetection);
+    this.input.setDetection(this.turnDetection);
     if (msg.language || !resumed) this.language = msg.language;
     if (msg.voice || !resumed) this.voice = msg.voice;
     if (msg.persona) this.persona = msg.persona;
@@ -366,7 +353,7 @@ export class Session {
       resumeToken: resume.token,
       resumeGraceMs: resume.graceMs,
       resumed: resumed !== null,
-      ...(this.conversationId ? { conversationId: this.conversationId } : {}),
+      ...(this.history.id ? { conversationId: this.history.id } : {}),
       audio: { input: { codec: "pcm_s16le", sampleRate: this.inputRate }, output: { codec: "pcm_s16le", sampleRate: this.outputRate } },
       capabilities: {
         engines: { vad: vad.info, asr: asr.info, llm: llm.info, tts: tts.info },
@@ -388,56 +375,21 @@ export class Session {
   // ------------------------------------------------------------------ input audio and VAD
 
   private onAudio(audio: Float32Array): void {
-    this.inputSamples += audio.length;
     // Under client VAD the client decides what is speech: everything it sends until commit counts.
-    if (!this.collecting && this.turnDetection.mode === "client_vad") this.startCollecting();
-    if (this.collecting) {
-      this.utterance.push(audio);
-      this.utteranceSamples += audio.length;
-      if ((this.utteranceSamples / 16000) * 1000 >= LIMITS.maxUtteranceMs) this.commit();
-      else this.maybePartial();
-    } else {
-      this.preroll.push(audio);
-      let n = this.preroll.reduce((a, c) => a + c.length, 0);
-      const keep = ((PREROLL_MS + this.turnDetection.minSpeechMs) * 16000) / 1000;
-      while (this.preroll.length > 1 && n - this.preroll[0]!.length >= keep) n -= this.preroll.shift()!.length;
-    }
-    const frames = this.vadFramer.push(audio);
-    if (frames.length === 0) return;
-    this.vadChain = this.vadChain.then(async () => {
-      for (const f of frames) {
-        if (this.closed) return;
-        const p = await this.vad.process(f);
-        this.noteVoiced(p, f.length);
-        const ev = this.detector.push(p);
-        if (ev) this.onTurnEvent(ev.type, ev.atMs);
-      }
-    });
-    this.vadChain.catch((err) => this.fail(err, "audio"));
+    if (!this.input.collecting && this.turnDetection.mode === "client_vad") this.startCollecting();
+    this.input.push(audio);
+    if (!this.input.collecting) return;
+    if (this.input.collectedMs >= LIMITS.maxUtteranceMs) this.commit();
+    else this.maybePartial();
   }
 
-  /** Remembers where the VAD heard voice, so a commit can tell speech from silence or noise. */
-  private noteVoiced(probability: number, samples: number): void {
-    this.vadSamples += samples;
-    if (probability < this.turnDetection.threshold - 0.15) return;
-    this.voicedFrameEnds.push(this.vadSamples);
-    while (this.voicedFrameEnds.length && this.voicedFrameEnds[0]! < this.vadSamples - VOICED_HISTORY_SAMPLES) this.voicedFrameEnds.shift();
-  }
-
-  /** ms of voiced frames between two input positions (16 kHz samples), once the VAD has caught up. */
-  private async voicedMs(start: number, end: number, vadDone: Promise<void>): Promise<number> {
-    await vadDone.catch(() => {});
-    const frames = this.voicedFrameEnds.filter((e) => e > start && e <= end + this.engines.vad.frameSamples).length;
-    return (frames * this.engines.vad.frameSamples * 1000) / 16000;
-  }
-
-  private onTurnEvent(type: "speech_started" | "speech_stopped", atMs: number): void {
+  private onTurnEvent({ type, atMs }: TurnEvent): void {
     this.io.send({ type: `input.${type}`, source: "server", atMs });
     const serverVad = this.turnDetection.mode === "server_vad";
     if (type === "speech_started") {
       if (serverVad) this.startCollecting();
       this.bargeIn();
-    } else if (serverVad && this.collecting) {
+    } else if (serverVad && this.input.collecting) {
       this.commit();
     }
   }
@@ -446,11 +398,11 @@ export class Session {
   private maybePartial(): void {
     const every = this.config.asrPartialMs;
     if (!this.engines.asr.supportsPartials || every <= 0 || this.partialInFlight || !this.pendingItemId) return;
-    if (Date.now() - this.partialAt < every || this.utteranceSamples < 16000 * 0.5) return;
+    if (Date.now() - this.partialAt < every || this.input.collectedMs < 500) return;
     this.partialInFlight = true;
     this.partialAt = Date.now();
     const itemId = this.pendingItemId;
-    const audio = concatFloat32(this.utterance);
+    const audio = this.input.current();
     this.engines.asr
       .transcribe(audio, this.language ? { language: this.language } : {})
       .then((t) => {
@@ -464,21 +416,15 @@ export class Session {
   }
 
   private startCollecting(): void {
-    if (this.collecting) return;
-    this.collecting = true;
+    if (this.input.collecting) return;
+    this.input.startCollecting();
     this.pendingItemId = this.nextId("item");
-    this.utterance = this.preroll;
-    this.utteranceSamples = this.preroll.reduce((a, c) => a + c.length, 0);
-    this.preroll = [];
     if (this.response?.status !== "running") this.machine.tryTo("user_speaking");
   }
 
   private commit(): void {
-    const samples = this.utteranceSamples;
-    const audio = concatFloat32(this.utterance);
-    this.utterance = [];
-    this.utteranceSamples = 0;
-    this.collecting = false;
+    const utterance = this.input.take();
+    const samples = utterance.samples;
     const itemId = this.pendingItemId ?? this.nextId("item");
     this.pendingItemId = null;
     if (samples < 1600) {
@@ -487,17 +433,7 @@ export class Session {
       return;
     }
     this.io.send({ type: "input.committed", itemId, durationMs: Math.round((samples / 16000) * 1000) });
-    const end = this.inputSamples;
-    // Under server VAD the commit comes from the VAD itself: the silence it waited since the last voiced frame.
-    const lastVoiced = this.voicedFrameEnds.at(-1);
-    const endOfTurnMs =
-      this.turnDetection.mode === "server_vad" && lastVoiced !== undefined ? Math.round((this.vadSamples - lastVoiced) / 16) : undefined;
-    this.enqueueTurn(
-      itemId,
-      { audio, voiced: this.voicedMs(end - samples, end, this.vadChain), ...(endOfTurnMs !== undefined ? { endOfTurnMs } : {}) },
-      Date.now(),
-      "input.audio.commit",
-    );
+    this.enqueueTurn(itemId, utterance, Date.now(), "input.audio.commit");
   }
 
   // ------------------------------------------------------------------ turns
@@ -515,7 +451,7 @@ export class Session {
       .catch((err) => {
         this.fail(err, "turn");
         // Whatever failed (ASR, a bug), the session is ready for the next turn.
-        if (!this.closed && !this.response) this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
+        if (!this.closed && !this.response) this.machine.tryTo(this.input.collecting ? "user_speaking" : "idle");
       })
       .finally(() => {
         this.pendingTurns.delete(turn);
@@ -528,10 +464,10 @@ export class Session {
     let userText: string;
     if ("audio" in input) {
       this.machine.tryTo("transcribing");
-      const voicedMs = await input.voiced;
+      const voicedMs = await input.voicedMs;
       if (voicedMs < MIN_VOICED_MS) {
         this.sendError("E_NO_SPEECH", "the voice detector heard no speech in the utterance", "input.audio.commit");
-        this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
+        this.machine.tryTo(this.input.collecting ? "user_speaking" : "idle");
         return;
       }
       const t = await this.engines.asr.transcribe(input.audio, this.language ? { language: this.language } : {});
@@ -546,18 +482,17 @@ export class Session {
       });
       if (!userText.trim()) {
         this.sendError("E_NO_SPEECH", "no words were recognised in the utterance", "input.audio.commit");
-        this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
+        this.machine.tryTo(this.input.collecting ? "user_speaking" : "idle");
         return;
       }
     } else {
       userText = input.text;
     }
     if (this.closed) return;
-    this.history.push({ role: "user", content: userText });
-    this.store({ itemId, role: "user", text: userText, status: "audio" in input ? "spoken" : "typed", metrics: {} });
+    this.history.addUser(itemId, userText, "audio" in input ? "spoken" : "typed");
     if (turn.cancelled) {
       // Cancelled while it was being transcribed: the words are kept, no reply is made.
-      this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
+      this.machine.tryTo(this.input.collecting ? "user_speaking" : "idle");
       return;
     }
     await this.respond(itemId, committedAt, metrics, "audio" in input);
@@ -579,7 +514,6 @@ export class Session {
       segments: [],
       text: "",
       status: "running",
-      historyIndex: -1,
       metrics,
       committedAt,
       interruptWaiter: null,
@@ -653,7 +587,7 @@ export class Session {
 
     const think = async () => {
       const chunker = new ClauseChunker();
-      const messages: ChatMessage[] = [{ role: "system", content: this.persona }, ...this.history.slice(-2 * this.config.llmHistoryTurns)];
+      const messages = this.history.prompt(this.persona, this.config.llmHistoryTurns);
       try {
         for await (const delta of this.engines.llm.stream(messages, {
           signal: abort.signal,
@@ -681,32 +615,31 @@ export class Session {
       r.status = "completed";
       this.io.send({ type: "response.audio.done", responseId: id, totalSamples: r.pacer.samplesSent });
       r.text = r.text.trim();
-      this.history.push({ role: "assistant", content: r.text });
-      r.historyIndex = this.history.length - 1;
+      this.history.addAssistant(r.id, r.text);
       this.finish(r, "completed");
     } catch (err) {
       if (r.status !== "running") return;
-      r.status = "failed";
-      abort.abort();
-      r.pacer.stop();
+      this.stopReply(r, "failed");
       this.fail(err, "turn");
       this.finish(r, "failed");
     }
   }
 
-  private finish(r: Response, status: "completed" | "interrupted" | "cancelled" | "failed"): void {
-    this.storeAssistant(r, status);
-    this.io.send({
-      type: "response.completed",
-      responseId: r.id,
-      status,
-      text: r.historyIndex >= 0 ? this.history[r.historyIndex]!.content : "",
-    });
+  /** The one way a running reply stops: the engines abort, pacing stops, the status says why. */
+  private stopReply(r: Response, status: Exclude<ReplyStatus, "completed">): void {
+    r.abort.abort();
+    r.pacer.stop();
+    r.status = status;
+  }
+
+  private finish(r: Response, status: ReplyStatus): void {
+    this.storeReply(r, status);
+    this.io.send({ type: "response.completed", responseId: r.id, status, text: this.history.replyText(r.id) });
     this.sendTurnMetrics(r);
     this.metrics.turns.inc({ status });
     this.finishedTurns++;
     if (this.response === r) this.response = null;
-    if (!this.closed) this.machine.tryTo(this.collecting ? "user_speaking" : "idle");
+    if (!this.closed) this.machine.tryTo(this.input.collecting ? "user_speaking" : "idle");
   }
 
   private sendTurnMetrics(r: Response): void {
@@ -722,9 +655,7 @@ export class Session {
   private bargeIn(): void {
     const r = this.response?.status === "running" ? this.response : null;
     if (r) {
-      r.abort.abort();
-      r.pacer.stop();
-      r.status = "interrupted";
+      this.stopReply(r, "interrupted");
       this.machine.tryTo("interrupted");
       this.machine.tryTo("user_speaking");
       // The client knows what it played; give it a moment to say, else estimate from pacing.
@@ -770,16 +701,9 @@ export class Session {
    */
   private keepHeard(r: Response, played: number, store: "interrupted" | "cancelled" | null): string {
     const heard = heardText(r.segments, played);
-    if (r.historyIndex >= 0) {
-      if (heard) this.history[r.historyIndex] = { role: "assistant", content: heard };
-      else this.history.splice(r.historyIndex, 1);
-      if (!heard) r.historyIndex = -1;
-    } else if (heard) {
-      this.history.push({ role: "assistant", content: heard });
-      r.historyIndex = this.history.length - 1;
-    }
+    this.history.keepHeard(r.id, heard);
     r.playedSamples = played;
-    if (store) this.storeAssistant(r, store);
+    if (store) this.storeReply(r, store);
     return heard;
   }
 
@@ -789,31 +713,12 @@ export class Session {
     return Math.floor(Math.max(0, Math.min(r.pacer.samplesSent, ((Date.now() - r.pacer.firstSentAt) * this.outputRate) / 1000)));
   }
 
-  private storeAssistant(r: Response, status: "completed" | "interrupted" | "cancelled" | "failed"): void {
-    const text = r.historyIndex >= 0 ? this.history[r.historyIndex]!.content : "";
-    if (!text && status === "failed") return;
-    this.store({
-      itemId: r.id,
-      role: "assistant",
-      text,
-      status,
+  private storeReply(r: Response, status: ReplyStatus): void {
+    this.history.saveReply(r.id, status, {
       ...(r.playedSamples !== null ? { playedMs: Math.round((r.playedSamples / this.outputRate) * 1000) } : {}),
       ...(this.voice ? { voice: this.voice } : {}),
       metrics: r.metrics as Record<string, number>,
     });
-  }
-
-  /** Writes a turn to the stored conversation, creating it with the first turn. Storage trouble never ends a turn. */
-  private store(turn: Parameters<ConversationStore["saveTurn"]>[1]): void {
-    try {
-      if (!this.conversationId) {
-        this.conversationId = this.conversations.create();
-        this.io.send({ type: "conversation.started", conversationId: this.conversationId });
-      }
-      this.conversations.saveTurn(this.conversationId, turn);
-    } catch (err) {
-      this.io.log("error", "could not store a conversation turn", { session: this.id, error: (err as Error).message });
-    }
   }
 
   private nextId(kind: "item"): string {
@@ -825,9 +730,7 @@ export class Session {
     if (!this.response && !responseId) for (const t of this.pendingTurns) t.cancelled = true;
     const r = this.response;
     if (r?.status !== "running" || (responseId && responseId !== r.id)) return;
-    r.abort.abort();
-    r.pacer.stop();
-    r.status = "cancelled";
+    this.stopReply(r, "cancelled");
     this.finish(r, "cancelled");
   }
 

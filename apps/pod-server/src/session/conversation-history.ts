@@ -1,0 +1,85 @@
+/**
+ * A session's conversation: the messages the LLM sees (the user's words, each reply as far as it
+ * was heard) and their stored copy on the pod. The conversation is created in the store with its
+ * first turn (the client is told its id then); a continued or resumed one starts from its stored
+ * turns. Storage trouble is logged and never ends a turn.
+ */
+import type { StoredTurn, StoredTurnStatus } from "@fireside/protocol";
+import type { ChatMessage } from "../engines/types.js";
+import type { ConversationStore } from "../store/conversations.js";
+
+interface Message extends ChatMessage {
+  /** Assistant messages: the response they came from, so a later cut finds its own. */
+  responseId?: string;
+}
+
+export class ConversationHistory {
+  private messages: Message[] = [];
+  private conversationId: string | null = null;
+
+  constructor(
+    private readonly store: ConversationStore,
+    private readonly onStarted: (conversationId: string) => void,
+    private readonly onStoreError: (err: Error) => void,
+  ) {}
+
+  get id(): string | null {
+    return this.conversationId;
+  }
+
+  /** Carries on a stored conversation: its turns become the history. Throws when it does not exist. */
+  continue(conversationId: string): void {
+    this.messages = this.store.messages(conversationId);
+    this.conversationId = conversationId;
+  }
+
+  exists(conversationId: string): boolean {
+    return this.store.exists(conversationId);
+  }
+
+  addUser(itemId: string, text: string, status: "spoken" | "typed"): void {
+    this.messages.push({ role: "user", content: text });
+    this.save({ itemId, role: "user", text, status, metrics: {} });
+  }
+
+  /** A reply generated in full (stored when it ends, with how it ended). */
+  addAssistant(responseId: string, text: string): void {
+    this.messages.push({ role: "assistant", content: text, responseId });
+  }
+
+  /** The reply becomes what was heard of it: replaced, added (if it had not ended yet) or removed. */
+  keepHeard(responseId: string, heard: string): void {
+    const i = this.messages.findIndex((m) => m.responseId === responseId);
+    if (i >= 0 && heard) this.messages[i] = { ...this.messages[i]!, content: heard };
+    else if (i >= 0) this.messages.splice(i, 1);
+    else if (heard) this.messages.push({ role: "assistant", content: heard, responseId });
+  }
+
+  /** The reply's text as kept ("" when nothing of it is). */
+  replyText(responseId: string): string {
+    return this.messages.find((m) => m.responseId === responseId)?.content ?? "";
+  }
+
+  saveReply(responseId: string, status: StoredTurnStatus, extra: Pick<StoredTurn, "playedMs" | "voice" | "metrics">): void {
+    const text = this.replyText(responseId);
+    if (!text && status === "failed") return;
+    this.save({ itemId: responseId, role: "assistant", text, status, ...extra });
+  }
+
+  /** The LLM's messages: the persona, then the newest `maxTurns` exchanges. */
+  prompt(persona: string, maxTurns: number): ChatMessage[] {
+    return [{ role: "system", content: persona }, ...this.messages.slice(-2 * maxTurns).map(({ role, content }) => ({ role, content }))];
+  }
+
+  private save(turn: Omit<StoredTurn, "createdAt">): void {
+    try {
+      if (!this.conversationId) {
+        this.conversationId = this.store.create();
+        this.onStarted(this.conversationId);
+      }
+      this.store.saveTurn(this.conversationId, turn);
+    } catch (err) {
+      this.onStoreError(err as Error);
+    }
+  }
+}

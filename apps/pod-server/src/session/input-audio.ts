@@ -1,0 +1,147 @@
+/**
+ * The input side of a session: 16 kHz audio in, the server's VAD over it (one Silero stream, frames
+ * in order on one promise chain), the utterance being collected with its pre-roll, and where the VAD
+ * heard voice — so a commit can tell speech from silence or noise, and say how long the end-of-turn
+ * silence was. It decides nothing about turns: it reports VAD events and hands out utterances.
+ */
+import { concatFloat32, Framer } from "@fireside/audio";
+import type { TurnDetection } from "@fireside/protocol";
+import type { VadEngine, VadStream } from "../engines/types.js";
+import { TurnDetector, type TurnEvent } from "./turn-detector.js";
+
+/** Audio kept from before speech was confirmed (plus minSpeechMs), so the first syllable is not clipped. */
+const PREROLL_MS = 300;
+/** VAD frame ends of voiced frames are kept this long, to judge each committed utterance. */
+const VOICED_HISTORY_SAMPLES = 16000 * 40;
+
+export interface Utterance {
+  audio: Float32Array;
+  samples: number;
+  /** ms the VAD called voiced within the utterance, once it has caught up with it. */
+  voicedMs: Promise<number>;
+  /** Server VAD only: the silence waited since the last voiced frame. */
+  endOfTurnMs?: number;
+}
+
+export class InputAudio {
+  private readonly vad: VadStream;
+  private readonly framer: Framer<Float32Array>;
+  private readonly detector: TurnDetector;
+  private chain: Promise<void> = Promise.resolve();
+  private utterance: Float32Array[] = [];
+  private utteranceSamples = 0;
+  private preroll: Float32Array[] = [];
+  private collectingNow = false;
+  /** 16 kHz samples received, the VAD's position in them, and the end of every recent voiced frame. */
+  private inputSamples = 0;
+  private vadSamples = 0;
+  private voicedFrameEnds: number[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly engine: VadEngine,
+    private detection: TurnDetection,
+    private readonly events: { onTurnEvent(ev: TurnEvent): void; onError(err: unknown): void },
+  ) {
+    this.vad = engine.createStream();
+    this.framer = Framer.float32(engine.frameSamples);
+    this.detector = new TurnDetector(detection, (engine.frameSamples / 16000) * 1000);
+  }
+
+  get collecting(): boolean {
+    return this.collectingNow;
+  }
+
+  /** ms of audio in the utterance being collected. */
+  get collectedMs(): number {
+    return (this.utteranceSamples / 16000) * 1000;
+  }
+
+  setDetection(detection: TurnDetection): void {
+    this.detection = detection;
+    this.detector.update(detection);
+  }
+
+  /** Appends audio: to the utterance while collecting, else to the pre-roll; and runs the VAD on it. */
+  push(audio: Float32Array): void {
+    this.inputSamples += audio.length;
+    if (this.collectingNow) {
+      this.utterance.push(audio);
+      this.utteranceSamples += audio.length;
+    } else {
+      this.preroll.push(audio);
+      let n = this.preroll.reduce((a, c) => a + c.length, 0);
+      const keep = ((PREROLL_MS + this.detection.minSpeechMs) * 16000) / 1000;
+      while (this.preroll.length > 1 && n - this.preroll[0]!.length >= keep) n -= this.preroll.shift()!.length;
+    }
+    const frames = this.framer.push(audio);
+    if (frames.length === 0) return;
+    this.chain = this.chain.then(async () => {
+      for (const f of frames) {
+        if (this.stopped) return;
+        const p = await this.vad.process(f);
+        this.noteVoiced(p, f.length);
+        const ev = this.detector.push(p);
+        if (ev) this.events.onTurnEvent(ev);
+      }
+    });
+    this.chain.catch((err) => this.events.onError(err));
+  }
+
+  /** Starts an utterance with the pre-roll in front of it. */
+  startCollecting(): void {
+    if (this.collectingNow) return;
+    this.collectingNow = true;
+    this.utterance = this.preroll;
+    this.utteranceSamples = this.preroll.reduce((a, c) => a + c.length, 0);
+    this.preroll = [];
+  }
+
+  /** The utterance so far, for a partial transcript. */
+  current(): Float32Array {
+    return concatFloat32(this.utterance);
+  }
+
+  /** Ends the utterance and hands it over. */
+  take(): Utterance {
+    const samples = this.utteranceSamples;
+    const audio = concatFloat32(this.utterance);
+    this.clear();
+    const end = this.inputSamples;
+    const lastVoiced = this.voicedFrameEnds.at(-1);
+    return {
+      audio,
+      samples,
+      voicedMs: this.voicedBetween(end - samples, end, this.chain),
+      ...(this.detection.mode === "server_vad" && lastVoiced !== undefined
+        ? { endOfTurnMs: Math.round((this.vadSamples - lastVoiced) / 16) }
+        : {}),
+    };
+  }
+
+  /** Drops the utterance being collected. */
+  clear(): void {
+    this.utterance = [];
+    this.utteranceSamples = 0;
+    this.collectingNow = false;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Remembers where the VAD heard voice (the detector's lower, staying-in-speech threshold). */
+  private noteVoiced(probability: number, samples: number): void {
+    this.vadSamples += samples;
+    if (probability < this.detection.threshold - 0.15) return;
+    this.voicedFrameEnds.push(this.vadSamples);
+    while (this.voicedFrameEnds.length && this.voicedFrameEnds[0]! < this.vadSamples - VOICED_HISTORY_SAMPLES) this.voicedFrameEnds.shift();
+  }
+
+  private async voicedBetween(start: number, end: number, vadDone: Promise<void>): Promise<number> {
+    await vadDone.catch(() => {});
+    const n = this.engine.frameSamples;
+    const frames = this.voicedFrameEnds.filter((e) => e > start && e <= end + n).length;
+    return (frames * n * 1000) / 16000;
+  }
+}
