@@ -1,10 +1,11 @@
-/** `pnpm bench [codec|engines|overhead|concurrency|desktop]`: runs benchmarks, writes bench/results/<name>.json. */
+/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness]`: runs benchmarks, writes bench/results/<name>.json. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { benchCodec } from "./codec.js";
 import { benchDesktop } from "./desktop.js";
 import { benchEngines } from "./engines.js";
 import { benchConcurrency, benchOverhead } from "./pipeline.js";
+import { benchResponsiveness } from "./responsiveness.js";
 
 const all = {
   codec: benchCodec,
@@ -12,6 +13,7 @@ const all = {
   overhead: benchOverhead,
   concurrency: benchConcurrency,
   desktop: benchDesktop,
+  responsiveness: benchResponsiveness,
 } as Record<string, () => unknown>;
 const chosen = process.argv.slice(2).filter((a) => a in all);
 const dir = fileURLToPath(new URL("../results/", import.meta.url));
