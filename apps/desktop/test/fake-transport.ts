@@ -2,9 +2,37 @@
  * TEST DOUBLES for the renderer's voice session: a fake pod transport (records what the session
  * sends, delivers what a test says the pod sent), a fake player and a fake microphone. Not features.
  */
-import type { ClientMessage, ServerMessage } from "@fireside/protocol";
-import type { MicCallbacks, MicLike, PlayerLike, PlayerStats } from "../src/renderer/src/session/voice-session";
+import type { ClientMessage, ServerMessage, ServerMessageOf } from "@fireside/protocol";
+import type { MicCallbacks } from "../src/renderer/src/audio/microphone";
+import type { MicLike, PlayerLike, PlayerStats } from "../src/renderer/src/session/voice-session";
 import type { ConnectionStatus, PodTransport, TransportOptions } from "../src/renderer/src/transport/pod-transport";
+
+/** A session.ready as a pod would send it; the n-th session of a client gets resume token `token-n`. */
+export function sessionReady(n: number, extra: Partial<ServerMessageOf<"session.ready">> = {}): ServerMessageOf<"session.ready"> {
+  return {
+    type: "session.ready",
+    protocol: "fireside.v1",
+    sessionId: "sess_test",
+    resumeToken: `token-${n}`,
+    resumeGraceMs: 120_000,
+    resumed: n > 1,
+    audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
+    capabilities: {
+      engines: {
+        vad: { name: "v", model: "m", device: "cpu" },
+        asr: { name: "a", model: "m", device: "cpu" },
+        llm: { name: "l", model: "m", device: "cpu" },
+        tts: { name: "t", model: "m", device: "cpu" },
+      },
+      voices: [],
+      sampleRates: [16000, 24000],
+      turnDetection: ["client_vad", "server_vad"],
+      asrPartials: false,
+      gpus: [],
+    },
+    ...extra,
+  };
+}
 
 export class FakeTransport implements PodTransport {
   readonly sent: ClientMessage[] = [];
@@ -37,28 +65,7 @@ export class FakeTransport implements PodTransport {
   /** The pod answers hello. */
   accept(): void {
     this.ready = true;
-    this.pod({
-      type: "session.ready",
-      protocol: "fireside.v1",
-      sessionId: "sess_test",
-      resumeToken: "tok",
-      resumeGraceMs: 120_000,
-      resumed: false,
-      audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
-      capabilities: {
-        engines: {
-          vad: { name: "v", model: "m", device: "cpu" },
-          asr: { name: "a", model: "m", device: "cpu" },
-          llm: { name: "l", model: "m", device: "cpu" },
-          tts: { name: "t", model: "m", device: "cpu" },
-        },
-        voices: [],
-        sampleRates: [16000, 24000],
-        turnDetection: ["client_vad", "server_vad"],
-        asrPartials: false,
-        gpus: [],
-      },
-    });
+    this.pod(sessionReady(1));
     this.status("connected");
   }
   /** The link drops; the transport is trying again. */

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket as NodeWebSocket, WebSocketServer } from "ws";
 import { PodConnection } from "../src/renderer/src/transport/pod-connection";
 import type { ConnectionStatus } from "../src/renderer/src/transport/pod-transport";
+import { sessionReady } from "./fake-transport";
 
 // The transport uses the browser's WebSocket; in Node, ws's is the same API.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= NodeWebSocket;
@@ -56,30 +57,7 @@ async function standInPod(opts: {
   return s;
 }
 
-const ready = (n: number, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    type: "session.ready",
-    protocol: "fireside.v1",
-    sessionId: "sess_1",
-    resumeToken: `token-${n}`,
-    resumeGraceMs: 120000,
-    resumed: n > 1,
-    audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
-    capabilities: {
-      engines: {
-        vad: { name: "v", model: "m", device: "cpu" },
-        asr: { name: "a", model: "m", device: "cpu" },
-        llm: { name: "l", model: "m", device: "cpu" },
-        tts: { name: "t", model: "m", device: "cpu" },
-      },
-      voices: [],
-      sampleRates: [16000],
-      turnDetection: ["client_vad"],
-      asrPartials: false,
-      gpus: [],
-    },
-    ...extra,
-  });
+const ready = (n: number) => JSON.stringify(sessionReady(n));
 
 function connect(url: string, token = "right") {
   const statuses: { status: ConnectionStatus; notice: string | null }[] = [];

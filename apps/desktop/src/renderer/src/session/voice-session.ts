@@ -12,6 +12,7 @@
 import { Framer, floatToInt16, rms } from "@fireside/audio";
 import { PROTOCOL_VERSION, type ServerMessage } from "@fireside/protocol";
 import type { Settings } from "../../../shared/settings";
+import type { MicCallbacks, MicOptions } from "../audio/microphone";
 import { useApp } from "../store/app-store";
 import { httpBase, type PodTransport, type TransportFactory } from "../transport/pod-transport";
 import { applyServerMessage } from "./server-messages";
@@ -40,14 +41,6 @@ export interface PlayerLike {
   close(): Promise<void>;
 }
 
-export interface MicCallbacks {
-  onFrame(frame: Float32Array, probability: number): void;
-  onSpeechStart(): void;
-  onSpeechConfirmed(): void;
-  onSpeechEnd(): void;
-  onMisfire(): void;
-}
-
 /** What the session needs of the microphone (audio/microphone.ts, @ricky0123/vad-web's MicVAD). */
 export interface MicLike {
   destroy(): Promise<void> | void;
@@ -62,7 +55,7 @@ export interface VoiceSessionDeps {
     onFinished: (played: number) => void,
     sinkId?: string,
   ): Promise<PlayerLike>;
-  startMicrophone(opts: { deviceId?: string; threshold: number; minSilenceMs: number }, cb: MicCallbacks): Promise<MicLike>;
+  startMicrophone(opts: MicOptions, cb: MicCallbacks): Promise<MicLike>;
   /** The pod's /ready, for the health line (fetch in the app). */
   fetchReady?: (url: string) => Promise<{ status: number; body: ReadyBody }>;
   now?: () => number;
