@@ -1,4 +1,4 @@
-/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness]`: runs benchmarks, writes bench/results/<name>.json. */
+/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness|spoken-turns]`: runs benchmarks, writes bench/results/<name>.json. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { benchCodec } from "./codec.js";
@@ -6,6 +6,7 @@ import { benchDesktop } from "./desktop.js";
 import { benchEngines } from "./engines.js";
 import { benchConcurrency, benchOverhead } from "./pipeline.js";
 import { benchResponsiveness } from "./responsiveness.js";
+import { benchSpokenTurns } from "./spoken-turns.js";
 
 const all = {
   codec: benchCodec,
@@ -14,6 +15,7 @@ const all = {
   concurrency: benchConcurrency,
   desktop: benchDesktop,
   responsiveness: benchResponsiveness,
+  "spoken-turns": benchSpokenTurns,
 } as Record<string, () => unknown>;
 const chosen = process.argv.slice(2).filter((a) => a in all);
 const dir = fileURLToPath(new URL("../results/", import.meta.url));

@@ -289,6 +289,65 @@ describe("Session", () => {
     expect(await unknown.next("error")).toMatchObject({ code: "E_BAD_MESSAGE" });
   });
 
+  it("transcribes at the speaker's pause and uses that at the commit, unless they spoke again after it", async () => {
+    const heard: number[] = [];
+    let onCall: () => void = () => {};
+    /** Resolves at the next transcription the pod starts (the VAD runs behind the frames). */
+    const nextTranscription = () =>
+      new Promise<void>((r) => {
+        onCall = r;
+      });
+    const p = pod({
+      engines: (e) => ({
+        ...e,
+        asr: {
+          ...e.asr,
+          transcribe: async (audio) => {
+            heard.push(audio.length);
+            onCall();
+            return { text: `heard ${heard.length}`, language: "en" };
+          },
+        },
+      }),
+    });
+    const c = p.connect();
+    c.send(HELLO);
+    let seq = 0;
+    const tone = (frames: number) => {
+      for (let i = 0; i < frames; i++)
+        c.session.onBinary(
+          frame(
+            Int16Array.from({ length: 320 }, (_, k) => Math.round(8000 * Math.sin((k * 2 * Math.PI * 220) / 16000))),
+            seq++,
+          ),
+        );
+    };
+    const silence = (frames: number) => {
+      for (let i = 0; i < frames; i++) c.session.onBinary(frame(new Int16Array(320), seq++));
+    };
+    // Speech, a 400 ms pause (the turn's end), commit: the pause's transcript is the turn's.
+    let started = nextTranscription();
+    tone(50);
+    silence(20);
+    await started; // the pause's transcription
+    c.send({ type: "input.audio.commit" });
+    expect((await c.next("transcript.final")).text).toBe("heard 1");
+    expect(heard).toHaveLength(1);
+    await c.next("response.completed");
+    // Speech, a pause, more speech, commit: the guess is thrown away and the whole utterance transcribed.
+    const from = c.messages.length;
+    started = nextTranscription();
+    tone(50);
+    silence(20);
+    await started;
+    tone(30);
+    c.send({ type: "input.audio.commit" });
+    const final = await c.next("transcript.final", () => true, from);
+    expect(heard.length).toBe(3);
+    expect(final.text).toBe("heard 3");
+    expect(heard[2]!).toBeGreaterThan(heard[1]!);
+  });
+
   it("a wrong token gets E_AUTH and close 4401, and counts as an auth failure", async () => {
     const p = pod({ token: "right" });
     const c = p.connect();

@@ -142,6 +142,12 @@ export const SETTINGS = {
   gpuModules: s("FIRESIDE_GPU_MODULES", z.string(), "", "node_modules folder holding GPU-only packages (installed by runpod/Dockerfile)."),
   asrThreads: s("FIRESIDE_ASR_THREADS", int(1, 64), Math.max(1, Math.min(8, cpus)), "whisper.cpp threads."),
   asrFitContext: s("FIRESIDE_ASR_FIT_CONTEXT", bool, true, "Fit Whisper's encoder context to the utterance: faster on CPU."),
+  asrSpeculate: s(
+    "FIRESIDE_ASR_SPECULATE",
+    bool,
+    true,
+    "Transcribe the utterance when the speaker pauses (200 ms), and use that transcript at the end of the turn if no voice followed: ASR overlaps the end-of-turn wait.",
+  ),
   asrPartialMs: s(
     "FIRESIDE_ASR_PARTIAL_MS",
     int(0, 10_000),

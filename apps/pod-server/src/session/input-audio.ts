@@ -11,6 +11,8 @@ import { TurnDetector, type TurnEvent } from "./turn-detector.js";
 
 /** Audio kept from before speech was confirmed (plus minSpeechMs), so the first syllable is not clipped. */
 const PREROLL_MS = 300;
+/** Silence within speech after which the utterance so far is worth transcribing ahead of the commit. */
+const SPECULATE_AFTER_MS = 200;
 /** VAD frame ends of voiced frames are kept this long, to judge each committed utterance. */
 const VOICED_HISTORY_SAMPLES = 16000 * 40;
 
@@ -21,6 +23,12 @@ export interface Utterance {
   voicedMs: Promise<number>;
   /** Server VAD only: the silence waited since the last voiced frame. */
   endOfTurnMs?: number;
+}
+
+/** The utterance so far at a pause, with where its voice ended. */
+export interface PauseSnapshot {
+  audio: Float32Array;
+  lastVoicedAt: number;
 }
 
 export class InputAudio {
@@ -37,11 +45,17 @@ export class InputAudio {
   private vadSamples = 0;
   private voicedFrameEnds: number[] = [];
   private stopped = false;
+  private pauseReported = false;
 
   constructor(
     private readonly engine: VadEngine,
     private detection: TurnDetection,
-    private readonly events: { onTurnEvent(ev: TurnEvent): void; onError(err: unknown): void },
+    private readonly events: {
+      onTurnEvent(ev: TurnEvent): void;
+      onError(err: unknown): void;
+      /** The speaker paused mid-utterance: maybe the end of the turn. */
+      onPause?(snapshot: PauseSnapshot): void;
+    },
   ) {
     this.vad = engine.createStream();
     this.framer = Framer.float32(engine.frameSamples);
@@ -50,6 +64,11 @@ export class InputAudio {
 
   get collecting(): boolean {
     return this.collectingNow;
+  }
+
+  /** Where the VAD last heard voice, in input samples (0: never). */
+  get lastVoicedAt(): number {
+    return this.voicedFrameEnds.at(-1) ?? 0;
   }
 
   /** ms of audio in the utterance being collected. */
@@ -83,6 +102,12 @@ export class InputAudio {
         this.noteVoiced(p, f.length);
         const ev = this.detector.push(p);
         if (ev) this.events.onTurnEvent(ev);
+        const pause = this.detector.pauseMs;
+        if (pause === 0) this.pauseReported = false;
+        else if (pause >= SPECULATE_AFTER_MS && !this.pauseReported && this.collectingNow) {
+          this.pauseReported = true;
+          this.events.onPause?.({ audio: this.current(), lastVoicedAt: this.lastVoicedAt });
+        }
       }
     });
     this.chain.catch((err) => this.events.onError(err));

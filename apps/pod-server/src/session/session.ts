@@ -25,7 +25,7 @@ import {
   turnDetectionSchema,
 } from "@fireside/protocol";
 import type { Config } from "../config/config.js";
-import type { Engines } from "../engines/types.js";
+import type { Engines, Transcript } from "../engines/types.js";
 import { EngineError } from "../engines/types.js";
 import type { ServerMetrics } from "../metrics/metrics.js";
 import { ClauseChunker } from "../pipeline/clause-chunker.js";
@@ -68,7 +68,7 @@ const MIN_VOICED_MS = 64;
 /** Responses a late interrupt or client.metrics may still name. */
 const RECENT_RESPONSES = 4;
 
-type TurnInput = Utterance | { text: string };
+type TurnInput = (Utterance & { speculation?: { lastVoicedAt: number; transcript: Promise<Transcript> } }) | { text: string };
 type ReplyStatus = "completed" | "interrupted" | "cancelled" | "failed";
 /** A turn waiting or transcribing: response.cancel before its reply starts drops it. */
 interface PendingTurn {
@@ -111,6 +111,11 @@ export class Session {
   private readonly history: ConversationHistory;
   /** Item id of the utterance being collected (given at speech start so partials can name it). */
   private pendingItemId: string | null = null;
+  /**
+   * A transcript started when the speaker paused mid-utterance (the end-of-turn wait is dead time
+   * for ASR). The commit uses it if no voice came after the pause; otherwise it is thrown away.
+   */
+  private speculation: { lastVoicedAt: number; transcript: Promise<Transcript> } | null = null;
   private partialAt = 0;
   private partialInFlight = false;
   private response: Response | null = null;
@@ -137,6 +142,12 @@ export class Session {
     this.input = new InputAudio(engines.vad, this.turnDetection, {
       onTurnEvent: (ev) => this.onTurnEvent(ev),
       onError: (err) => this.fail(err, "audio"),
+      onPause: ({ audio, lastVoicedAt }) => {
+        if (this.closed || !this.config.asrSpeculate || audio.length < 1600) return;
+        const transcript = this.engines.asr.transcribe(audio, this.language ? { language: this.language } : {});
+        transcript.catch(() => {}); // a failed guess is simply not used
+        this.speculation = { lastVoicedAt, transcript };
+      },
     });
     this.history = new ConversationHistory(
       conversations,
@@ -258,6 +269,7 @@ export class Session {
         break;
       case "input.audio.clear":
         this.input.clear();
+        this.speculation = null;
         this.pendingItemId = null;
         this.machine.tryTo("idle");
         break;
@@ -424,6 +436,8 @@ export class Session {
 
   private commit(): void {
     const utterance = this.input.take();
+    const speculation = this.speculation;
+    this.speculation = null;
     const samples = utterance.samples;
     const itemId = this.pendingItemId ?? this.nextId("item");
     this.pendingItemId = null;
@@ -433,7 +447,7 @@ export class Session {
       return;
     }
     this.io.send({ type: "input.committed", itemId, durationMs: Math.round((samples / 16000) * 1000) });
-    this.enqueueTurn(itemId, utterance, Date.now(), "input.audio.commit");
+    this.enqueueTurn(itemId, { ...utterance, ...(speculation ? { speculation } : {}) }, Date.now(), "input.audio.commit");
   }
 
   // ------------------------------------------------------------------ turns
@@ -470,7 +484,13 @@ export class Session {
         this.machine.tryTo(this.input.collecting ? "user_speaking" : "idle");
         return;
       }
-      const t = await this.engines.asr.transcribe(input.audio, this.language ? { language: this.language } : {});
+      // The pause's transcript holds if the VAD heard no voice after it; else transcribe the whole utterance.
+      const t =
+        input.speculation && input.speculation.lastVoicedAt === this.input.lastVoicedAt
+          ? await input.speculation.transcript.catch(() =>
+              this.engines.asr.transcribe(input.audio, this.language ? { language: this.language } : {}),
+            )
+          : await this.engines.asr.transcribe(input.audio, this.language ? { language: this.language } : {});
       metrics.asrMs = Date.now() - committedAt;
       userText = isSilenceHallucination(t.text, voicedMs) ? "" : t.text;
       this.io.send({

@@ -26,6 +26,11 @@ export class TurnDetector {
     return this.inSpeech;
   }
 
+  /** ms of silence since the last speech frame while still in speech (0 otherwise). */
+  get pauseMs(): number {
+    return this.inSpeech ? this.silenceMs : 0;
+  }
+
   /** Feeds one frame's speech probability; returns an event when the state flips. */
   push(probability: number): TurnEvent | null {
     this.positionMs += this.frameMs;

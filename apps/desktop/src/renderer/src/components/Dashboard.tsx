@@ -2,7 +2,7 @@
 import { useApp } from "../store/app-store";
 
 const STAGES = [
-  { key: "endOfTurnMs", label: "last word → turn ends (silence wait)", color: "#b8a27a" },
+  { key: "endOfTurnMs", label: "last word → turn ends", color: "#b8a27a" },
   { key: "asrMs", label: "speech end → transcript", color: "#e0a458" },
   { key: "llmFirstTokenMs", label: "→ first token", color: "#c97b4a" },
   { key: "ttsFirstAudioMs", label: "→ first audio (TTS)", color: "#9c5b3b" },

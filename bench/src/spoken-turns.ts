@@ -1,0 +1,129 @@
+/**
+ * Spoken turns measured from outside, as a user hears them: utterances of different lengths
+ * (espeak-ng and flite questions, plus the real English clips in ../shared/audio where present) are
+ * streamed in real time as 20 ms frames through the real server on the default CPU engines, with the
+ * server's VAD deciding the end of each turn. Voice-to-voice is the time from the last voiced frame
+ * sent to the first reply audio frame received (loopback: no network, no playback buffer), with
+ * every server stage from turn.metrics beside it, and the word error rate of each transcript.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { floatToInt16, rms } from "@fireside/audio";
+import type { TurnMetrics } from "@fireside/protocol";
+import { startPod } from "../../tests/support/pod-process.js";
+import { pollUntil } from "../../tests/support/poll.js";
+import { RealtimeClient } from "../../tests/support/realtime-client.js";
+import { loadClip, SHARED_AUDIO, synthesize, wordErrorRate } from "../../tests/support/speech.js";
+import { percentile } from "./child.js";
+
+const QUESTIONS = [
+  "What time is it?",
+  "Tell me a joke.",
+  "What is the capital city of France?",
+  "How far away is the moon from the earth?",
+  "Can you recommend a good book about the history of science?",
+  "What should I cook for dinner tonight if I only have eggs, rice and some spinach?",
+  "Why is the sky blue?",
+  "Give me three tips for sleeping better.",
+  "What is the difference between a virus and a bacterium?",
+  "How do I say thank you in Japanese?",
+  "Explain in one sentence how a refrigerator keeps food cold.",
+  "Who wrote the play Romeo and Juliet?",
+];
+const FRAME = 320; // 20 ms at 16 kHz
+/** A frame louder than this counts as voiced when finding the last spoken sample. */
+const VOICED_RMS = 0.01;
+
+interface Utterance {
+  name: string;
+  text: string | null;
+  audio: Float32Array;
+}
+
+function utterances(): Utterance[] {
+  const out: Utterance[] = [];
+  for (const voice of ["espeak", "flite"] as const) {
+    for (const text of QUESTIONS)
+      out.push({ name: `${voice}: ${text}`, text, audio: synthesize(text, { rate: 16000, voice, padBefore: 0.5, padAfter: 0 }) });
+  }
+  for (const clip of ["en_S1", "en_S2"]) {
+    const path = join(SHARED_AUDIO, `${clip}.flac`);
+    if (existsSync(path)) out.push({ name: `shared/audio/${clip}.flac`, text: null, audio: loadClip(path, 16000, 0) });
+  }
+  return out;
+}
+
+const stats = (xs: number[]) => ({
+  p50: Math.round(percentile(xs, 50)),
+  p90: Math.round(percentile(xs, 90)),
+  max: Math.round(Math.max(...xs)),
+});
+
+export async function benchSpokenTurns() {
+  const pod = await startPod();
+  const rows: ({ name: string; turns: number; voiceToVoiceMs: number; wer: number | null; transcript: string } & TurnMetrics)[] = [];
+  try {
+    const client = await RealtimeClient.connect(pod.wsUrl);
+    await client.hello({ language: "en" });
+    for (const u of utterances()) {
+      const pcm = floatToInt16(u.audio);
+      let lastVoicedFrame = 0;
+      for (let i = 0; i < u.audio.length; i += FRAME)
+        if (rms(u.audio, i, Math.min(u.audio.length, i + FRAME)) > VOICED_RMS) lastVoicedFrame = i / FRAME;
+      const from = client.messages.length;
+      let lastVoicedSentAt = 0;
+      let mark = 0;
+      // The microphone: the whole utterance in real time (replies to parts of it are talked over, as a
+      // person would), then silence until a reply to its last part starts.
+      const start = performance.now();
+      for (let k = 0; ; k++) {
+        const i = k * FRAME;
+        client.sendAudioFrame(i < pcm.length ? pcm.subarray(i, i + FRAME) : new Int16Array(FRAME), 16000);
+        if (k === lastVoicedFrame) {
+          lastVoicedSentAt = performance.now();
+          mark = client.messages.length;
+        }
+        if (k > lastVoicedFrame && client.messages.slice(mark).some((m) => m.value.type === "response.audio.started")) break;
+        const wait = start + (k + 1) * 20 - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (k > lastVoicedFrame + 3000) throw new Error(`no reply to "${u.name}" within a minute of its end`);
+      }
+      const started = (await client.waitFor("response.audio.started", { from: mark })).value;
+      // The frame follows its response.audio.started message; wait for it to be here.
+      await pollUntil("the reply's first frame", () => client.frames.some((f) => f.value.streamId === started.streamId), 10_000, 1);
+      const firstFrameAt = client.frames.find((f) => f.value.streamId === started.streamId)!.at;
+      const final = await client.waitFor("transcript.final", { from: mark });
+      client.send({ type: "response.cancel", responseId: started.responseId });
+      const metrics = (await client.waitFor("turn.metrics", { from: mark, pred: (m) => m.responseId === started.responseId })).value
+        .metrics;
+      await client.waitFor("response.completed", { from: mark, pred: (m) => m.responseId === started.responseId });
+      rows.push({
+        name: u.name,
+        turns:
+          client.of("input.committed").length - client.messages.slice(0, from).filter((m) => m.value.type === "input.committed").length,
+        voiceToVoiceMs: Math.round(firstFrameAt - lastVoicedSentAt),
+        wer: u.text ? Math.round(wordErrorRate(u.text, final.value.text) * 100) / 100 : null,
+        transcript: final.value.text,
+        ...metrics,
+      });
+      process.stderr.write(`  ${rows.at(-1)!.voiceToVoiceMs} ms  ${u.name} (asr ${metrics.asrMs} ms)\n`);
+    }
+    client.close();
+  } finally {
+    await pod.stop();
+  }
+  const col = (k: keyof TurnMetrics) => rows.map((r) => r[k]).filter((v): v is number => v !== undefined);
+  const wers = rows.map((r) => r.wer).filter((w): w is number => w !== null);
+  return {
+    what: "voice-to-voice = last voiced frame sent → first reply frame received (server VAD ends turns; default CPU engines; loopback)",
+    utterances: rows.length,
+    voiceToVoiceMs: stats(rows.map((r) => r.voiceToVoiceMs)),
+    stages: Object.fromEntries(
+      (["endOfTurnMs", "asrMs", "llmFirstTokenMs", "ttsFirstAudioMs", "firstAudioSentMs"] as const).map((k) => [k, stats(col(k))]),
+    ),
+    /** Utterances the server VAD split into more than one turn (natural pauses). */
+    split: rows.filter((r) => r.turns > 1).map((r) => `${r.name}: ${r.turns} turns`),
+    meanWer: Math.round((wers.reduce((a, b) => a + b, 0) / Math.max(1, wers.length)) * 100) / 100,
+    rows,
+  };
+}
