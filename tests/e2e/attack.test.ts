@@ -182,6 +182,18 @@ describe("a stranger attacks the pod", () => {
       const got = await rawTcp(raw, "127.0.0.2");
       expect(got === "" || /^HTTP\/1\.1 4\d\d/.test(got), JSON.stringify(got.slice(0, 80))).toBe(true);
     }
+    // Malformed handshakes (no Sec-WebSocket-Key) many times over: each is refused, and none keeps a
+    // pending-socket slot, so the address can still connect 8 sockets afterwards.
+    for (let i = 0; i < 20; i++) {
+      const got = await rawTcp(
+        `GET /v1/realtime HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        "127.0.0.3",
+      );
+      expect(got).toMatch(/^HTTP\/1\.1 400/);
+    }
+    const after = await Promise.all(Array.from({ length: 8 }, () => openSocket("/v1/realtime", "127.0.0.3")));
+    expect(after.every((s) => typeof s !== "number")).toBe(true);
+    for (const s of after) if (typeof s !== "number") s.terminate();
     // The same paths as WebSocket upgrades.
     for (const path of ["/%", "/v1/realtime%", "/v1/realtime/%ff", "/v1/dialogues/events/%"]) {
       expect([400, 404]).toContain(await openSocket(path, "127.0.0.2"));

@@ -283,6 +283,8 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       return refuseUpgrade(socket, 429, config.helloTimeoutMs);
     }
     if (release === "total") return refuseUpgrade(socket, 503, config.helloTimeoutMs);
+    // ws answers a malformed handshake itself and never calls back: free the slot when the socket goes.
+    socket.once("close", release);
     wss.handleUpgrade(req, socket, head, (ws) => {
       try {
         accept(ws, tokenOk, address, release);
