@@ -389,9 +389,10 @@ describe("a stranger attacks the pod", () => {
     expect([a.status, errorOf(a).code]).toEqual([422, "E_AUDIO_QUALITY"]);
     expect(errorOf(a).message).toMatch(/too long/);
 
-    // 8 MB streamed without a length, over a 2 MB limit: the 413 always reaches the client.
+    // 8 MB streamed without a length, over a 2 MB limit: the 413 always reaches the client (20 tries:
+    // closing under a client still uploading lost it about one time in twenty on a loaded machine).
     const big = new Uint8Array(8_000_000);
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 20; i++) {
       a = await upload(big, undefined, { chunked: true });
       expect([a.status, errorOf(a).code]).toEqual([413, "E_PAYLOAD_TOO_LARGE"]);
     }

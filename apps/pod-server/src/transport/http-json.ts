@@ -46,10 +46,10 @@ const DRAIN_LIMIT_MS = 10_000;
 
 /**
  * After answering early (413, 401) while the client is still sending: read and discard the rest,
- * up to a bound, then close. Closing at once would reset the connection under a client that is
- * mid-upload, and it would never read the answer.
+ * up to a bound, and close only past it. Closing at once would reset the connection under a client
+ * that is mid-upload, and it would never read the answer.
  */
-export function drainThenClose(req: IncomingMessage, res: ServerResponse): void {
+export function drainThenClose(req: IncomingMessage): void {
   let drained = 0;
   const stop = () => {
     clearTimeout(timer);
@@ -64,9 +64,6 @@ export function drainThenClose(req: IncomingMessage, res: ServerResponse): void 
   req.on("end", () => clearTimeout(timer));
   req.on("error", () => clearTimeout(timer));
   req.resume();
-  res.on("close", () => {
-    if (!req.complete) stop();
-  });
 }
 
 /** Reads the body up to `limit` bytes; past it, E_PAYLOAD_TOO_LARGE (the caller answers and drains). */

@@ -100,35 +100,42 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   const profiles = new VoiceProfiles(db, join(config.dataDir, "voices"));
   const conversations = new ConversationStore(db);
   const resumes = new ResumeStore(config.resumeGraceMs);
-  /** Whether a voice id can be spoken on this pod: a preset, or a stored profile on a cloning engine. */
-  const checkVoice = (id: string): true => {
-    const presets = engines?.tts.voices ?? [];
-    if (presets.some((v) => v.id === id)) return true;
+  const isPreset = (id: string) => (engines?.tts.voices ?? []).some((v) => v.id === id);
+  const isProfile = (id: string) => {
     try {
       profiles.get(id);
+      return true;
     } catch {
-      const names = [...presets.map((v) => v.id), ...(engines?.tts.registerVoice ? profiles.list().map((p) => p.id) : [])];
-      throw new ProtocolError("E_BAD_REQUEST", `unknown voice ${id}; this pod has: ${names.join(", ") || "no voices yet"}`);
+      return false;
     }
-    if (engines && !engines.tts.registerVoice) {
+  };
+  /** A stored profile can be spoken only by a cloning engine: say so rather than speak another voice. */
+  const checkCloneable = (id: string) => {
+    if (engines && !isPreset(id) && !engines.tts.registerVoice) {
       throw new ProtocolError(
         "E_BAD_REQUEST",
         `voice ${id} is a cloned profile; this pod's TTS engine (${engines.tts.info.name}) has preset voices only`,
       );
     }
-    return true;
   };
+  /** Throws unless a voice id can be spoken on this pod: a preset, or a stored profile on a cloning engine. */
+  const checkVoice = (id: string) => {
+    if (!isPreset(id) && !isProfile(id)) {
+      const presets = (engines?.tts.voices ?? []).map((v) => v.id);
+      const names = [...presets, ...(engines?.tts.registerVoice ? profiles.list().map((p) => p.id) : [])];
+      throw new ProtocolError("E_BAD_REQUEST", `unknown voice ${id}; this pod has: ${names.join(", ") || "no voices yet"}`);
+    }
+    checkCloneable(id);
+  };
+  // Dialogue jobs refuse unknown voices themselves ("does not exist"); a cloned one on a preset-only pod throws.
   const jobs = new DialogueJobs(
     db,
     join(config.dataDir, "dialogues"),
     () => engines?.tts ?? null,
     (id) => {
-      try {
-        return checkVoice(id);
-      } catch (err) {
-        if (err instanceof ProtocolError && err.message.startsWith("unknown voice")) return false;
-        throw err;
-      }
+      if (!isPreset(id) && !isProfile(id)) return false;
+      checkCloneable(id);
+      return true;
     },
   );
   const studio = studioRoutes({ profiles, jobs, conversations, engines: () => engines, maxUploadBytes: config.maxUploadBytes, audit });
@@ -217,10 +224,11 @@ export function createPodServer(config: Config, log: Logger): PodServer {
     }
     handleRequest(req, res, address).catch((err) => {
       try {
-        // Answer before the body was read (413, 401, 429): tell the client, then read what it still sends.
-        if (!req.complete) res.setHeader("Connection", "close");
+        // Answer before the body was read (413, 401, 429): tell the client, then read what it still sends
+        // (no "Connection: close": Node would close the socket under a client still uploading, which
+        // then sees a reset instead of the answer).
         sendError(res, err, (e) => log.error("request failed", { method: req.method, error: (e as Error)?.stack ?? String(e) }));
-        if (!req.complete) drainThenClose(req, res);
+        if (!req.complete) drainThenClose(req);
       } catch (inner) {
         log.error("could not answer a failed request", { error: String(inner) });
         res.destroy();

@@ -45,7 +45,7 @@ export function studioRoutes(deps: StudioDeps) {
     const parts = url.pathname.split("/").filter(Boolean); // ["v1", "voices" | "dialogues" | "data", id?, action?]
     const method = req.method ?? "GET";
     if (parts[1] === "dialogues") return dialogues(req, res, address, parts[2], parts[3]);
-    if (parts[1] === "data") return data(req, res, address, parts.length);
+    if (parts[1] === "data") return data(req, res, url, address, parts.length);
     const id = parts[2];
     if (!id && method === "GET") {
       const presets = (deps.engines()?.tts.voices ?? []).map((v) => ({ ...v, preset: true }));
@@ -183,8 +183,7 @@ export function studioRoutes(deps: StudioDeps) {
   }
 
   /** DELETE /v1/data?confirm=everything: every voice profile, dialogue and conversation the pod keeps. */
-  async function data(req: IncomingMessage, res: ServerResponse, address: string, depth: number): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://x");
+  async function data(req: IncomingMessage, res: ServerResponse, url: URL, address: string, depth: number): Promise<void> {
     if (req.method !== "DELETE" || depth !== 2)
       throw new ProtocolError("E_BAD_REQUEST", `${req.method} ${url.pathname} is not an endpoint`);
     if (url.searchParams.get("confirm") !== "everything") {

@@ -207,7 +207,7 @@ export class VoiceSession {
     if (!connected) {
       if (this.sending) this.sending = false; // what was said while the link was down is not sent later
       useApp.getState().set({ mic: "paused" });
-    } else if (mic === "paused" || mic === "starting" || (mic !== "hearing-speech" && mic !== idle)) {
+    } else if (mic !== "hearing-speech" && mic !== idle) {
       useApp.getState().set({ mic: idle });
     }
   }

@@ -17,6 +17,7 @@ import {
   ProtocolError,
   parseServerMessage,
   type ServerMessage,
+  type ServerMessageOf,
 } from "@fireside/protocol";
 import { httpBase, type PodTransport, type TransportOptions } from "./pod-transport";
 
@@ -42,7 +43,7 @@ export class PodConnection implements PodTransport {
   private resumeToken: string | null = null;
   private conversationId: string | null = null;
   /** The error the pod sent before closing, if any: it says why (loading, rate-limited). */
-  private lastError: ServerMessage | null = null;
+  private lastError: ServerMessageOf<"error"> | null = null;
 
   constructor(private readonly opts: TransportOptions) {}
 
@@ -159,7 +160,7 @@ export class PodConnection implements PodTransport {
         this.opts.onStatus("disconnected", fatal);
         return;
       }
-      const err = this.lastError?.type === "error" ? this.lastError : null;
+      const err = this.lastError;
       if (err?.code === "E_BUSY" && /loading/.test(err.message)) {
         this.opts.onStatus("loading", "The pod is loading its models; it will answer when they are ready.");
         this.retryTimer = setTimeout(() => this.open(), LOADING_RETRY_MS);
