@@ -50,7 +50,9 @@ function utterances(): Utterance[] {
     const path = join(SHARED_AUDIO, `${clip}.flac`);
     if (existsSync(path)) out.push({ name: `shared/audio/${clip}.flac`, text: null, audio: loadClip(path, 16000, 0) });
   }
-  return out;
+  // BENCH_ONLY=regex runs the utterances whose name matches (for quick looks; quote only full runs).
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+  return only ? out.filter((u) => only.test(u.name)) : out;
 }
 
 const stats = (xs: number[]) => ({
@@ -99,8 +101,8 @@ export async function benchSpokenTurns() {
       await client.waitFor("response.completed", { from: mark, pred: (m) => m.responseId === started.responseId });
       rows.push({
         name: u.name,
-        turns:
-          client.of("input.committed").length - client.messages.slice(0, from).filter((m) => m.value.type === "input.committed").length,
+        // Items, not commits: an utterance continued after a pause is committed again under its item.
+        turns: new Set(client.messages.slice(from).flatMap((m) => (m.value.type === "input.committed" ? [m.value.itemId] : []))).size,
         voiceToVoiceMs: Math.round(firstFrameAt - lastVoicedSentAt),
         wer: u.text ? Math.round(wordErrorRate(u.text, final.value.text) * 100) / 100 : null,
         transcript: final.value.text,
@@ -119,10 +121,15 @@ export async function benchSpokenTurns() {
     utterances: rows.length,
     voiceToVoiceMs: stats(rows.map((r) => r.voiceToVoiceMs)),
     stages: Object.fromEntries(
-      (["endOfTurnMs", "asrMs", "llmFirstTokenMs", "ttsFirstAudioMs", "firstAudioSentMs"] as const).map((k) => [k, stats(col(k))]),
+      (["endOfTurnMs", "asrMs", "llmFirstTokenMs", "ttsFirstAudioMs", "firstAudioSentMs", "draftLeadMs"] as const).map((k) => [
+        k,
+        stats(col(k)),
+      ]),
     ),
     /** Utterances the server VAD split into more than one turn (natural pauses). */
     split: rows.filter((r) => r.turns > 1).map((r) => `${r.name}: ${r.turns} turns`),
+    /** Replies that started during the end-of-turn silence (a draft adopted at the commit). */
+    drafted: rows.filter((r) => r.draftLeadMs !== undefined).length,
     meanWer: Math.round((wers.reduce((a, b) => a + b, 0) / Math.max(1, wers.length)) * 100) / 100,
     rows,
   };

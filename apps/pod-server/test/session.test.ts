@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeAudioFrame, PROTOCOL_VERSION, type ServerMessage, type ServerMessageOf } from "@fireside/protocol";
 import { describe, expect, it, vi } from "vitest";
+import { pollUntil } from "../../../tests/support/poll.js";
 import { loadConfig } from "../src/config/config.js";
 import { createInstantEngines } from "../src/engines/test-doubles/instant-engines.js";
 import { EngineError, type Engines } from "../src/engines/types.js";
@@ -346,6 +347,155 @@ describe("Session", () => {
     expect(heard.length).toBe(3);
     expect(final.text).toBe("heard 3");
     expect(heard[2]!).toBeGreaterThan(heard[1]!);
+  });
+
+  it("drafts the reply during the end-of-turn silence: adopted at the commit, thrown away when the speaker goes on", async () => {
+    const calls: { prompt: string; signal: AbortSignal; release: () => void }[] = [];
+    let onCall: () => void = () => {};
+    const nextLlmCall = () =>
+      new Promise<void>((r) => {
+        onCall = r;
+      });
+    let transcripts = 0;
+    const p = pod({
+      engines: (e) => ({
+        ...e,
+        asr: { ...e.asr, transcribe: async () => ({ text: `question ${++transcripts}`, language: "en" }) },
+        llm: {
+          ...e.llm,
+          // Answers only when the test releases it, so the test sees what happens before the commit.
+          async *stream(messages, { signal }) {
+            let release = () => {};
+            const gate = new Promise<void>((r) => {
+              release = r;
+            });
+            calls.push({ prompt: messages.at(-1)!.content, signal, release });
+            onCall();
+            yield `Answer to ${messages.at(-1)!.content}. `;
+            await gate;
+            yield "The end.";
+          },
+        },
+      }),
+    });
+    const c = p.connect();
+    c.send(HELLO);
+    let seq = 0;
+    const tone = (frames: number) => {
+      for (let i = 0; i < frames; i++)
+        c.session.onBinary(
+          frame(
+            Int16Array.from({ length: 320 }, (_, k) => Math.round(8000 * Math.sin((k * 2 * Math.PI * 220) / 16000))),
+            seq++,
+          ),
+        );
+    };
+    const silence = (frames: number) => {
+      for (let i = 0; i < frames; i++) c.session.onBinary(frame(new Int16Array(320), seq++));
+    };
+
+    // A pause: the LLM starts on the pause's transcript, and nothing of it reaches the client yet.
+    let called = nextLlmCall();
+    tone(50);
+    silence(20);
+    await called;
+    expect(calls[0]!.prompt).toBe("question 1");
+    expect(c.messages.some((m) => m.type === "response.created" || m.type === "response.text.delta")).toBe(false);
+    // The commit adopts the draft: the same LLM call answers, no second one starts.
+    c.send({ type: "input.audio.commit" });
+    await c.next("response.text.delta");
+    calls[0]!.release();
+    const done = await c.next("response.completed");
+    expect(done.text).toBe("Answer to question 1. The end.");
+    expect(calls).toHaveLength(1);
+    const metrics = await c.next("turn.metrics", (m) => m.responseId === done.responseId);
+    expect(metrics.metrics.draftLeadMs).toBeGreaterThanOrEqual(0);
+
+    // A pause, then more speech: the draft is aborted unseen, and the commit answers the whole utterance.
+    const from = c.messages.length;
+    called = nextLlmCall();
+    tone(50);
+    silence(20);
+    await called;
+    expect(calls[1]!.prompt).toBe("question 2");
+    tone(30);
+    await pollUntil("the draft to be aborted when voice comes back", () => calls[1]!.signal.aborted);
+    called = nextLlmCall();
+    c.send({ type: "input.audio.commit" });
+    await called;
+    calls[2]!.release();
+    const second = await c.next("response.completed", () => true, from);
+    expect(calls[2]!.prompt).toBe("question 3");
+    expect(second.text).toBe("Answer to question 3. The end.");
+    const texts = c.messages.slice(from).flatMap((m) => (m.type === "response.text.delta" ? [m.delta] : []));
+    expect(texts.join("")).not.toContain(calls[1]!.prompt);
+  });
+
+  it("speech soon after a commit, before its reply is heard, continues the utterance: one item, one reply", async () => {
+    const prompts: string[][] = [];
+    let release = () => {};
+    const p = pod({
+      engines: (e) => ({
+        ...e,
+        asr: { ...e.asr, transcribe: async (audio) => ({ text: `${(audio.length / 16000).toFixed(1)} seconds of words`, language: "en" }) },
+        llm: {
+          ...e.llm,
+          async *stream(messages) {
+            prompts.push(messages.filter((m) => m.role === "user").map((m) => m.content));
+            // The first reply waits (nothing of it is sent) until the test lets it go.
+            if (prompts.length === 1)
+              await new Promise<void>((r) => {
+                release = r;
+              });
+            yield "Understood.";
+          },
+        },
+      }),
+    });
+    const c = p.connect();
+    c.send(HELLO);
+    c.speak();
+    const first = await c.next("input.committed");
+    const created = await c.next("response.created");
+    // The user goes on after their pause.
+    c.send({ type: "input.speech_started" });
+    const dropped = await c.next("response.completed", (m) => m.responseId === created.responseId);
+    expect(dropped.status).toBe("cancelled");
+    release();
+    const from = c.messages.length;
+    c.speak();
+    const second = await c.next("input.committed", () => true, from);
+    expect(second.itemId).toBe(first.itemId);
+    const final = await c.next("transcript.final", () => true, from);
+    expect(final.itemId).toBe(first.itemId);
+    expect(Number.parseFloat(final.text)).toBeGreaterThanOrEqual(2); // both parts' audio, transcribed together
+    const done = await c.next("response.completed", (m) => m.status === "completed", from);
+    expect(done.text).toBe("Understood.");
+    expect(prompts.at(-1)).toEqual([final.text]); // the LLM sees one user message: the whole utterance
+    expect(c.messages.map((m) => m.type)).not.toContain("response.interrupted");
+    const stored = p.conversations.messages(c.session.snapshot().conversationId!);
+    expect(stored).toEqual([
+      { role: "user", content: final.text },
+      { role: "assistant", content: "Understood." },
+    ]);
+  });
+
+  it("speech after the reply was heard is a barge-in, not a continuation", async () => {
+    const p = pod();
+    const c = p.connect();
+    c.send(HELLO);
+    c.speak();
+    const first = await c.next("input.committed");
+    await c.next("response.audio.started");
+    // Heard: its first frame went out longer ago than the continuation's grace (300 ms).
+    const startedAt = Date.now();
+    await pollUntil("the reply to have played for 400 ms", () => Date.now() - startedAt > 400);
+    c.send({ type: "input.speech_started" });
+    await c.next("response.interrupted");
+    const from = c.messages.length;
+    c.speak();
+    const second = await c.next("input.committed", () => true, from);
+    expect(second.itemId).not.toBe(first.itemId);
   });
 
   it("a wrong token gets E_AUTH and close 4401, and counts as an auth failure", async () => {

@@ -19,7 +19,14 @@ export const clientMessageDocs: Doc<ClientMessage> = {
       language: "en",
       voice: "en_US-joe-medium",
       persona: "You are Fireside, a concise, friendly voice assistant.",
-      turnDetection: { mode: "server_vad", silenceMs: 600, threshold: 0.5, minSpeechMs: 200 },
+      turnDetection: {
+        mode: "server_vad",
+        silenceMs: 600,
+        threshold: 0.5,
+        minSpeechMs: 200,
+        finishedSilenceMs: 300,
+        unfinishedSilenceMs: 1500,
+      },
       client: { name: "fireside-desktop", version: "0.1.0" },
       resume: "m1Qb0vU3pX…",
     },
@@ -156,11 +163,11 @@ export const serverMessageDocs: Doc<ServerMessage> = {
   },
   "turn.metrics": {
     about:
-      "Stage latencies of one turn in ms, sent once the first audio frame is out (or when the turn ends without audio); also on /metrics.",
+      "Stage latencies of one turn in ms, sent once the first audio frame is out (or when the turn ends without audio); also on /metrics. `endOfTurnMs`: the silence waited after the last voiced frame (server VAD). `draftLeadMs`, only when the reply was drafted during that silence: how long before the commit the LLM started (the LLM and TTS figures then count only their time after the commit).",
     example: {
       type: "turn.metrics",
       responseId: "resp_3",
-      metrics: { asrMs: 410, llmFirstTokenMs: 120, ttsFirstAudioMs: 95, firstAudioSentMs: 690 },
+      metrics: { endOfTurnMs: 608, asrMs: 110, llmFirstTokenMs: 120, ttsFirstAudioMs: 95, firstAudioSentMs: 690 },
     },
   },
   error: {

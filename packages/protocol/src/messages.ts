@@ -22,6 +22,14 @@ export const turnDetectionSchema = z.object({
   threshold: z.number().min(0.05).max(0.95).default(0.5),
   /** Speech shorter than this is ignored (coughs, clicks). */
   minSpeechMs: z.number().int().min(0).max(2000).default(200),
+  /**
+   * server_vad: silence that ends a turn whose transcript (made at the speaker's 200 ms pause)
+   * reads as a finished sentence ("What time is it?"). The turn cannot end before that transcript
+   * is ready. Default 300; set it to silenceMs to end turns on silence alone.
+   */
+  finishedSilenceMs: z.number().int().min(100).max(5000).optional(),
+  /** server_vad: silence that ends a turn whose transcript stops on a word that cannot end a sentence ("and", "the", "um"). Default 1500. */
+  unfinishedSilenceMs: z.number().int().min(100).max(5000).optional(),
 });
 export type TurnDetection = z.infer<typeof turnDetectionSchema>;
 
@@ -101,6 +109,12 @@ const stageMetrics = z.object({
   asrMs: z.number().optional(),
   /** Final transcript → first LLM token. */
   llmFirstTokenMs: z.number().optional(),
+  /**
+   * Present when the reply was drafted during the end-of-turn silence on the pause's transcript:
+   * how long before the commit the LLM started. Stages it overlapped (LLM first token, TTS first
+   * audio) then count only their time after the commit.
+   */
+  draftLeadMs: z.number().optional(),
   /** First text handed to TTS → first audio sample out of TTS. */
   ttsFirstAudioMs: z.number().optional(),
   /** Commit → first audio frame written to the socket. */

@@ -80,6 +80,18 @@ A turn: input audio frames → (\`input.speech_started\`, \`input.speech_stopped
 \`turn.metrics\`. A barge-in during the reply ends it early with \`response.interrupted\` and
 \`response.completed\` (status \`interrupted\`).
 
+Turn-taking (\`turnDetection\` in \`session.hello\`): under \`server_vad\` a turn ends after
+\`silenceMs\` (default 600) of silence — or after \`finishedSilenceMs\` (default 300) when the
+transcript the server makes at the speaker's pause reads as a finished sentence ("What time is
+it?"), and only after \`unfinishedSilenceMs\` (default 1500) when it stops on a word that cannot end a
+sentence ("and", "the", "um"). The turn never ends before that transcript is ready. Under
+\`client_vad\` the client's \`input.audio.commit\` ends it. Either way, speech (the client's
+\`input.speech_started\`, or the server's VAD) within the pod's continuation window (default 1.5 s)
+after a commit, before any of its reply could be heard, continues that utterance: the reply to the
+first part ends with \`response.completed\` (status \`cancelled\`, text ""), and the next
+\`input.committed\` and \`transcript.final\` carry the same \`itemId\` with the whole utterance's
+text, which replaces the first part's. Later speech is a barge-in.
+
 ## Binary audio frames
 
 A ${AUDIO_HEADER_BYTES}-byte little-endian header, then mono samples:

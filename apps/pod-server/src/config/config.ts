@@ -148,6 +148,18 @@ export const SETTINGS = {
     true,
     "Transcribe the utterance when the speaker pauses (200 ms), and use that transcript at the end of the turn if no voice followed: ASR overlaps the end-of-turn wait.",
   ),
+  continuationMs: s(
+    "FIRESIDE_CONTINUATION_MS",
+    int(0, 10_000),
+    1500,
+    "Speech this soon after a commit, before its reply could be heard, continues that utterance (same item, one reply to the whole); 0 = every new speech is a new turn.",
+  ),
+  replySpeculate: s(
+    "FIRESIDE_REPLY_SPECULATE",
+    bool,
+    true,
+    "With FIRESIDE_ASR_SPECULATE: when the pause's transcript is ready, start the reply (LLM and the first clause's audio) during the end-of-turn wait. Nothing is sent before the turn is committed; the draft is thrown away if the speaker goes on.",
+  ),
   asrPartialMs: s(
     "FIRESIDE_ASR_PARTIAL_MS",
     int(0, 10_000),

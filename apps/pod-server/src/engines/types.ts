@@ -54,9 +54,20 @@ export interface ChatMessage {
   content: string;
 }
 
+export interface LlmStreamOptions {
+  signal: AbortSignal;
+  maxTokens?: number;
+  temperature?: number;
+  /**
+   * Which conversation asks. Engines with a local KV cache route a conversation back to the cache
+   * that already holds its persona and history, so only the new turn is evaluated.
+   */
+  cacheKey?: string;
+}
+
 /** Streaming chat completion. Stops promptly when `signal` aborts. */
 export interface LlmEngine extends Engine {
-  stream(messages: ChatMessage[], opts: { signal: AbortSignal; maxTokens?: number; temperature?: number }): AsyncIterable<string>;
+  stream(messages: ChatMessage[], opts: LlmStreamOptions): AsyncIterable<string>;
 }
 
 export interface SynthesisContext {

@@ -6,6 +6,7 @@ const STAGES: Record<keyof TurnMetrics, string> = {
   endOfTurnMs: "end_of_turn",
   asrMs: "asr",
   llmFirstTokenMs: "llm_first_token",
+  draftLeadMs: "draft_lead",
   ttsFirstAudioMs: "tts_first_audio",
   firstAudioSentMs: "first_audio_sent",
   voiceToVoiceMs: "voice_to_voice",

@@ -11,6 +11,17 @@ import type { ConversationStore } from "../store/conversations.js";
 interface Message extends ChatMessage {
   /** Assistant messages: the response they came from, so a later cut finds its own. */
   responseId?: string;
+  /** User messages: their item, so a continued utterance replaces its first part. */
+  itemId?: string;
+}
+
+/** The messages with the user's words for `itemId` added, or replacing that item's earlier words. */
+function withUser(messages: Message[], itemId: string, text: string): Message[] {
+  const i = messages.findIndex((m) => m.itemId === itemId);
+  if (i < 0) return [...messages, { role: "user", content: text, itemId }];
+  const out = [...messages];
+  out[i] = { ...out[i]!, content: text };
+  return out;
 }
 
 export class ConversationHistory {
@@ -37,8 +48,9 @@ export class ConversationHistory {
     return this.store.exists(conversationId);
   }
 
+  /** The user's words; the same item again (an utterance continued after a pause) replaces them. */
   addUser(itemId: string, text: string, status: "spoken" | "typed"): void {
-    this.messages.push({ role: "user", content: text });
+    this.messages = withUser(this.messages, itemId, text);
     this.save({ itemId, role: "user", text, status, metrics: {} });
   }
 
@@ -66,9 +78,13 @@ export class ConversationHistory {
     this.save({ itemId: responseId, role: "assistant", text, status, ...extra });
   }
 
-  /** The LLM's messages: the persona, then the newest `maxTurns` exchanges. */
-  prompt(persona: string, maxTurns: number): ChatMessage[] {
-    return [{ role: "system", content: persona }, ...this.messages.slice(-2 * maxTurns).map(({ role, content }) => ({ role, content }))];
+  /**
+   * The LLM's messages: the persona, then the newest `maxTurns` exchanges — with `pending` as if
+   * it had been added (a draft reply's prompt, built before the turn is committed).
+   */
+  prompt(persona: string, maxTurns: number, pending?: { itemId: string; text: string }): ChatMessage[] {
+    const messages = pending ? withUser(this.messages, pending.itemId, pending.text) : this.messages;
+    return [{ role: "system", content: persona }, ...messages.slice(-2 * maxTurns).map(({ role, content }) => ({ role, content }))];
   }
 
   private save(turn: Omit<StoredTurn, "createdAt">): void {

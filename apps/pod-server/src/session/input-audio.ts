@@ -12,7 +12,7 @@ import { TurnDetector, type TurnEvent } from "./turn-detector.js";
 /** Audio kept from before speech was confirmed (plus minSpeechMs), so the first syllable is not clipped. */
 const PREROLL_MS = 300;
 /** Silence within speech after which the utterance so far is worth transcribing ahead of the commit. */
-const SPECULATE_AFTER_MS = 200;
+const SPECULATE_AFTER_MS = 128;
 /** VAD frame ends of voiced frames are kept this long, to judge each committed utterance. */
 const VOICED_HISTORY_SAMPLES = 16000 * 40;
 
@@ -55,6 +55,8 @@ export class InputAudio {
       onError(err: unknown): void;
       /** The speaker paused mid-utterance: maybe the end of the turn. */
       onPause?(snapshot: PauseSnapshot): void;
+      /** Voice came back after a reported pause. */
+      onResume?(): void;
     },
   ) {
     this.vad = engine.createStream();
@@ -103,14 +105,24 @@ export class InputAudio {
         const ev = this.detector.push(p);
         if (ev) this.events.onTurnEvent(ev);
         const pause = this.detector.pauseMs;
-        if (pause === 0) this.pauseReported = false;
-        else if (pause >= SPECULATE_AFTER_MS && !this.pauseReported && this.collectingNow) {
+        if (pause === 0 && this.pauseReported) {
+          this.pauseReported = false;
+          if (this.collectingNow && this.detector.speaking) this.events.onResume?.();
+        } else if (pause >= SPECULATE_AFTER_MS && !this.pauseReported && this.collectingNow) {
           this.pauseReported = true;
           this.events.onPause?.({ audio: this.current(), lastVoicedAt: this.lastVoicedAt });
         }
       }
     });
     this.chain.catch((err) => this.events.onError(err));
+  }
+
+  /**
+   * Sets how much silence ends the pause whose voice ended at `lastVoicedAt` — unless voice came
+   * back since, which makes it a different pause.
+   */
+  endPauseAfter(lastVoicedAt: number, ms: number): void {
+    if (this.lastVoicedAt === lastVoicedAt) this.detector.setPauseTarget(ms);
   }
 
   /** Starts an utterance with the pre-roll in front of it. */
@@ -120,6 +132,13 @@ export class InputAudio {
     this.utterance = this.preroll;
     this.utteranceSamples = this.preroll.reduce((a, c) => a + c.length, 0);
     this.preroll = [];
+  }
+
+  /** Puts earlier audio in front of the utterance being collected (the user's sentence went on after a pause). */
+  prepend(audio: Float32Array): void {
+    if (!this.collectingNow) return;
+    this.utterance.unshift(audio);
+    this.utteranceSamples += audio.length;
   }
 
   /** The utterance so far, for a partial transcript. */

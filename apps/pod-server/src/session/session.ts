@@ -25,7 +25,7 @@ import {
   turnDetectionSchema,
 } from "@fireside/protocol";
 import type { Config } from "../config/config.js";
-import type { Engines, Transcript } from "../engines/types.js";
+import type { ChatMessage, Engines, Transcript } from "../engines/types.js";
 import { EngineError } from "../engines/types.js";
 import type { ServerMetrics } from "../metrics/metrics.js";
 import { ClauseChunker } from "../pipeline/clause-chunker.js";
@@ -36,7 +36,9 @@ import { ConversationHistory } from "./conversation-history.js";
 import { heardText, type SpokenSegment } from "./heard-text.js";
 import { InputAudio, type Utterance } from "./input-audio.js";
 import { OutputPacer } from "./output-pacer.js";
+import { ReplyDraft } from "./reply-draft.js";
 import type { SessionSnapshot } from "./resume-store.js";
+import { sentenceCompleteness } from "./sentence-completeness.js";
 import { SessionStateMachine } from "./state-machine.js";
 import type { TurnEvent } from "./turn-detector.js";
 
@@ -65,10 +67,27 @@ export interface SessionIo {
 const OUTPUT_FRAME_MS = 40;
 /** An utterance with less voiced audio than this (by the VAD) is not sent to ASR: Whisper invents words in silence. */
 const MIN_VOICED_MS = 64;
+/**
+ * A reply whose first frame went out longer ago than this may have been heard: speech then is a
+ * barge-in, not the user's sentence going on (the client's playback lead delays what is heard).
+ */
+const CONTINUATION_HEARD_MS = 300;
 /** Responses a late interrupt or client.metrics may still name. */
 const RECENT_RESPONSES = 4;
 
-type TurnInput = (Utterance & { speculation?: { lastVoicedAt: number; transcript: Promise<Transcript> } }) | { text: string };
+/**
+ * What the session started at the speaker's pause: a transcript of the utterance so far, and
+ * (once that is ready) a draft reply on it. Both hold only if no voice came after the pause.
+ */
+interface Speculation {
+  lastVoicedAt: number;
+  /** Aborted when a newer pause or more speech makes it stale, so stale guesses never queue before the real one. */
+  abort: AbortController;
+  transcript: Promise<Transcript>;
+  draft: ReplyDraft | null;
+}
+
+type TurnInput = (Utterance & { speculation?: Speculation }) | { text: string };
 type ReplyStatus = "completed" | "interrupted" | "cancelled" | "failed";
 /** A turn waiting or transcribing: response.cancel before its reply starts drops it. */
 interface PendingTurn {
@@ -115,7 +134,9 @@ export class Session {
    * A transcript started when the speaker paused mid-utterance (the end-of-turn wait is dead time
    * for ASR). The commit uses it if no voice came after the pause; otherwise it is thrown away.
    */
-  private speculation: { lastVoicedAt: number; transcript: Promise<Transcript> } | null = null;
+  private speculation: Speculation | null = null;
+  /** The last spoken commit, which speech soon after may continue (see onSpeechStarted). */
+  private lastCommitted: { itemId: string; audio: Float32Array; at: number } | null = null;
   private partialAt = 0;
   private partialInFlight = false;
   private response: Response | null = null;
@@ -144,10 +165,23 @@ export class Session {
       onError: (err) => this.fail(err, "audio"),
       onPause: ({ audio, lastVoicedAt }) => {
         if (this.closed || !this.config.asrSpeculate || audio.length < 1600) return;
-        const transcript = this.engines.asr.transcribe(audio, this.language ? { language: this.language } : {});
-        transcript.catch(() => {}); // a failed guess is simply not used
-        this.speculation = { lastVoicedAt, transcript };
+        const abort = new AbortController();
+        const transcript = this.engines.asr.transcribe(audio, {
+          signal: abort.signal,
+          ...(this.language ? { language: this.language } : {}),
+        });
+        const speculation: Speculation = { lastVoicedAt, abort, transcript, draft: null };
+        this.setSpeculation(speculation);
+        transcript.then(
+          (t) => {
+            this.maybeDraft(speculation, t.text);
+            this.judgeEndOfTurn(speculation, t);
+          },
+          () => {}, // a failed guess is simply not used
+        );
       },
+      // The speaker went on: the pause was not the end of the turn.
+      onResume: () => this.setSpeculation(null),
     });
     this.history = new ConversationHistory(
       conversations,
@@ -224,6 +258,7 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.input.stop();
+    this.setSpeculation(null);
     const r = this.response;
     if (r?.status === "running") {
       // The client vanished mid-reply: stop the engines, and keep only what it can have played.
@@ -259,7 +294,7 @@ export class Session {
       case "input.speech_started":
         this.io.send({ type: "input.speech_started", source: "client", atMs: 0 });
         this.startCollecting();
-        this.bargeIn();
+        this.onSpeechStarted();
         break;
       case "input.speech_stopped":
         this.io.send({ type: "input.speech_stopped", source: "client", atMs: 0 });
@@ -269,11 +304,12 @@ export class Session {
         break;
       case "input.audio.clear":
         this.input.clear();
-        this.speculation = null;
+        this.setSpeculation(null);
         this.pendingItemId = null;
         this.machine.tryTo("idle");
         break;
       case "input.text":
+        this.lastCommitted = null;
         this.enqueueTurn(this.nextId("item"), { text: msg.text }, Date.now(), "input.text");
         break;
       case "response.interrupt":
@@ -399,8 +435,12 @@ export class Session {
     this.io.send({ type: `input.${type}`, source: "server", atMs });
     const serverVad = this.turnDetection.mode === "server_vad";
     if (type === "speech_started") {
-      if (serverVad) this.startCollecting();
-      this.bargeIn();
+      // Under client VAD the client's speech_started decides about continuations; ours only barges
+      // in, and only while the client is sending an utterance (not when it lags behind a commit).
+      if (serverVad) {
+        this.startCollecting();
+        this.onSpeechStarted();
+      } else if (this.input.collecting) this.bargeIn();
     } else if (serverVad && this.input.collecting) {
       this.commit();
     }
@@ -427,6 +467,45 @@ export class Session {
       });
   }
 
+  /**
+   * Semantic end of turn (server VAD): the pause's transcript decides how long its silence must
+   * last — short after a finished sentence, long after a hanging "and…", the configured silence otherwise.
+   */
+  private judgeEndOfTurn(speculation: Speculation, t: Transcript): void {
+    if (this.closed || this.speculation !== speculation || this.turnDetection.mode !== "server_vad") return;
+    const verdict = sentenceCompleteness(t.text, this.language ?? t.language);
+    const { finishedSilenceMs = 300, unfinishedSilenceMs = 1500 } = this.turnDetection;
+    if (verdict === "finished") this.input.endPauseAfter(speculation.lastVoicedAt, finishedSilenceMs);
+    else if (verdict === "unfinished") this.input.endPauseAfter(speculation.lastVoicedAt, unfinishedSilenceMs);
+  }
+
+  /** The newest pause's speculation replaces the last one, whose draft reply is thrown away. */
+  private setSpeculation(next: Speculation | null): void {
+    if (this.speculation && this.speculation !== next) {
+      this.speculation.abort.abort();
+      this.speculation.draft?.discard();
+    }
+    this.speculation = next;
+  }
+
+  /**
+   * Starts the reply on the pause's transcript while the end-of-turn silence is waited out —
+   * only when nothing else is going on in the session, so the draft's prompt is the one a commit
+   * would build (a running reply or a waiting turn would change the history first).
+   */
+  private maybeDraft(speculation: Speculation, text: string): void {
+    if (!this.config.replySpeculate || this.closed || this.speculation !== speculation) return;
+    if (this.response || this.pendingTurns.size > 0 || !text.trim() || !this.pendingItemId) return;
+    const prompt = this.history.prompt(this.persona, this.config.llmHistoryTurns, { itemId: this.pendingItemId, text });
+    speculation.draft = new ReplyDraft(this.engines, text, prompt, {
+      maxTokens: this.config.llmMaxTokens,
+      temperature: this.config.llmTemperature,
+      cacheKey: this.id,
+      contextId: this.id,
+      ...(this.voice ? { voice: this.voice } : {}),
+    });
+  }
+
   private startCollecting(): void {
     if (this.input.collecting) return;
     this.input.startCollecting();
@@ -434,19 +513,52 @@ export class Session {
     if (this.response?.status !== "running") this.machine.tryTo("user_speaking");
   }
 
+  /**
+   * The user is talking (confirmed speech). Within continuationMs of their last commit, and before
+   * its reply could be heard, it is the same sentence after a pause: the new words join that
+   * utterance (same item id) and the reply to its first part is dropped. Otherwise it is a barge-in.
+   */
+  private onSpeechStarted(): void {
+    const last = this.lastCommitted;
+    this.lastCommitted = null;
+    const r = this.response;
+    const replyHeard = (x: Response) => x.pacer.firstSentAt > 0 && Date.now() - x.pacer.firstSentAt > CONTINUATION_HEARD_MS;
+    const continues =
+      last !== null &&
+      Date.now() - last.at <= this.config.continuationMs &&
+      (!r || (r.inReplyTo === last.itemId && !replyHeard(r))) &&
+      !this.recent.some((x) => x.inReplyTo === last.itemId && x.status !== "running");
+    if (!continues) {
+      this.bargeIn();
+      return;
+    }
+    this.input.prepend(last.audio);
+    this.pendingItemId = last.itemId;
+    // The first part's turn makes no reply (its words are kept until the whole is transcribed).
+    for (const t of this.pendingTurns) t.cancelled = true;
+    if (r?.status === "running") {
+      this.stopReply(r, "cancelled");
+      this.history.keepHeard(r.id, "");
+      this.finish(r, "cancelled", { store: false });
+    }
+  }
+
   private commit(): void {
     const utterance = this.input.take();
+    // The turn takes the speculation over: runTurn adopts or discards its draft.
     const speculation = this.speculation;
     this.speculation = null;
     const samples = utterance.samples;
     const itemId = this.pendingItemId ?? this.nextId("item");
     this.pendingItemId = null;
     if (samples < 1600) {
+      speculation?.draft?.discard();
       this.sendError("E_NO_SPEECH", "nothing to transcribe: less than 100 ms of audio was committed", "input.audio.commit");
       this.machine.tryTo("idle");
       return;
     }
     this.io.send({ type: "input.committed", itemId, durationMs: Math.round((samples / 16000) * 1000) });
+    this.lastCommitted = { itemId, audio: utterance.audio, at: Date.now() };
     this.enqueueTurn(itemId, { ...utterance, ...(speculation ? { speculation } : {}) }, Date.now(), "input.audio.commit");
   }
 
@@ -455,6 +567,7 @@ export class Session {
   private enqueueTurn(itemId: string, input: TurnInput, committedAt: number, cause: string): void {
     // The running turn counts too: one running plus maxWaitingTurns waiting.
     if (this.pendingTurns.size > LIMITS.maxWaitingTurns) {
+      if ("audio" in input) input.speculation?.draft?.discard();
       this.sendError("E_BUSY", `${this.pendingTurns.size} turns are already waiting in this session; wait for the reply`, cause);
       return;
     }
@@ -462,6 +575,10 @@ export class Session {
     this.pendingTurns.add(turn);
     this.turnChain = this.turnChain
       .then(() => this.runTurn(itemId, input, committedAt, turn))
+      .finally(() => {
+        // Adopted drafts are the reply's now; any other is thrown away.
+        if ("audio" in input && input.speculation?.draft && !input.speculation.draft.adopted) input.speculation.draft.discard();
+      })
       .catch((err) => {
         this.fail(err, "turn");
         // Whatever failed (ASR, a bug), the session is ready for the next turn.
@@ -476,6 +593,7 @@ export class Session {
     if (this.closed || turn.cancelled) return;
     const metrics: TurnMetrics = "audio" in input && input.endOfTurnMs !== undefined ? { endOfTurnMs: input.endOfTurnMs } : {};
     let userText: string;
+    let draft: ReplyDraft | null = null;
     if ("audio" in input) {
       this.machine.tryTo("transcribing");
       const voicedMs = await input.voicedMs;
@@ -485,12 +603,11 @@ export class Session {
         return;
       }
       // The pause's transcript holds if the VAD heard no voice after it; else transcribe the whole utterance.
-      const t =
-        input.speculation && input.speculation.lastVoicedAt === this.input.lastVoicedAt
-          ? await input.speculation.transcript.catch(() =>
-              this.engines.asr.transcribe(input.audio, this.language ? { language: this.language } : {}),
-            )
-          : await this.engines.asr.transcribe(input.audio, this.language ? { language: this.language } : {});
+      const heldPause = input.speculation && input.speculation.lastVoicedAt === this.input.lastVoicedAt ? input.speculation : null;
+      draft = heldPause?.draft ?? null;
+      const t = heldPause
+        ? await heldPause.transcript.catch(() => this.engines.asr.transcribe(input.audio, this.language ? { language: this.language } : {}))
+        : await this.engines.asr.transcribe(input.audio, this.language ? { language: this.language } : {});
       metrics.asrMs = Date.now() - committedAt;
       userText = isSilenceHallucination(t.text, voicedMs) ? "" : t.text;
       this.io.send({
@@ -515,13 +632,26 @@ export class Session {
       this.machine.tryTo(this.input.collecting ? "user_speaking" : "idle");
       return;
     }
-    await this.respond(itemId, committedAt, metrics, "audio" in input);
+    const prompt = this.history.prompt(this.persona, this.config.llmHistoryTurns);
+    if (draft?.matches(userText, prompt)) {
+      draft.adopted = true;
+      metrics.draftLeadMs = Math.max(0, committedAt - draft.startedAt);
+    } else draft = null;
+    await this.respond(itemId, committedAt, metrics, "audio" in input, prompt, draft);
   }
 
-  private async respond(inReplyTo: string, committedAt: number, metrics: TurnMetrics, spoken: boolean): Promise<void> {
+  /** A reply to the prompt; `draft`, when given, is that same reply already under way. */
+  private async respond(
+    inReplyTo: string,
+    committedAt: number,
+    metrics: TurnMetrics,
+    spoken: boolean,
+    prompt: ChatMessage[],
+    draft: ReplyDraft | null,
+  ): Promise<void> {
     const n = ++this.counter;
     const id = `resp_${this.idTag}_${n}`;
-    const abort = new AbortController();
+    const abort = draft?.abort ?? new AbortController();
     const frameSamples = (this.outputRate * OUTPUT_FRAME_MS) / 1000;
     const framer = Framer.int16(frameSamples);
     const frames = new AudioStreamEncoder(FrameKind.OutputAudio, n, this.outputRate);
@@ -578,12 +708,15 @@ export class Session {
         if (abort.signal.aborted) break;
         const start = queued;
         const ttsStart = Date.now();
-        for await (const chunk of this.engines.tts.synthesize(piece, {
-          signal: abort.signal,
-          priority: "live",
-          context: { id: this.id }, // the assistant's earlier sentences, for engines that use them
-          ...(this.voice ? { voice: this.voice } : {}),
-        })) {
+        const audioChunks =
+          draft?.takeAudio(piece) ??
+          this.engines.tts.synthesize(piece, {
+            signal: abort.signal,
+            priority: "live",
+            context: { id: this.id }, // the assistant's earlier sentences, for engines that use them
+            ...(this.voice ? { voice: this.voice } : {}),
+          });
+        for await (const chunk of audioChunks) {
           if (abort.signal.aborted) break;
           metrics.ttsFirstAudioMs ??= Date.now() - ttsStart;
           const audio = resampler ? resampler.process(chunk) : chunk;
@@ -607,13 +740,16 @@ export class Session {
 
     const think = async () => {
       const chunker = new ClauseChunker();
-      const messages = this.history.prompt(this.persona, this.config.llmHistoryTurns);
-      try {
-        for await (const delta of this.engines.llm.stream(messages, {
+      const deltas =
+        draft?.deltas ??
+        this.engines.llm.stream(prompt, {
           signal: abort.signal,
+          cacheKey: this.id,
           maxTokens: this.config.llmMaxTokens,
           temperature: this.config.llmTemperature,
-        })) {
+        });
+      try {
+        for await (const delta of deltas) {
           if (abort.signal.aborted) break;
           metrics.llmFirstTokenMs ??= Date.now() - llmStartedAt;
           r.text += delta;
@@ -652,8 +788,9 @@ export class Session {
     r.status = status;
   }
 
-  private finish(r: Response, status: ReplyStatus): void {
-    this.storeReply(r, status);
+  /** `store: false`: a reply dropped because the user's sentence went on; it never was a turn. */
+  private finish(r: Response, status: ReplyStatus, { store = true } = {}): void {
+    if (store) this.storeReply(r, status);
     this.io.send({ type: "response.completed", responseId: r.id, status, text: this.history.replyText(r.id) });
     this.sendTurnMetrics(r);
     this.metrics.turns.inc({ status });

@@ -12,6 +12,8 @@ export class TurnDetector {
   private speechMs = 0;
   private silenceMs = 0;
   private positionMs = 0;
+  /** This pause's silence target, when the words so far say how long to wait (reset by speech). */
+  private pauseTargetMs: number | null = null;
 
   constructor(
     private settings: TurnDetection,
@@ -39,6 +41,7 @@ export class TurnDetector {
     if (isSpeech) {
       this.speechMs += this.frameMs;
       this.silenceMs = 0;
+      this.pauseTargetMs = null;
       if (!this.inSpeech && this.speechMs >= Math.max(minSpeechMs, this.frameMs)) {
         this.inSpeech = true;
         return { type: "speech_started", atMs: this.positionMs - this.speechMs };
@@ -46,13 +49,18 @@ export class TurnDetector {
     } else {
       this.silenceMs += this.frameMs;
       if (!this.inSpeech) this.speechMs = 0;
-      else if (this.silenceMs >= silenceMs) {
+      else if (this.silenceMs >= (this.pauseTargetMs ?? silenceMs)) {
         this.inSpeech = false;
         this.speechMs = 0;
         return { type: "speech_stopped", atMs: this.positionMs - this.silenceMs };
       }
     }
     return null;
+  }
+
+  /** Ends the current pause after `ms` of silence instead of silenceMs (at the next frame if already past). */
+  setPauseTarget(ms: number): void {
+    if (this.inSpeech) this.pauseTargetMs = ms;
   }
 
   reset(): void {
