@@ -30,6 +30,16 @@ const QUESTIONS = [
   "Explain in one sentence how a refrigerator keeps food cold.",
   "Who wrote the play Romeo and Juliet?",
 ];
+/**
+ * One sentence each, said with a natural pause in the middle (800 ms of silence, longer than the
+ * default 600 ms end-of-turn wait): each must stay one turn.
+ */
+const PAUSED = [
+  ["Can you tell me", "how far it is to the nearest train station?"],
+  ["I was thinking about dinner and", "wondering what goes well with rice."],
+  ["My brother is visiting next week.", "Where should we go for lunch?"],
+];
+const PAUSE_S = 0.8;
 const FRAME = 320; // 20 ms at 16 kHz
 /** A frame louder than this counts as voiced when finding the last spoken sample. */
 const VOICED_RMS = 0.01;
@@ -45,6 +55,14 @@ function utterances(): Utterance[] {
   for (const voice of ["espeak", "flite"] as const) {
     for (const text of QUESTIONS)
       out.push({ name: `${voice}: ${text}`, text, audio: synthesize(text, { rate: 16000, voice, padBefore: 0.5, padAfter: 0 }) });
+  }
+  for (const [a, b] of PAUSED) {
+    const first = synthesize(a!, { rate: 16000, padBefore: 0.5, padAfter: PAUSE_S });
+    const second = synthesize(b!, { rate: 16000, padBefore: 0, padAfter: 0 });
+    const audio = new Float32Array(first.length + second.length);
+    audio.set(first);
+    audio.set(second, first.length);
+    out.push({ name: `paused: ${a} … ${b}`, text: `${a} ${b}`, audio });
   }
   for (const clip of ["en_S1", "en_S2"]) {
     const path = join(SHARED_AUDIO, `${clip}.flac`);

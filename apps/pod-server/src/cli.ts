@@ -5,6 +5,7 @@
  */
 import { ConfigError, helpText, loadConfig } from "./config/config.js";
 import { createEngines } from "./engines/create-engines.js";
+import { keepComputeThreadsBehindLoop } from "./engines/thread-priority.js";
 import { consoleProgress } from "./models/fetch-model.js";
 import { createPodServer } from "./transport/http-server.js";
 import { createLogger } from "./transport/logger.js";
@@ -62,6 +63,7 @@ try {
     pod.metrics,
   );
   pod.setEngines(engines);
+  if (config.computeNice > 0) keepComputeThreadsBehindLoop(config.computeNice);
   process.stdout.write(`${JSON.stringify({ event: "ready", port })}\n`);
   if (process.stderr.isTTY)
     process.stderr.write(

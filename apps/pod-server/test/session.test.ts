@@ -370,9 +370,11 @@ describe("Session", () => {
               release = r;
             });
             calls.push({ prompt: messages.at(-1)!.content, signal, release });
+            signal.addEventListener("abort", () => release());
             onCall();
             yield `Answer to ${messages.at(-1)!.content}. `;
             await gate;
+            if (signal.aborted) return;
             yield "The end.";
           },
         },
@@ -411,13 +413,31 @@ describe("Session", () => {
     const metrics = await c.next("turn.metrics", (m) => m.responseId === done.responseId);
     expect(metrics.metrics.draftLeadMs).toBeGreaterThanOrEqual(0);
 
-    // A pause, then more speech: the draft is aborted unseen, and the commit answers the whole utterance.
-    const from = c.messages.length;
+    // An adopted draft cancelled mid-answer ends its turn, and the next turn is answered.
+    let from = c.messages.length;
     called = nextLlmCall();
     tone(50);
     silence(20);
     await called;
-    expect(calls[1]!.prompt).toBe("question 2");
+    c.send({ type: "input.audio.commit" });
+    const cancelled = await c.next("response.created", () => true, from);
+    c.send({ type: "response.cancel", responseId: cancelled.responseId });
+    expect((await c.next("response.completed", (m) => m.responseId === cancelled.responseId)).status).toBe("cancelled");
+    expect(calls).toHaveLength(2);
+    called = nextLlmCall();
+    c.send({ type: "input.text", text: "Still there?" });
+    await called;
+    calls[2]!.release();
+    await c.next("response.completed", (m) => m.status === "completed", from);
+    calls.splice(1, 2);
+
+    // A pause, then more speech: the draft is aborted unseen, and the commit answers the whole utterance.
+    from = c.messages.length;
+    called = nextLlmCall();
+    tone(50);
+    silence(20);
+    await called;
+    expect(calls[1]!.prompt).toBe("question 3");
     tone(30);
     await pollUntil("the draft to be aborted when voice comes back", () => calls[1]!.signal.aborted);
     called = nextLlmCall();
@@ -425,8 +445,8 @@ describe("Session", () => {
     await called;
     calls[2]!.release();
     const second = await c.next("response.completed", () => true, from);
-    expect(calls[2]!.prompt).toBe("question 3");
-    expect(second.text).toBe("Answer to question 3. The end.");
+    expect(calls[2]!.prompt).toBe("question 4");
+    expect(second.text).toBe("Answer to question 4. The end.");
     const texts = c.messages.slice(from).flatMap((m) => (m.type === "response.text.delta" ? [m.delta] : []));
     expect(texts.join("")).not.toContain(calls[1]!.prompt);
   });

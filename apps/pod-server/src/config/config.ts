@@ -140,6 +140,12 @@ export const SETTINGS = {
     "cuda runs whisper.cpp's CUDA build from FIRESIDE_GPU_MODULES (the pod image).",
   ),
   gpuModules: s("FIRESIDE_GPU_MODULES", z.string(), "", "node_modules folder holding GPU-only packages (installed by runpod/Dockerfile)."),
+  computeNice: s(
+    "FIRESIDE_COMPUTE_NICE",
+    int(0, 19),
+    5,
+    "Linux nice value for the engines' compute threads, so the event loop (frames, pings, barge-ins) runs first on busy cores; 0 = leave them equal.",
+  ),
   asrThreads: s("FIRESIDE_ASR_THREADS", int(1, 64), Math.max(1, Math.min(8, cpus)), "whisper.cpp threads."),
   asrFitContext: s("FIRESIDE_ASR_FIT_CONTEXT", bool, true, "Fit Whisper's encoder context to the utterance: faster on CPU."),
   asrSpeculate: s(

@@ -37,6 +37,11 @@ export class ReplyDraft {
     readonly prompt: ChatMessage[],
     private readonly opts: DraftOptions,
   ) {
+    // Aborted (discarded, or the adopting reply cancelled): readers stop at once, whatever the engines do.
+    this.abort.signal.addEventListener("abort", () => {
+      this.deltas.end();
+      this.firstPiece?.audio.end();
+    });
     void this.think();
   }
 
@@ -60,8 +65,6 @@ export class ReplyDraft {
 
   discard(): void {
     this.abort.abort();
-    this.deltas.end();
-    this.firstPiece?.audio.end();
     this.firstPiece = null;
   }
 
@@ -75,7 +78,7 @@ export class ReplyDraft {
         temperature: this.opts.temperature,
         cacheKey: this.opts.cacheKey,
       })) {
-        if (signal.aborted) return;
+        if (signal.aborted) break;
         this.deltas.push(delta);
         if (!this.firstStarted) {
           const [first] = chunker.push(delta);
@@ -85,7 +88,10 @@ export class ReplyDraft {
       this.deltas.end();
     } catch (err) {
       // The adopting reply sees the same failure it would have met itself.
-      this.deltas.end(err);
+      this.deltas.end(signal.aborted ? undefined : err);
+    } finally {
+      // However it stopped (a cancel, a barge-in), the reader must not wait for more.
+      this.deltas.end();
     }
   }
 
