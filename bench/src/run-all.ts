@@ -1,7 +1,8 @@
-/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness|spoken-turns]`: runs benchmarks, writes bench/results/<name>.json. */
+/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness|spoken-turns|conversations]`: runs benchmarks, writes bench/results/<name>.json. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { benchCodec } from "./codec.js";
+import { benchConversations } from "./conversations.js";
 import { benchDesktop } from "./desktop.js";
 import { benchEngines } from "./engines.js";
 import { benchConcurrency, benchOverhead } from "./pipeline.js";
@@ -16,6 +17,7 @@ const all = {
   desktop: benchDesktop,
   responsiveness: benchResponsiveness,
   "spoken-turns": benchSpokenTurns,
+  conversations: benchConversations,
 } as Record<string, () => unknown>;
 const chosen = process.argv.slice(2).filter((a) => a in all);
 const dir = fileURLToPath(new URL("../results/", import.meta.url));

@@ -44,13 +44,13 @@ const FRAME = 320; // 20 ms at 16 kHz
 /** A frame louder than this counts as voiced when finding the last spoken sample. */
 const VOICED_RMS = 0.01;
 
-interface Utterance {
+export interface Utterance {
   name: string;
   text: string | null;
   audio: Float32Array;
 }
 
-function utterances(): Utterance[] {
+export function utterances(): Utterance[] {
   const out: Utterance[] = [];
   for (const voice of ["espeak", "flite"] as const) {
     for (const text of QUESTIONS)
@@ -73,69 +73,64 @@ function utterances(): Utterance[] {
   return only ? out.filter((u) => only.test(u.name)) : out;
 }
 
-const stats = (xs: number[]) => ({
+export const stats = (xs: number[]) => ({
   p50: Math.round(percentile(xs, 50)),
   p90: Math.round(percentile(xs, 90)),
   max: Math.round(Math.max(...xs)),
 });
 
-export async function benchSpokenTurns() {
-  const pod = await startPod();
-  const rows: ({ name: string; turns: number; voiceToVoiceMs: number; wer: number | null; transcript: string } & TurnMetrics)[] = [];
-  try {
-    const client = await RealtimeClient.connect(pod.wsUrl);
-    await client.hello({ language: "en" });
-    for (const u of utterances()) {
-      const pcm = floatToInt16(u.audio);
-      let lastVoicedFrame = 0;
-      for (let i = 0; i < u.audio.length; i += FRAME)
-        if (rms(u.audio, i, Math.min(u.audio.length, i + FRAME)) > VOICED_RMS) lastVoicedFrame = i / FRAME;
-      const from = client.messages.length;
-      let lastVoicedSentAt = 0;
-      let mark = 0;
-      // The microphone: the whole utterance in real time (replies to parts of it are talked over, as a
-      // person would), then silence until a reply to its last part starts.
-      const start = performance.now();
-      for (let k = 0; ; k++) {
-        const i = k * FRAME;
-        client.sendAudioFrame(i < pcm.length ? pcm.subarray(i, i + FRAME) : new Int16Array(FRAME), 16000);
-        if (k === lastVoicedFrame) {
-          lastVoicedSentAt = performance.now();
-          mark = client.messages.length;
-        }
-        if (k > lastVoicedFrame && client.messages.slice(mark).some((m) => m.value.type === "response.audio.started")) break;
-        const wait = start + (k + 1) * 20 - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        if (k > lastVoicedFrame + 3000) throw new Error(`no reply to "${u.name}" within a minute of its end`);
-      }
-      const started = (await client.waitFor("response.audio.started", { from: mark })).value;
-      // The frame follows its response.audio.started message; wait for it to be here.
-      await pollUntil("the reply's first frame", () => client.frames.some((f) => f.value.streamId === started.streamId), 10_000, 1);
-      const firstFrameAt = client.frames.find((f) => f.value.streamId === started.streamId)!.at;
-      const final = await client.waitFor("transcript.final", { from: mark });
-      client.send({ type: "response.cancel", responseId: started.responseId });
-      const metrics = (await client.waitFor("turn.metrics", { from: mark, pred: (m) => m.responseId === started.responseId })).value
-        .metrics;
-      await client.waitFor("response.completed", { from: mark, pred: (m) => m.responseId === started.responseId });
-      rows.push({
-        name: u.name,
-        // Items, not commits: an utterance continued after a pause is committed again under its item.
-        turns: new Set(client.messages.slice(from).flatMap((m) => (m.value.type === "input.committed" ? [m.value.itemId] : []))).size,
-        voiceToVoiceMs: Math.round(firstFrameAt - lastVoicedSentAt),
-        wer: u.text ? Math.round(wordErrorRate(u.text, final.value.text) * 100) / 100 : null,
-        transcript: final.value.text,
-        ...metrics,
-      });
-      process.stderr.write(`  ${rows.at(-1)!.voiceToVoiceMs} ms  ${u.name} (asr ${metrics.asrMs} ms)\n`);
+type Row = { name: string; turns: number; voiceToVoiceMs: number; wer: number | null; transcript: string } & TurnMetrics;
+
+/**
+ * One utterance through one client, as a microphone would send it: the whole utterance in real
+ * time (replies to parts of it are talked over, as a person would), then silence until a reply to
+ * its last part starts; that reply is then cancelled.
+ */
+export async function speakUtterance(client: RealtimeClient, u: Utterance): Promise<Row> {
+  const pcm = floatToInt16(u.audio);
+  let lastVoicedFrame = 0;
+  for (let i = 0; i < u.audio.length; i += FRAME)
+    if (rms(u.audio, i, Math.min(u.audio.length, i + FRAME)) > VOICED_RMS) lastVoicedFrame = i / FRAME;
+  const from = client.messages.length;
+  let lastVoicedSentAt = 0;
+  let mark = 0;
+  const start = performance.now();
+  for (let k = 0; ; k++) {
+    const i = k * FRAME;
+    client.sendAudioFrame(i < pcm.length ? pcm.subarray(i, i + FRAME) : new Int16Array(FRAME), 16000);
+    if (k === lastVoicedFrame) {
+      lastVoicedSentAt = performance.now();
+      mark = client.messages.length;
     }
-    client.close();
-  } finally {
-    await pod.stop();
+    if (k > lastVoicedFrame && client.messages.slice(mark).some((m) => m.value.type === "response.audio.started")) break;
+    const wait = start + (k + 1) * 20 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (k > lastVoicedFrame + 3000) throw new Error(`no reply to "${u.name}" within a minute of its end`);
   }
+  const started = (await client.waitFor("response.audio.started", { from: mark })).value;
+  // The frame follows its response.audio.started message; wait for it to be here.
+  await pollUntil("the reply's first frame", () => client.frames.some((f) => f.value.streamId === started.streamId), 10_000, 1);
+  const firstFrameAt = client.frames.find((f) => f.value.streamId === started.streamId)!.at;
+  const final = await client.waitFor("transcript.final", { from: mark });
+  client.send({ type: "response.cancel", responseId: started.responseId });
+  const metrics = (await client.waitFor("turn.metrics", { from: mark, pred: (m) => m.responseId === started.responseId })).value.metrics;
+  await client.waitFor("response.completed", { from: mark, pred: (m) => m.responseId === started.responseId });
+  return {
+    name: u.name,
+    // Items, not commits: an utterance continued after a pause is committed again under its item.
+    turns: new Set(client.messages.slice(from).flatMap((m) => (m.value.type === "input.committed" ? [m.value.itemId] : []))).size,
+    voiceToVoiceMs: Math.round(firstFrameAt - lastVoicedSentAt),
+    wer: u.text ? Math.round(wordErrorRate(u.text, final.value.text) * 100) / 100 : null,
+    transcript: final.value.text,
+    ...metrics,
+  };
+}
+
+/** p50/p90/max of voice-to-voice and of every server stage over the rows. */
+export function summarise(rows: Row[]) {
   const col = (k: keyof TurnMetrics) => rows.map((r) => r[k]).filter((v): v is number => v !== undefined);
   const wers = rows.map((r) => r.wer).filter((w): w is number => w !== null);
   return {
-    what: "voice-to-voice = last voiced frame sent → first reply frame received (server VAD ends turns; default CPU engines; loopback)",
     utterances: rows.length,
     voiceToVoiceMs: stats(rows.map((r) => r.voiceToVoiceMs)),
     stages: Object.fromEntries(
@@ -149,6 +144,26 @@ export async function benchSpokenTurns() {
     /** Replies that started during the end-of-turn silence (a draft adopted at the commit). */
     drafted: rows.filter((r) => r.draftLeadMs !== undefined).length,
     meanWer: Math.round((wers.reduce((a, b) => a + b, 0) / Math.max(1, wers.length)) * 100) / 100,
+  };
+}
+
+export async function benchSpokenTurns() {
+  const pod = await startPod();
+  const rows: Row[] = [];
+  try {
+    const client = await RealtimeClient.connect(pod.wsUrl);
+    await client.hello({ language: "en" });
+    for (const u of utterances()) {
+      rows.push(await speakUtterance(client, u));
+      process.stderr.write(`  ${rows.at(-1)!.voiceToVoiceMs} ms  ${u.name} (asr ${rows.at(-1)!.asrMs} ms)\n`);
+    }
+    client.close();
+  } finally {
+    await pod.stop();
+  }
+  return {
+    what: "voice-to-voice = last voiced frame sent → first reply frame received (server VAD ends turns; default CPU engines; loopback)",
+    ...summarise(rows),
     rows,
   };
 }

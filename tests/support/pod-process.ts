@@ -24,6 +24,8 @@ export const TEST_ENV = {
   FIRESIDE_LLM_THREADS: "1",
   FIRESIDE_LLM_TEMPERATURE: "0.2",
   FIRESIDE_LOG_LEVEL: "warn",
+  // Tests hold several sessions at once; the hardware default (2 on CI's two cores) has its own test.
+  FIRESIDE_MAX_SESSIONS: "64",
 };
 
 export async function startPod(env: Record<string, string> = {}, timeoutMs = 240_000): Promise<PodProcess> {

@@ -73,6 +73,8 @@ beforeEach(() => {
     notice: null,
     audible: false,
     mic: "off",
+    muted: false,
+    talkingWhileMuted: false,
     connection: "disconnected",
     playback: { bufferedMs: 0, underruns: 0, playing: false, playedMs: 0 },
   });
@@ -104,6 +106,40 @@ describe("voice session (renderer)", () => {
     await Promise.resolve();
     expect(s.t.of("response.interrupt")).toEqual([{ type: "response.interrupt", responseId: "resp_a_2", playedSamples: 1920 }]);
     expect(useApp.getState().audible).toBe(false);
+    await s.session.stop();
+  });
+
+  it("muted: speech is not sent and does not interrupt the reply, the UI says so; unmuted it is a turn again", async () => {
+    const s = await start();
+    reply(s, "item_a_1", "resp_a_2", 2);
+    clock += 1000; // past the echo guard
+    s.session.setMuted(true);
+    const framesBefore = s.t.audioFrames;
+    speak(s);
+    expect(s.t.audioFrames).toBe(framesBefore);
+    expect(s.t.of("input.audio.commit")).toEqual([]);
+    expect(s.player.calls).not.toContain("pause");
+    expect(s.t.of("response.interrupt")).toEqual([]);
+    // The nudge shows while the user talks into a muted mic, and goes when they stop.
+    s.mic.cb!.onSpeechStart();
+    expect(useApp.getState().talkingWhileMuted).toBe(true);
+    s.mic.cb!.onSpeechEnd();
+    expect(useApp.getState().talkingWhileMuted).toBe(false);
+    s.session.setMuted(false);
+    speak(s);
+    expect(s.t.audioFrames).toBeGreaterThan(framesBefore);
+    expect(s.t.of("input.audio.commit")).toHaveLength(1);
+    await s.session.stop();
+  });
+
+  it("muting mid-utterance drops it: the pod is told to clear, nothing is committed", async () => {
+    const s = await start();
+    s.mic.cb!.onSpeechStart();
+    for (let i = 0; i < 5; i++) s.mic.frame(0.9);
+    s.session.setMuted(true);
+    s.mic.cb!.onSpeechEnd();
+    expect(s.t.of("input.audio.clear")).toHaveLength(1);
+    expect(s.t.of("input.audio.commit")).toEqual([]);
     await s.session.stop();
   });
 

@@ -43,7 +43,12 @@ export const SETTINGS = {
     20 * 1024 * 1024,
     "Largest reference-clip upload; bigger ones get 413.",
   ),
-  maxSessions: s("FIRESIDE_MAX_SESSIONS", int(1, 10_000), 64, "Concurrent WebSocket sessions; more are refused with E_BUSY."),
+  maxSessions: s(
+    "FIRESIDE_MAX_SESSIONS",
+    int(0, 10_000),
+    0,
+    "Concurrent conversations; more are refused with E_BUSY. 0 = by hardware: one per CPU core (at least 2) when any engine computes on the CPU, else 64.",
+  ),
   helloTimeoutMs: s(
     "FIRESIDE_HELLO_TIMEOUT_MS",
     int(500, 120_000),

@@ -13,11 +13,13 @@ import { isUtf8 } from "node:buffer";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { DIALOGUE_EVENTS_PATH, type ErrorCode, ProtocolError, REALTIME_PATH, type ServerMessage } from "@fireside/protocol";
 import { WebSocket, WebSocketServer } from "ws";
 import { AuditLog } from "../audit/audit-log.js";
 import type { Config } from "../config/config.js";
+import { defaultSessionLimit, UNLIMITED_SESSIONS } from "../engines/session-capacity.js";
 import type { Engines } from "../engines/types.js";
 import { clientAddress } from "../guard/client-address.js";
 import { corsPolicy } from "../guard/cors.js";
@@ -340,8 +342,12 @@ export function createPodServer(config: Config, log: Logger): PodServer {
         checkVoice,
         authFailed: () => void authFailed(address, `${REALTIME_PATH} session.hello`),
         admit: () => {
-          if (sessions.size >= config.maxSessions) {
-            return new ProtocolError("E_BUSY", `server is at its limit of ${config.maxSessions} sessions`);
+          const limit = config.maxSessions || (engines ? defaultSessionLimit(engines, availableParallelism()) : UNLIMITED_SESSIONS);
+          if (sessions.size >= limit) {
+            return new ProtocolError(
+              "E_BUSY",
+              `the pod is serving ${sessions.size} conversations, as many as it answers in time on this hardware (FIRESIDE_MAX_SESSIONS); try again later`,
+            );
           }
           admitted = true;
           clearTimeout(helloDeadline);

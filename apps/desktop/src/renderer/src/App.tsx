@@ -5,9 +5,9 @@ import { Player } from "./audio/player";
 import { ConversationList } from "./components/ConversationList";
 import { ConversationView } from "./components/ConversationView";
 import { Dashboard } from "./components/Dashboard";
-import { LevelMeter } from "./components/LevelMeter";
 import { SettingsPanel } from "./components/SettingsPanel";
 import { Studio } from "./components/Studio";
+import { TalkStage } from "./components/TalkStage";
 import { VoiceSession } from "./session/voice-session";
 import { bridge } from "./settings/bridge";
 import { useApp } from "./store/app-store";
@@ -26,7 +26,6 @@ export function App() {
   const loadingProgress = useApp((s) => (s.health?.loading ? s.health.progress : undefined));
   const notice = useApp((s) => s.notice);
   const micError = useApp((s) => s.micError);
-  const levels = useApp((s) => s.levels);
   const settings = useApp((s) => s.settings);
   const session = useRef<VoiceSession | null>(null);
   const [token, setToken] = useState("");
@@ -68,13 +67,19 @@ export function App() {
     }
   }, []);
 
-  // Push-to-talk: hold Space anywhere except in a text field.
+  // Shortcuts anywhere except in a text field: hold Space to talk (push-to-talk), M mutes, Esc interrupts.
   useEffect(() => {
-    const isTyping = (e: KeyboardEvent) => e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+    const isTyping = (e: KeyboardEvent) =>
+      e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement;
     const down = (e: KeyboardEvent) => {
-      if (e.code === "Space" && !e.repeat && !isTyping(e)) {
+      if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.code === "Space" && !e.repeat) {
         e.preventDefault();
         session.current?.pushToTalk(true);
+      } else if (e.code === "KeyM" && !e.repeat) {
+        session.current?.setMuted(!useApp.getState().muted);
+      } else if (e.code === "Escape") {
+        session.current?.interrupt();
       }
     };
     const up = (e: KeyboardEvent) => {
@@ -97,8 +102,6 @@ export function App() {
           {CONNECTION_LABEL[connection]}
           {connection === "loading" && loadingProgress ? ` ${loadingProgress}` : ""}
         </span>
-        <LevelMeter level={levels.input} label="mic" />
-        <LevelMeter level={levels.output} label="voice" />
         <nav className="tabs">
           <button type="button" aria-pressed={tab === "talk"} onClick={() => setTab("talk")}>
             Talk
@@ -129,13 +132,20 @@ export function App() {
           {micError ?? notice}
         </p>
       )}
-      <main>
-        {tab === "studio" ? (
-          loaded && <Studio token={token} />
-        ) : (
-          <ConversationView onInterrupt={() => session.current?.interrupt()} onSend={(t) => session.current?.sendText(t)} />
-        )}
-        <aside>
+      <main className={`tab-${tab}`}>
+        {/* Both screens stay mounted, so a dialogue, its casting and its render survive switching tabs. */}
+        <div className="screen" hidden={tab !== "studio"}>
+          {loaded && <Studio token={token} />}
+        </div>
+        <div className="screen talk" hidden={tab !== "talk"}>
+          <TalkStage
+            onInterrupt={() => session.current?.interrupt()}
+            onMute={(m) => session.current?.setMuted(m)}
+            onHoldToTalk={(down) => session.current?.pushToTalk(down)}
+          />
+          <ConversationView onSend={(t) => session.current?.sendText(t)} onStart={() => void start()} />
+        </div>
+        <aside hidden={tab === "studio" && !showHistory && !showSettings}>
           {showHistory && loaded && (
             <ConversationList
               token={token}
@@ -158,10 +168,15 @@ export function App() {
               }}
             />
           )}
-          <Dashboard />
-          <p className="hint">
-            {settings.mode === "push-to-talk" ? "Hold Space to talk." : "Just talk; speak over a reply to interrupt it."}
-          </p>
+          {tab === "talk" && (
+            <>
+              <Dashboard />
+              <p className="hint">
+                {settings.mode === "push-to-talk" ? "Hold Space to talk." : "Just talk; speak over a reply to interrupt it."} M mutes, Esc
+                interrupts.
+              </p>
+            </>
+          )}
         </aside>
       </main>
     </div>

@@ -1,5 +1,12 @@
-/** Per-turn stage latencies as a live bar chart, plus connection, playback and pod health. */
+/**
+ * Per-turn stage latencies as a live bar chart (the newest turns; bars scaled to the typical turn
+ * so one slow turn does not flatten the rest), voice-to-voice over the session as a line, plus
+ * connection, playback and pod health. Collapsible.
+ */
 import { useApp } from "../store/app-store";
+
+/** Turns shown in detail; the line chart covers all of them. */
+const DETAILED_TURNS = 4;
 
 const STAGES = [
   { key: "endOfTurnMs", label: "last word → turn ends", color: "#b8a27a" },
@@ -16,21 +23,28 @@ export function Dashboard() {
   const playback = useApp((s) => s.playback);
   const health = useApp((s) => s.health);
   const server = useApp((s) => s.server);
-  const max = Math.max(1000, ...latencies.flatMap((l) => STAGES.map((s) => l[s.key] ?? 0)));
+  const scale = typicalMax(latencies.flatMap((l) => STAGES.map((s) => l[s.key] ?? 0)));
+  const first = Math.max(0, latencies.length - DETAILED_TURNS);
   return (
-    <section className="dashboard" aria-label="Latency dashboard">
-      <h2>Latency per turn (ms)</h2>
+    <details className="dashboard" open aria-label="Latency dashboard">
+      <summary>
+        <h2>Latency and connection</h2>
+      </summary>
+      <VoiceToVoiceLine values={latencies.map((l) => l.voiceToVoiceMs)} />
       <div className="chart" data-testid="latency-chart">
         {latencies.length === 0 && <p className="hint">No turns yet.</p>}
-        {latencies.map((l, i) => (
+        {latencies.slice(first).map((l, i) => (
           <div key={l.responseId} className="chart-turn" data-testid="latency-turn">
-            <span className="chart-title">Turn {i + 1}</span>
+            <span className="chart-title">Turn {first + i + 1} (ms)</span>
             {STAGES.map((s) => {
               const v = l[s.key];
               return v === undefined ? null : (
                 <div key={s.key} className="chart-row" data-stage={s.key}>
                   <span className="chart-label">{s.label}</span>
-                  <span className="chart-bar" style={{ width: `${(v / max) * 100}%`, background: s.color }} />
+                  <span
+                    className={`chart-bar ${v > scale ? "over" : ""}`}
+                    style={{ width: `${Math.min(1, v / scale) * 100}%`, background: s.color }}
+                  />
                   <span className="chart-value">{Math.round(v)}</span>
                 </div>
               );
@@ -68,6 +82,38 @@ export function Dashboard() {
             : "—"}
         </dd>
       </dl>
-    </section>
+    </details>
+  );
+}
+
+/** The bar scale: the 90th percentile of the values (at least 1 s), so an outlier runs off the end instead of squashing every other bar. */
+export function typicalMax(values: number[]): number {
+  const xs = values.filter((v) => v > 0).sort((a, b) => a - b);
+  if (!xs.length) return 1000;
+  return Math.max(1000, xs[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))]!);
+}
+
+/** Voice-to-voice per spoken turn as a small line chart (typed turns have none). */
+function VoiceToVoiceLine({ values }: { values: (number | undefined)[] }) {
+  const points = values.flatMap((v, i) => (v === undefined ? [] : [{ i, v }]));
+  if (points.length < 2) return null;
+  const w = 240;
+  const h = 48;
+  const top = Math.max(...points.map((p) => p.v), 1000);
+  const x = (i: number) => (values.length <= 1 ? 0 : (i / (values.length - 1)) * (w - 8) + 4);
+  const y = (v: number) => h - 4 - (v / top) * (h - 8);
+  const last = points.at(-1)!;
+  return (
+    <figure className="v2v-line" data-testid="v2v-line">
+      <figcaption>
+        Voice-to-voice over {points.length} turns: last {Math.round(last.v)} ms
+      </figcaption>
+      <svg viewBox={`0 0 ${w} ${h}`} width="100%" height={h} role="img" aria-label="Voice-to-voice per turn">
+        <polyline fill="none" stroke="var(--accent)" strokeWidth="2" points={points.map((p) => `${x(p.i)},${y(p.v)}`).join(" ")} />
+        {points.map((p) => (
+          <circle key={p.i} cx={x(p.i)} cy={y(p.v)} r="2.5" fill="var(--accent)" />
+        ))}
+      </svg>
+    </figure>
   );
 }

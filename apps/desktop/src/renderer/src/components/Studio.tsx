@@ -179,7 +179,8 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
   const [result, setResult] = useState<{ url: string; timings: LineTiming[]; samples: Float32Array } | null>(null);
   const audio = useRef<HTMLAudioElement>(null);
   const used = [...new Set(lines.map((l) => l.speaker))];
-  const voiceFor = (s: Speaker) => cast[s] ?? voices[0]?.id ?? "";
+  // Each speaker starts in a different voice (S1 the first, S2 the second, …), so a dialogue never sounds like one person.
+  const voiceFor = (s: Speaker) => cast[s] ?? voices[SPEAKERS.indexOf(s) % Math.max(1, voices.length)]?.id ?? "";
 
   const playFrom = (ms: number) => {
     const a = audio.current;

@@ -204,6 +204,7 @@ export class VoiceSession {
     const connected = useApp.getState().connection === "connected";
     const idle = this.settings.mode === "push-to-talk" ? "push-to-talk" : "listening";
     const mic = useApp.getState().mic;
+    if (useApp.getState().muted) return;
     if (!connected) {
       if (this.sending) this.sending = false; // what was said while the link was down is not sent later
       useApp.getState().set({ mic: "paused" });
@@ -218,6 +219,10 @@ export class VoiceSession {
 
   private onFrame(frame: Float32Array, probability: number): void {
     if (++this.levelTick % 3 === 0) useApp.getState().set({ levels: { ...useApp.getState().levels, input: rms(frame) } });
+    if (useApp.getState().muted) {
+      this.ring = [];
+      return;
+    }
     if (probability >= this.settings.vadThreshold) this.lastVoicedAt = this.now();
     if (this.sending) this.sendFrame(frame);
     else {
@@ -249,6 +254,10 @@ export class VoiceSession {
   }
 
   private onSpeechStart(): void {
+    if (useApp.getState().muted) {
+      useApp.getState().set({ talkingWhileMuted: true });
+      return;
+    }
     if (this.settings.mode !== "hands-free") return;
     const r = this.reply;
     if (this.replyAudible && r && this.now() - r.playbackStartedAt < ECHO_WARMUP_MS) return;
@@ -261,11 +270,12 @@ export class VoiceSession {
   }
 
   private onSpeechConfirmed(): void {
-    if (this.settings.mode !== "hands-free" || !this.sending) return;
+    if (useApp.getState().muted || this.settings.mode !== "hands-free" || !this.sending) return;
     void this.bargeIn();
   }
 
   private onMisfire(): void {
+    if (useApp.getState().muted) useApp.getState().set({ talkingWhileMuted: false });
     if (this.settings.mode !== "hands-free") return;
     if (this.tentativePause) this.player?.resume(); // it held no words: carry on talking
     this.tentativePause = false;
@@ -276,6 +286,7 @@ export class VoiceSession {
   }
 
   private onSpeechEnd(): void {
+    if (useApp.getState().muted) useApp.getState().set({ talkingWhileMuted: false });
     if (this.settings.mode !== "hands-free" || !this.sending) return;
     this.finishUtterance();
     useApp.getState().set({ mic: "listening" });
@@ -301,8 +312,24 @@ export class VoiceSession {
     this.conn?.send({ type: "response.interrupt", responseId: r.id, playedSamples: played });
   }
 
+  /**
+   * Mute (the button and M): from now on nothing is sent and speech does not interrupt; an
+   * utterance being sent is dropped, not answered. The reply keeps playing.
+   */
+  setMuted(muted: boolean): void {
+    useApp.getState().set({ muted, talkingWhileMuted: false });
+    if (muted && this.sending) {
+      this.sending = false;
+      this.framer.flush();
+      this.conn?.send({ type: "input.audio.clear" });
+    }
+    if (muted && this.pttHeld) this.pttHeld = false;
+    this.followConnection();
+  }
+
   /** Push-to-talk: hold to speak; pressing during a reply interrupts it. */
   pushToTalk(down: boolean): void {
+    if (useApp.getState().muted) return;
     if (this.settings.mode !== "push-to-talk" || down === this.pttHeld) return;
     this.pttHeld = down;
     if (down) {

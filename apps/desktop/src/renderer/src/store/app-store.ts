@@ -44,6 +44,10 @@ export interface AppState {
   sessionState: SessionState;
   /** `paused`: the mic is on but nothing is sent, because no session is connected. */
   mic: "off" | "starting" | "listening" | "hearing-speech" | "push-to-talk" | "paused";
+  /** The user muted the mic: nothing is sent and speech does not interrupt. */
+  muted: boolean;
+  /** Muted, and the local VAD hears the user talking: the UI says so (nothing is sent). */
+  talkingWhileMuted: boolean;
   micError: string | null;
   turns: Turn[];
   latencies: TurnLatency[];
@@ -68,6 +72,8 @@ export const useApp = create<AppState>((set) => ({
   conversationId: null,
   sessionState: "idle",
   mic: "off",
+  muted: false,
+  talkingWhileMuted: false,
   micError: null,
   turns: [],
   latencies: [],

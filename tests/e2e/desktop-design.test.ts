@@ -1,0 +1,139 @@
+/**
+ * The desktop app's screens and states in real headless Chromium against the real pod (CPU
+ * engines), with a spoken WAV as the microphone: first run, mute (speech is not sent, the app
+ * says so), unmute, a reply, Esc interrupts it, the Studio keeps its work across tab switches and
+ * hides the dashboard. A screenshot per state, at 820 and 1440 px, dark and light, goes to
+ * test-artifacts/desktop/.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchWithMic } from "../support/browser.js";
+import { type PodProcess, startPod } from "../support/pod-process.js";
+import { pollUntil } from "../support/poll.js";
+
+const MUTED_QUESTION = "What is the capital of France?";
+const QUESTION = "Tell me a long story about a brave dragon.";
+const ARTIFACTS = "test-artifacts/desktop";
+
+/** The microphone: a question said into a muted mic, a long pause (time to unmute), then one said out loud. */
+function micWav(): string {
+  const dir = mkdtempSync(join(tmpdir(), "fireside-design-mic-"));
+  const say = (text: string, name: string) => {
+    execFileSync("espeak-ng", ["-v", "en-us", "-s", "150", "-w", join(dir, `${name}.raw.wav`), text]);
+    execFileSync("sox", [join(dir, `${name}.raw.wav`), "-r", "48000", "-c", "1", "-b", "16", join(dir, `${name}.wav`)]);
+    return join(dir, `${name}.wav`);
+  };
+  const silence = (s: number, name: string) => {
+    execFileSync("sox", ["-n", "-r", "48000", "-c", "1", "-b", "16", join(dir, `${name}.wav`), "trim", "0", String(s)]);
+    return join(dir, `${name}.wav`);
+  };
+  const out = join(dir, "mic.wav");
+  execFileSync("sox", [silence(4, "s1"), say(MUTED_QUESTION, "m"), silence(9, "s2"), say(QUESTION, "q"), silence(40, "s3"), out]);
+  return out;
+}
+
+let pod: PodProcess;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!CHROMIUM && !process.env.CI) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  pod = await startPod({ FIRESIDE_METRICS_PUBLIC: "true" });
+  browser = await launchWithMic(micWav());
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.addInitScript(() => {
+    localStorage.setItem(
+      "fireside.settings",
+      JSON.stringify({ persona: "You are a storyteller. Always answer with a long story of at least ten sentences.", playbackLeadMs: 300 }),
+    );
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await pod?.stop();
+});
+
+const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? "";
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number) {
+  try {
+    await pollUntil(what, check, timeoutMs, 100);
+  } catch (err) {
+    await page.screenshot({ path: `${ARTIFACTS}/design-timeout.png` });
+    throw new Error(`${(err as Error).message}; stage: ${await text("stage")}; turns: ${await text("turns")}`);
+  }
+}
+
+/** Screenshots of the page as it is now, at both widths and in both themes. */
+async function shoot(name: string) {
+  for (const scheme of ["dark", "light"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of [820, 1440]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({ path: `${ARTIFACTS}/${name}-${width}-${scheme}.png` });
+    }
+  }
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+async function framesReceived(): Promise<number> {
+  const body = await (await fetch(`${pod.url}/metrics`)).text();
+  return Number(/^fireside_audio_frames_received_total (\d+)/m.exec(body)?.[1] ?? Number.NaN);
+}
+
+describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and states", () => {
+  it("first run, mute, unmute, a reply, Esc, and the Studio keeping its work", async () => {
+    await page.goto(`${pod.url}/`);
+    // First run: the empty Talk screen says which pod, which voice and what to do.
+    expect(await text("first-run")).toMatch(/Start talking/);
+    expect(await text("first-run")).toContain("127.0.0.1");
+    await shoot("design-first-run");
+
+    // Start, and mute at once (M): the question said into the muted mic is never sent.
+    await page.getByTestId("start").click();
+    await page.keyboard.press("m");
+    expect(await page.getByTestId("mute").getAttribute("aria-pressed")).toBe("true");
+    await until("connected", async () => (await text("connection")) === "Connected", 60_000);
+    await until("the muted nudge", async () => (await page.getByTestId("muted-nudge").count()) > 0, 60_000);
+    expect(await text("stage")).toMatch(/Muted/);
+    await shoot("design-muted-talking");
+    expect(await framesReceived()).toBe(0);
+    await until("the muted question to end", async () => (await page.getByTestId("muted-nudge").count()) === 0, 30_000);
+    expect(await framesReceived()).toBe(0);
+    expect(await page.getByTestId("turn-user").count()).toBe(0);
+
+    // Unmute with the button: the next question is heard and answered.
+    await page.getByTestId("mute").click();
+    expect(await text("mic-state")).not.toMatch(/muted/i);
+    await until("the transcript", async () => /dragon/i.test(await text("turns")), 90_000);
+    expect(await text("turns")).not.toMatch(/France/i);
+    await until("the thinking or speaking state", async () => /Thinking|Speaking/.test(await text("session-state")), 60_000);
+    await until("the reply to be audible", async () => (await text("session-state")) === "Speaking", 60_000);
+    await shoot("design-speaking");
+
+    // Esc interrupts the reply.
+    await page.keyboard.press("Escape");
+    const assistant = page.getByTestId("turn-assistant").first();
+    await until("the interruption", async () => (await assistant.textContent())?.includes("interrupted") ?? false, 20_000);
+    await until("the stage to stop speaking", async () => (await text("session-state")) !== "Speaking", 20_000);
+    await shoot("design-interrupted");
+
+    // The Studio: no dashboard there, and a script typed before switching tabs is still there after.
+    await page.getByRole("button", { name: "Studio", exact: true }).click();
+    expect(await page.getByTestId("latency-chart").count()).toBe(0);
+    const line1 = page.getByRole("textbox", { name: "Line 1", exact: true });
+    await line1.fill("Welcome back to the show.");
+    await page.getByRole("button", { name: "Talk", exact: true }).click();
+    expect(await page.getByTestId("latency-chart").count()).toBe(1);
+    await page.getByRole("button", { name: "Studio", exact: true }).click();
+    expect(await line1.inputValue()).toBe("Welcome back to the show.");
+    await shoot("design-studio");
+  });
+});
