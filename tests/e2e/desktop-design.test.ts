@@ -1,6 +1,6 @@
 /**
  * The desktop app's screens and states in real headless Chromium against the real pod (CPU
- * engines), with a spoken WAV as the microphone: first run, mute (speech is not sent, the app
+ * engines), with a spoken WAV as the microphone: first run, a bad setting explained, mute (speech is not sent, the app
  * says so), unmute, a reply, Esc interrupts it, the Studio keeps its work across tab switches and
  * hides the dashboard. A screenshot per state, at 820 and 1440 px, dark and light, goes to
  * test-artifacts/desktop/.
@@ -96,6 +96,16 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     expect(await text("first-run")).toContain("127.0.0.1");
     await shoot("design-first-run");
 
+    // Settings: a bad value is explained next to its field and not kept.
+    await page.getByRole("button", { name: "Settings" }).click();
+    const podUrl = page.getByLabel("Pod URL");
+    await podUrl.fill("http://my-pod:8787");
+    await podUrl.blur();
+    expect(await text("error-podUrl")).toMatch(/Pod URL must start with ws:\/\/ or wss:\/\//);
+    expect(await text("first-run")).toContain("127.0.0.1"); // the saved address is unchanged
+    await shoot("design-settings-error");
+    await page.getByRole("button", { name: "Settings" }).click();
+
     // Start, and mute at once (M): the question said into the muted mic is never sent.
     await page.getByTestId("start").click();
     await page.keyboard.press("m");
@@ -122,7 +132,8 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     await page.keyboard.press("Escape");
     const assistant = page.getByTestId("turn-assistant").first();
     await until("the interruption", async () => (await assistant.textContent())?.includes("interrupted") ?? false, 20_000);
-    await until("the stage to stop speaking", async () => (await text("session-state")) !== "Speaking", 20_000);
+    // Esc is not speech: the app goes back to listening, not to "Hearing you".
+    await until("the stage to listen again", async () => (await text("session-state")) === "Listening", 20_000);
     await shoot("design-interrupted");
 
     // The Studio: no dashboard there, and a script typed before switching tabs is still there after.

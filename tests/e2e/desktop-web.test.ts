@@ -133,7 +133,9 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop renderer in Chromium", ()
       await p.keyboard.down("Space");
       expect(await p.getByTestId("mic-state").textContent()).toMatch(/speaking/);
       const micDbfs = async () =>
-        Number(/(-?\d+) dBFS/.exec((await p.locator('.meter[title^="mic"]').getAttribute("title")) ?? "")?.[1] ?? -60);
+        Number(
+          /(-?\d+) dBFS/.exec((await p.locator('[data-testid="stage"] .meter[title^="mic"]').getAttribute("title")) ?? "")?.[1] ?? -60,
+        );
       await pollUntil("the question to start", async () => (await micDbfs()) > -40, 30_000, 50);
       let quietSince = 0;
       await pollUntil(

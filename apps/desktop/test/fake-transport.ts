@@ -116,6 +116,10 @@ export class FakePlayer implements PlayerLike {
   playing(): void {
     this.onStats({ played: this.played, buffered: 0, underruns: 0, playing: true, level: 0.1 });
   }
+  /** Playback ran dry (the next clause has not arrived): not playing, not finished. */
+  underrun(): void {
+    this.onStats({ played: this.played, buffered: 0, underruns: 1, playing: false, level: 0 });
+  }
   /** The reply played to its end. */
   finished(): void {
     this.onStats({ played: this.played, buffered: 0, underruns: 0, playing: false, level: 0 });

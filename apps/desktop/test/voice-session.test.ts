@@ -143,6 +143,19 @@ describe("voice session (renderer)", () => {
     await s.session.stop();
   });
 
+  it("Interrupt in a gap between clauses, after the reply was heard, interrupts it with what was heard", async () => {
+    const s = await start();
+    reply(s, "item_a_1", "resp_a_2", 2);
+    s.player.underrun(); // the next clause is not here yet
+    s.session.interrupt();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(s.t.of("response.cancel")).toEqual([]);
+    expect(s.t.of("response.interrupt")).toHaveLength(1);
+    expect(s.t.of("input.speech_started")).toEqual([]); // Esc is not the user talking
+    await s.session.stop();
+  });
+
   it("Interrupt before the first audio frame cancels the reply; after the last it does nothing", async () => {
     const s = await start();
     s.t.pod({ type: "response.created", responseId: "resp_a_2", streamId: 2, inReplyTo: "item_a_1" });

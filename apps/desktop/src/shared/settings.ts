@@ -9,10 +9,11 @@ export const settingsSchema = z.object({
   podUrl: z
     .string()
     .max(500)
-    .regex(/^wss?:\/\/[^\s]+$/, "must be a ws:// or wss:// URL"),
+    .max(500, "is too long")
+    .regex(/^wss?:\/\/[^\s]+$/, "must start with ws:// or wss://, like ws://127.0.0.1:8787/v1/realtime"),
   inputDeviceId: z.string().max(200).default(""),
   outputDeviceId: z.string().max(200).default(""),
-  language: z.string().min(2).max(8).default("en"),
+  language: z.string().min(2, "must be a language code such as en or fr").max(8, "must be a language code such as en or fr").default("en"),
   persona: z.string().max(8000).default(""),
   voice: z.string().max(128).default(""),
   mode: z.enum(["hands-free", "push-to-talk"]).default("hands-free"),
@@ -28,4 +29,39 @@ export type Settings = z.infer<typeof settingsSchema>;
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({ podUrl: "ws://127.0.0.1:8787/v1/realtime" });
 
 export const settingsPatchSchema = settingsSchema.partial().strict();
+
+/** What each setting is called on screen. */
+export const SETTING_LABELS: Record<keyof Settings, string> = {
+  podUrl: "Pod URL",
+  inputDeviceId: "Input",
+  outputDeviceId: "Output",
+  language: "Language",
+  persona: "Persona",
+  voice: "Voice",
+  mode: "Mode",
+  vadThreshold: "Sensitivity",
+  minSilenceMs: "Minimum silence",
+  playbackLeadMs: "Playback lead",
+};
+
+/** Checks one setting; returns a sentence a person understands, or null when the value is fine. */
+export function checkSetting<K extends keyof Settings>(key: K, value: Settings[K]): string | null {
+  const r = settingsSchema.shape[key].safeParse(value);
+  return r.success ? null : `${SETTING_LABELS[key]} ${r.error.issues[0]?.message ?? "is not valid"}.`;
+}
+
+/** An error from saving settings (a zod error, possibly as text across IPC) as one sentence. */
+export function explainSettingsError(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const json = text.slice(text.indexOf("["), text.lastIndexOf("]") + 1);
+  try {
+    const issues = JSON.parse(json) as { path?: (string | number)[]; message?: string }[];
+    const first = issues[0];
+    const key = first?.path?.[0] as keyof Settings | undefined;
+    if (first?.message) return `${key && key in SETTING_LABELS ? SETTING_LABELS[key] : "A setting"} ${first.message}.`;
+  } catch {
+    // not a list of issues: say it as it came
+  }
+  return text;
+}
 export const tokenSchema = z.string().max(4096);

@@ -814,7 +814,8 @@ export class Session {
     if (r) {
       this.stopReply(r, "interrupted");
       this.machine.tryTo("interrupted");
-      this.machine.tryTo("user_speaking");
+      // Speech interrupts while the user talks; Esc or the button leaves the session idle.
+      this.machine.tryTo(this.input.collecting ? "user_speaking" : "idle");
       // The client knows what it played; give it a moment to say, else estimate from pacing.
       const timer = setTimeout(() => {
         r.interruptWaiter = null;

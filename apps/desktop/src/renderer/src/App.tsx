@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { Settings } from "../../shared/settings";
+import { explainSettingsError, type Settings } from "../../shared/settings";
 import { startMicrophone } from "./audio/microphone";
 import { Player } from "./audio/player";
 import { ConversationList } from "./components/ConversationList";
@@ -63,7 +63,7 @@ export function App() {
       useApp.getState().set({ settings: next });
       session.current?.updateSettings(next);
     } catch (err) {
-      useApp.getState().set({ notice: `Setting not saved: ${(err as Error).message}` });
+      useApp.getState().set({ notice: `Setting not saved: ${explainSettingsError(err)}` });
     }
   }, []);
 

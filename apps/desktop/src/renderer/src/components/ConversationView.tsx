@@ -16,7 +16,7 @@ export function ConversationView({ onSend, onStart }: { onSend: (text: string) =
   return (
     <section className="conversation" aria-label="Conversation">
       {turns.length === 0 && <FirstRun onStart={onStart} />}
-      <ol className="turns" data-testid="turns" role="log" aria-live="polite" aria-label="Transcript">
+      <ol className="turns" data-testid="turns" role="log" aria-live="polite" aria-label="Conversation turns">
         {turns.map((t) => (
           <li key={t.id} className={`turn turn-${t.role} ${t.live ? "live" : ""} ${t.status ?? ""}`} data-testid={`turn-${t.role}`}>
             <span className="who">{t.role === "user" ? "You" : "Fireside"}</span>

@@ -1,6 +1,19 @@
+/**
+ * Settings in plain language: each field says when a change applies, a bad value is explained in
+ * a sentence next to its field and is not kept (the saved setting stays as it was).
+ */
 import { useEffect, useState } from "react";
-import type { Settings } from "../../../shared/settings";
+import { checkSetting, type Settings } from "../../../shared/settings";
 import { useApp } from "../store/app-store";
+
+/** Sensitivity in words: the VAD's speech threshold, where a lower threshold hears quieter speech. */
+function sensitivityWord(threshold: number): string {
+  return threshold <= 0.35 ? "high" : threshold >= 0.7 ? "low" : "medium";
+}
+
+const NO_VOICES: { id: string; name: string; language: string }[] = [];
+const NOW = "Applies now.";
+const NEXT = "Applies to the next conversation.";
 
 export function SettingsPanel({
   onSave,
@@ -12,7 +25,8 @@ export function SettingsPanel({
   onToken: (t: string) => void;
 }) {
   const settings = useApp((s) => s.settings);
-  const voices = useApp((s) => s.server?.capabilities.voices ?? []);
+  // A constant fallback: a new [] on every read would make zustand re-render forever (React error #185).
+  const voices = useApp((s) => s.server?.capabilities.voices ?? NO_VOICES);
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [tok, setTok] = useState(token);
   useEffect(() => {
@@ -24,17 +38,38 @@ export function SettingsPanel({
   useEffect(() => {
     setTok(token);
   }, [token]);
-  const field = <K extends keyof Settings>(k: K, v: Settings[K]) => onSave({ [k]: v } as Partial<Settings>);
+  const [errors, setErrors] = useState<Partial<Record<keyof Settings, string>>>({});
+  const field = <K extends keyof Settings>(k: K, v: Settings[K]) => {
+    const problem = checkSetting(k, v);
+    setErrors((e) => ({ ...e, [k]: problem ?? undefined }));
+    if (!problem) onSave({ [k]: v } as Partial<Settings>);
+  };
+  const note = (k: keyof Settings, applies: string) =>
+    errors[k] ? (
+      <span className="field-error" role="alert" data-testid={`error-${k}`}>
+        {errors[k]} The saved value is kept.
+      </span>
+    ) : (
+      <span className="field-note">{applies}</span>
+    );
   return (
     <section className="settings" aria-label="Settings">
       <h2>Settings</h2>
       <label>
         Pod URL
-        <input defaultValue={settings.podUrl} key={settings.podUrl} onBlur={(e) => field("podUrl", e.target.value)} aria-label="Pod URL" />
+        <input
+          defaultValue={settings.podUrl}
+          key={settings.podUrl}
+          onBlur={(e) => field("podUrl", e.target.value)}
+          aria-label="Pod URL"
+          aria-invalid={!!errors.podUrl}
+        />
+        {note("podUrl", NEXT)}
       </label>
       <label>
         Token
         <input type="password" value={tok} onChange={(e) => setTok(e.target.value)} onBlur={() => onToken(tok)} aria-label="Token" />
+        <span className="field-note">{NEXT}</span>
       </label>
       <label>
         Mode
@@ -42,17 +77,21 @@ export function SettingsPanel({
           <option value="hands-free">Hands-free</option>
           <option value="push-to-talk">Push-to-talk (hold Space)</option>
         </select>
+        {note("mode", NOW)}
       </label>
       <label>
-        VAD sensitivity ({settings.vadThreshold.toFixed(2)})
+        Sensitivity: {sensitivityWord(settings.vadThreshold)}
+        {/* Right is more sensitive (hears quieter speech, and more noise): the slider is the inverse of the threshold. */}
         <input
           type="range"
           min="0.2"
           max="0.9"
           step="0.05"
           value={1.1 - settings.vadThreshold}
+          aria-valuetext={`${sensitivityWord(settings.vadThreshold)} sensitivity`}
           onChange={(e) => field("vadThreshold", Math.round((1.1 - Number(e.target.value)) * 100) / 100)}
         />
+        <span className="field-note">Higher hears quieter speech, and more background noise. {NOW}</span>
       </label>
       <label>
         Minimum silence ({settings.minSilenceMs} ms)
@@ -64,6 +103,7 @@ export function SettingsPanel({
           value={settings.minSilenceMs}
           onChange={(e) => field("minSilenceMs", Number(e.target.value))}
         />
+        <span className="field-note">How long a pause ends your turn. {NOW}</span>
       </label>
       <label>
         Playback lead ({settings.playbackLeadMs} ms buffered before a reply plays)
@@ -75,6 +115,7 @@ export function SettingsPanel({
           value={settings.playbackLeadMs}
           onChange={(e) => field("playbackLeadMs", Number(e.target.value))}
         />
+        <span className="field-note">{NEXT}</span>
       </label>
       <DeviceSelect
         label="Input"
@@ -94,7 +135,13 @@ export function SettingsPanel({
       />
       <label>
         Language
-        <input defaultValue={settings.language} onBlur={(e) => field("language", e.target.value)} />
+        <input
+          defaultValue={settings.language}
+          onBlur={(e) => field("language", e.target.value)}
+          aria-label="Language"
+          aria-invalid={!!errors.language}
+        />
+        {note("language", NEXT)}
       </label>
       <label>
         Voice
@@ -106,10 +153,12 @@ export function SettingsPanel({
             </option>
           ))}
         </select>
+        <span className="field-note">{NEXT}</span>
       </label>
       <label>
         Persona
         <textarea defaultValue={settings.persona} onBlur={(e) => field("persona", e.target.value)} rows={3} placeholder="Pod default" />
+        {note("persona", NEXT)}
       </label>
     </section>
   );

@@ -4,6 +4,7 @@
  * the state in words, and the controls with their shortcuts.
  */
 import { useApp } from "../store/app-store";
+import { LevelMeter } from "./LevelMeter";
 
 const MIC_LABEL: Record<string, string> = {
   off: "Mic off",
@@ -53,6 +54,10 @@ export function TalkStage(props: { onInterrupt: () => void; onMute: (muted: bool
       <p className="stage-label" data-testid="session-state">
         {LABEL[state]}
       </p>
+      <div className="stage-meters">
+        <LevelMeter level={levels.input} label="mic" />
+        <LevelMeter level={levels.output} label="voice" />
+      </div>
       <p className="mic-state" data-testid="mic-state">
         {muted ? "Mic muted" : MIC_LABEL[mic]}
       </p>

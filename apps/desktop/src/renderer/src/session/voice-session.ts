@@ -301,8 +301,9 @@ export class VoiceSession {
   }
 
   /** The user is really talking: tell the pod, and stop a reply that is still going (never a finished one). */
-  private async bargeIn(): Promise<void> {
-    this.conn?.send({ type: "input.speech_started" });
+  /** Stops the reply the user hears; `byVoice`: they started talking (the pod is told so), else Esc or the button. */
+  private async bargeIn(byVoice = true): Promise<void> {
+    if (byVoice) this.conn?.send({ type: "input.speech_started" });
     this.tentativePause = false;
     const r = this.reply;
     if (!r || r.interrupted || r.finished || !this.player) return;
@@ -345,12 +346,13 @@ export class VoiceSession {
   /** The interrupt button and Esc. */
   interrupt(): void {
     const r = this.reply;
-    if (r && !r.interrupted && !r.finished && !useApp.getState().playback.playing) {
-      // Still thinking, nothing audible yet: cancel the reply instead.
+    if (r && !r.interrupted && !r.finished && !r.playbackStartedAt) {
+      // Still thinking, nothing played yet: cancel the reply instead. (Once it has played, a gap
+      // between two clauses is still the reply: that is an interrupt, keeping what was heard.)
       this.conn?.send({ type: "response.cancel", responseId: r.id });
       return;
     }
-    void this.bargeIn();
+    void this.bargeIn(false);
   }
 
   sendText(text: string): void {
