@@ -5,10 +5,12 @@
  */
 import { floatToInt16, int16ToFloat, PlayoutQueue } from "@fireside/audio";
 import {
+  AudioCodec,
   type AudioFrame,
   AudioStreamEncoder,
   type ClientMessage,
   type ClientMessageOf,
+  type CodecName,
   decodeAudioFrame,
   encodeMessage,
   FrameKind,
@@ -19,6 +21,10 @@ import {
   type ServerMessageOf,
 } from "@fireside/protocol";
 import WebSocket from "ws";
+import { FrameDecoder, FrameEncoder } from "../../apps/pod-server/src/session/audio-codecs.js";
+
+/** A received frame as PCM (Opus frames decoded on arrival). */
+export type PcmFrame = Extract<AudioFrame, { codec: typeof AudioCodec.PcmS16le }>;
 
 export interface Received<T> {
   at: number;
@@ -27,7 +33,12 @@ export interface Received<T> {
 
 export class RealtimeClient {
   readonly messages: Received<ServerMessage>[] = [];
-  readonly frames: Received<AudioFrame>[] = [];
+  readonly frames: Received<PcmFrame>[] = [];
+  /** Audio frame bytes on the wire (header and payload), for bitrates. */
+  bytesSent = 0;
+  bytesReceived = 0;
+  private decoder = new FrameDecoder("pcm_s16le", 24000);
+  private opusInput: FrameEncoder | null = null;
   readonly player: PlayoutQueue;
   private waiters: (() => void)[] = [];
   private playTimer: NodeJS.Timeout | null = null;
@@ -43,9 +54,12 @@ export class RealtimeClient {
       const at = performance.now();
       const buf = data as Buffer;
       if (isBinary) {
-        const frame = decodeAudioFrame(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+        const wire = decodeAudioFrame(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+        this.bytesReceived += buf.byteLength;
+        const samples = this.decoder.decode(wire);
+        const frame: PcmFrame = { ...wire, codec: AudioCodec.PcmS16le, samples };
         this.frames.push({ at, value: frame });
-        this.player.push(int16ToFloat(frame.samples));
+        this.player.push(int16ToFloat(samples));
         if (frame.last) this.player.end();
       } else {
         const msg = parseServerMessage(buf.toString("utf8"));
@@ -80,16 +94,20 @@ export class RealtimeClient {
     this.ws.send(encodeMessage(msg));
   }
 
+  /** `codec`: both directions; opus input is encoded at 24 kbit/s like a voice client would. */
   async hello(
     over: Partial<ClientMessageOf<"session.hello">> = {},
     inputRate: SampleRate = 16000,
+    codec: CodecName = "pcm_s16le",
   ): Promise<ServerMessageOf<"session.ready">> {
+    this.decoder = new FrameDecoder(codec, this.outputRate as SampleRate);
+    this.opusInput = codec === "opus" ? new FrameEncoder("opus", FrameKind.InputAudio, 1, inputRate, 24_000, "voip") : null;
     this.send({
       type: "session.hello",
       protocols: [PROTOCOL_VERSION],
       audio: {
-        input: { codec: "pcm_s16le", sampleRate: inputRate },
-        output: { codec: "pcm_s16le", sampleRate: this.outputRate as SampleRate },
+        input: { codec, sampleRate: inputRate },
+        output: { codec, sampleRate: this.outputRate as SampleRate },
       },
       client: { name: "fireside-tests", version: "0" },
       ...over,
@@ -125,8 +143,14 @@ export class RealtimeClient {
     return this.messages.filter((m) => m.value.type === type).map((m) => m.value as ServerMessageOf<T>);
   }
 
+  /** One frame in the negotiated codec (`rate` other than the stream's sends PCM, for tests of rate checks). */
   sendAudioFrame(samples: Int16Array, rate: SampleRate): void {
-    this.ws.send(this.input.encode(samples, { sampleRate: rate }));
+    const bytes =
+      this.opusInput && rate === this.opusInput.sampleRate
+        ? this.opusInput.encode(samples, false)
+        : this.input.encode(samples, { sampleRate: rate });
+    this.bytesSent += bytes.byteLength;
+    this.ws.send(bytes);
   }
 
   /** Streams float audio as 20 ms frames in real time, like a microphone. */

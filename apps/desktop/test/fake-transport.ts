@@ -27,6 +27,7 @@ export function sessionReady(n: number, extra: Partial<ServerMessageOf<"session.
       voices: [],
       sampleRates: [16000, 24000],
       turnDetection: ["client_vad", "server_vad"],
+      codecs: ["pcm_s16le", "opus"],
       asrPartials: false,
       gpus: [],
     },

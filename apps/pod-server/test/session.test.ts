@@ -7,7 +7,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeAudioFrame, PROTOCOL_VERSION, type ServerMessage, type ServerMessageOf } from "@fireside/protocol";
+import { decodeAudioFrame, PROTOCOL_VERSION, pcmSamples, type ServerMessage, type ServerMessageOf } from "@fireside/protocol";
 import { describe, expect, it, vi } from "vitest";
 import { pollUntil } from "../../../tests/support/poll.js";
 import { loadConfig } from "../src/config/config.js";
@@ -113,7 +113,7 @@ function frame(pcm: Int16Array, seq: number): Uint8Array {
   return out;
 }
 
-const samplesOf = (frames: Uint8Array[]) => frames.reduce((n, f) => n + decodeAudioFrame(f).samples.length, 0);
+const samplesOf = (frames: Uint8Array[]) => frames.reduce((n, f) => n + pcmSamples(decodeAudioFrame(f)).length, 0);
 
 describe("Session", () => {
   it("counts voice-to-voice for a spoken turn but not for a typed one", async () => {

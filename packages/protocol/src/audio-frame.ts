@@ -1,10 +1,10 @@
 /**
- * Binary audio frames: a fixed 20-byte little-endian header, then raw samples. Audio never goes
- * through base64 JSON.
+ * Binary audio frames: a fixed 20-byte little-endian header, then raw samples or one Opus packet.
+ * Audio never goes through base64 JSON.
  *
  *  offset size field
  *   0     1    kind          1 = input audio (client → server), 2 = output audio (server → client)
- *   1     1    codec         1 = pcm_s16le
+ *   1     1    codec         1 = pcm_s16le, 2 = opus (the payload is one Opus packet)
  *   2     2    flags         bit 0: last frame of its stream
  *   4     4    streamId      input: the client's utterance counter; output: response's streamId
  *   8     4    seq           frame counter within the stream, from 0
@@ -20,33 +20,48 @@ export const AUDIO_HEADER_BYTES = 20;
 export const FrameKind = { InputAudio: 1, OutputAudio: 2 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
-export const AudioCodec = { PcmS16le: 1 } as const;
+export const AudioCodec = { PcmS16le: 1, Opus: 2 } as const;
 export type AudioCodec = (typeof AudioCodec)[keyof typeof AudioCodec];
 /** Names used in JSON messages for the same codecs. */
-export const CODEC_NAMES = { 1: "pcm_s16le" } as const satisfies Record<AudioCodec, string>;
+export const CODEC_NAMES = { 1: "pcm_s16le", 2: "opus" } as const satisfies Record<AudioCodec, string>;
+export type CodecName = (typeof CODEC_NAMES)[AudioCodec];
+/** Sample rates Opus codes at; an Opus stream must use one of them. */
+export const OPUS_SAMPLE_RATES = [8000, 12000, 16000, 24000, 48000] as const;
 
 const FLAG_LAST = 1;
 /** Typed arrays use the platform's byte order; the wire is little-endian. */
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-export interface AudioFrame {
+interface AudioFrameHeader {
   kind: FrameKind;
-  codec: AudioCodec;
   last: boolean;
   streamId: number;
   seq: number;
   sampleRate: SampleRate;
+  /** The frame's first sample within its stream: the media timestamp receivers measure jitter and loss by. */
   sampleOffset: number;
-  /** PCM16 samples; a view into the frame's bytes when decoded. */
-  samples: Int16Array;
 }
+
+export type AudioFrame = AudioFrameHeader &
+  (
+    | {
+        codec: typeof AudioCodec.PcmS16le;
+        /** PCM16 samples. */
+        samples: Int16Array;
+      }
+    | {
+        codec: typeof AudioCodec.Opus;
+        /** One Opus packet (decoded by the receiver's Opus decoder at the stream's rate). */
+        packet: Uint8Array;
+      }
+  );
 
 const KINDS = new Set<number>(Object.values(FrameKind));
 const CODECS = new Set<number>(Object.values(AudioCodec));
 const RATES = new Set<number>(SAMPLE_RATES);
 
 export function encodeAudioFrame(frame: AudioFrame): Uint8Array {
-  const payloadBytes = frame.samples.length * 2;
+  const payloadBytes = frame.codec === AudioCodec.Opus ? frame.packet.byteLength : frame.samples.length * 2;
   if (payloadBytes > LIMITS.maxAudioPayloadBytes) {
     throw new ProtocolError("E_FRAME_TOO_LARGE", `audio payload ${payloadBytes} B exceeds ${LIMITS.maxAudioPayloadBytes} B`);
   }
@@ -59,7 +74,8 @@ export function encodeAudioFrame(frame: AudioFrame): Uint8Array {
   view.setUint32(8, frame.seq >>> 0, true);
   view.setUint32(12, frame.sampleRate, true);
   view.setUint32(16, frame.sampleOffset >>> 0, true);
-  if (LITTLE_ENDIAN) new Int16Array(out.buffer, AUDIO_HEADER_BYTES, frame.samples.length).set(frame.samples);
+  if (frame.codec === AudioCodec.Opus) out.set(frame.packet, AUDIO_HEADER_BYTES);
+  else if (LITTLE_ENDIAN) new Int16Array(out.buffer, AUDIO_HEADER_BYTES, frame.samples.length).set(frame.samples);
   else for (let i = 0; i < frame.samples.length; i++) view.setInt16(AUDIO_HEADER_BYTES + i * 2, frame.samples[i]!, true);
   return out;
 }
@@ -84,8 +100,23 @@ export function decodeAudioFrame(bytes: Uint8Array): AudioFrame {
   if (!RATES.has(sampleRate)) {
     throw new ProtocolError("E_AUDIO_FORMAT", `sample rate ${sampleRate} Hz is not one of ${SAMPLE_RATES.join(", ")}`);
   }
-  if (payloadBytes % 2 !== 0) throw new ProtocolError("E_BAD_FRAME", `pcm_s16le payload of ${payloadBytes} B is not whole samples`);
   const start = bytes.byteOffset + AUDIO_HEADER_BYTES;
+  const header = {
+    kind: kind as FrameKind,
+    last: (flags & FLAG_LAST) !== 0,
+    streamId: view.getUint32(4, true),
+    seq: view.getUint32(8, true),
+    sampleRate: sampleRate as SampleRate,
+    sampleOffset: view.getUint32(16, true),
+  };
+  if (codec === AudioCodec.Opus) {
+    if (payloadBytes === 0) throw new ProtocolError("E_BAD_FRAME", "an opus frame carries no packet");
+    if (!(OPUS_SAMPLE_RATES as readonly number[]).includes(sampleRate)) {
+      throw new ProtocolError("E_AUDIO_FORMAT", `opus does not code at ${sampleRate} Hz (one of ${OPUS_SAMPLE_RATES.join(", ")})`);
+    }
+    return { ...header, codec: AudioCodec.Opus, packet: bytes.slice(AUDIO_HEADER_BYTES) };
+  }
+  if (payloadBytes % 2 !== 0) throw new ProtocolError("E_BAD_FRAME", `pcm_s16le payload of ${payloadBytes} B is not whole samples`);
   let samples: Int16Array;
   if (LITTLE_ENDIAN)
     samples = new Int16Array(bytes.buffer.slice(start, start + payloadBytes)); // one memcpy, aligned
@@ -93,16 +124,14 @@ export function decodeAudioFrame(bytes: Uint8Array): AudioFrame {
     samples = new Int16Array(payloadBytes / 2);
     for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(AUDIO_HEADER_BYTES + i * 2, true);
   }
-  return {
-    kind: kind as FrameKind,
-    codec: codec as AudioCodec,
-    last: (flags & FLAG_LAST) !== 0,
-    streamId: view.getUint32(4, true),
-    seq: view.getUint32(8, true),
-    sampleRate: sampleRate as SampleRate,
-    sampleOffset: view.getUint32(16, true),
-    samples,
-  };
+  return { ...header, codec: AudioCodec.PcmS16le, samples };
+}
+
+/** A PCM frame's samples; an Opus frame needs an Opus decoder instead (E_AUDIO_FORMAT). */
+export function pcmSamples(frame: AudioFrame): Int16Array {
+  if (frame.codec !== AudioCodec.PcmS16le)
+    throw new ProtocolError("E_AUDIO_FORMAT", "an opus frame has no PCM samples until it is decoded");
+  return frame.samples;
 }
 
 /** Numbers the frames of one stream (seq, sampleOffset) and encodes them. */
@@ -129,6 +158,22 @@ export class AudioStreamEncoder {
       samples,
     });
     this.offset += samples.length;
+    return bytes;
+  }
+
+  /** One Opus packet standing for `samples` samples of the stream. */
+  encodeOpus(packet: Uint8Array, samples: number, opts: { last?: boolean } = {}): Uint8Array {
+    const bytes = encodeAudioFrame({
+      kind: this.kind,
+      codec: AudioCodec.Opus,
+      last: opts.last ?? false,
+      streamId: this.streamId,
+      seq: this.seq++,
+      sampleRate: this.sampleRate,
+      sampleOffset: this.offset,
+      packet,
+    });
+    this.offset += samples;
     return bytes;
   }
 }

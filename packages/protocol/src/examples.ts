@@ -91,6 +91,7 @@ export const serverMessageDocs: Doc<ServerMessage> = {
         voices: [{ id: "en_US-joe-medium", name: "Joe (US English)", language: "en" }],
         sampleRates: [16000, 24000, 48000],
         turnDetection: ["client_vad", "server_vad"],
+        codecs: ["pcm_s16le", "opus"],
         asrPartials: true,
         gpus: [{ name: "NVIDIA H100 80GB HBM3", utilisation: 37, memoryMiB: 21480, memoryTotalMiB: 81559, temperatureC: 44 }],
       },

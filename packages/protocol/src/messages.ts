@@ -4,12 +4,18 @@
  * (audio-frame.ts), never here.
  */
 import { z } from "zod";
+import { OPUS_SAMPLE_RATES } from "./audio-frame.js";
 import { ERROR_CODE_LIST } from "./errors.js";
 import { LIMITS, SAMPLE_RATES } from "./limits.js";
 import { SUPPORTED_PROTOCOLS } from "./version.js";
 
 const sampleRate = z.union(SAMPLE_RATES.map((r) => z.literal(r)) as [z.ZodLiteral<8000>, ...z.ZodLiteral<number>[]]);
-const audioFormat = z.object({ codec: z.literal("pcm_s16le"), sampleRate });
+/** pcm_s16le at any protocol rate, or opus at a rate Opus codes at (docs/protocol.md). */
+const audioFormat = z
+  .object({ codec: z.enum(["pcm_s16le", "opus"]), sampleRate })
+  .refine((f) => f.codec !== "opus" || (OPUS_SAMPLE_RATES as readonly number[]).includes(f.sampleRate), {
+    message: `opus needs a sample rate of ${OPUS_SAMPLE_RATES.join(", ")} Hz`,
+  });
 const id = z.string().min(1).max(64);
 
 /** How the end of the user's turn is found. */
@@ -141,6 +147,8 @@ export const serverMessageSchemas = {
       voices: z.array(z.object({ id: z.string(), name: z.string(), language: z.string() })),
       sampleRates: z.array(sampleRate),
       turnDetection: z.array(z.enum(["client_vad", "server_vad"])),
+      /** Audio codecs the pod speaks, either direction (negotiated per direction in session.hello). */
+      codecs: z.array(z.enum(["pcm_s16le", "opus"])),
       asrPartials: z.boolean(),
       /** GPU telemetry at connect time (empty on CPU pods); /health has it live. */
       gpus: z

@@ -99,13 +99,24 @@ A ${AUDIO_HEADER_BYTES}-byte little-endian header, then mono samples:
 | offset | size | field | meaning |
 |---|---|---|---|
 | 0 | 1 | kind | 1 = input audio (client → server), 2 = output audio (server → client) |
-| 1 | 1 | codec | 1 = \`pcm_s16le\` |
+| 1 | 1 | codec | 1 = \`pcm_s16le\`, 2 = \`opus\` (the payload is one Opus packet) |
 | 2 | 2 | flags | bit 0: last frame of its stream; other bits must be 0 |
 | 4 | 4 | streamId | input: the client's utterance counter; output: the response's \`streamId\` |
 | 8 | 4 | seq | frame counter within the stream |
 | 12 | 4 | sampleRate | Hz; one of ${SAMPLE_RATES.join(", ")}; must equal the negotiated rate |
 | 16 | 4 | sampleOffset | index of the frame's first sample within its stream |
 | 20 | … | payload | samples; at most ${LIMITS.maxAudioPayloadBytes} bytes |
+
+**Codecs.** Each direction's codec is negotiated in \`session.hello\` (\`audio.input.codec\`,
+\`audio.output.codec\`) and echoed in \`session.ready\`; \`capabilities.codecs\` lists what the pod
+speaks. \`pcm_s16le\` works at every protocol rate. \`opus\` needs a rate Opus codes at (8000,
+12000, 16000, 24000 or 48000 Hz): each frame's payload is one Opus packet of 2.5–60 ms, mono, and
+\`sampleOffset\` still counts samples, so receivers measure loss and jitter the same way. A frame in
+another codec than the negotiated one, or an Opus packet that does not decode, is refused
+(\`E_AUDIO_FORMAT\`, \`E_BAD_FRAME\`) and the session stays open. The pod sends 40 ms Opus packets at
+\`FIRESIDE_OPUS_BITRATE\` (32 kbit/s by default; a reply's last packet is padded with silence to a
+whole Opus frame). Measured with the frame headers, over three spoken questions (tests/e2e/opus.test.ts):
+uplink 24 kbit/s (20 ms packets at 24 kbit/s; PCM at 16 kHz: 264), downlink 32 kbit/s (PCM at 24 kHz: 388).
 
 Output audio is paced: the server keeps at most about one second of audio ahead of real time, so
 that a barge-in silences the reply at once.

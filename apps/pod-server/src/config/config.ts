@@ -145,6 +145,12 @@ export const SETTINGS = {
     "cuda runs whisper.cpp's CUDA build from FIRESIDE_GPU_MODULES (the pod image).",
   ),
   gpuModules: s("FIRESIDE_GPU_MODULES", z.string(), "", "node_modules folder holding GPU-only packages (installed by runpod/Dockerfile)."),
+  opusBitrate: s(
+    "FIRESIDE_OPUS_BITRATE",
+    int(6000, 128_000),
+    32_000,
+    "Bits per second of the reply's audio when a client negotiates opus output.",
+  ),
   computeNice: s(
     "FIRESIDE_COMPUTE_NICE",
     int(0, 19),

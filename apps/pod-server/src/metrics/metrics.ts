@@ -45,6 +45,12 @@ export class ServerMetrics {
     help: "Input audio frames received",
     registers: [this.registry],
   });
+  readonly audioBytes = new Counter({
+    name: "fireside_audio_bytes_total",
+    help: "Audio frame bytes on the wire (header and payload), by direction and codec: bitrates",
+    labelNames: ["direction", "codec"] as const,
+    registers: [this.registry],
+  });
   readonly enginesReady = new Gauge({ name: "fireside_engines_ready", help: "1 once every engine is loaded", registers: [this.registry] });
 
   readonly engineQueueWait = new Histogram({

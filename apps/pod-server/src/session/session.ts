@@ -6,9 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { Framer, floatToInt16, int16ToFloat, Resampler } from "@fireside/audio";
 import {
-  AudioStreamEncoder,
   type ClientMessage,
   type ClientMessageOf,
+  type CodecName,
   decodeAudioFrame,
   type ErrorCode,
   FrameKind,
@@ -32,6 +32,7 @@ import { ClauseChunker } from "../pipeline/clause-chunker.js";
 import type { ConversationStore } from "../store/conversations.js";
 import { AsyncQueue } from "../streams/async-queue.js";
 import { isSilenceHallucination } from "./asr-hallucinations.js";
+import { FrameDecoder, FrameEncoder } from "./audio-codecs.js";
 import { ConversationHistory } from "./conversation-history.js";
 import { heardText, type SpokenSegment } from "./heard-text.js";
 import { InputAudio, type Utterance } from "./input-audio.js";
@@ -121,6 +122,8 @@ export class Session {
   private ready = false;
   private inputRate: SampleRate = 16000;
   private outputRate: SampleRate = 24000;
+  private inputDecoder = new FrameDecoder("pcm_s16le", 16000);
+  private outputCodec: CodecName = "pcm_s16le";
   private inResampler: Resampler | null = null;
   private turnDetection: TurnDetection = turnDetectionSchema.parse({});
   private language: string | undefined;
@@ -246,7 +249,8 @@ export class Session {
         throw new ProtocolError("E_AUDIO_FORMAT", `sample rate ${frame.sampleRate} Hz differs from the negotiated ${this.inputRate} Hz`);
       }
       this.metrics.audioFramesReceived.inc();
-      let audio = int16ToFloat(frame.samples);
+      this.metrics.audioBytes.inc({ direction: "in", codec: this.inputDecoder.codec }, bytes.byteLength);
+      let audio = int16ToFloat(this.inputDecoder.decode(frame));
       if (this.inResampler) audio = this.inResampler.process(audio);
       this.onAudio(audio);
     } catch (err) {
@@ -385,6 +389,8 @@ export class Session {
     this.inputRate = msg.audio.input.sampleRate as SampleRate;
     this.outputRate = msg.audio.output.sampleRate as SampleRate;
     this.inResampler = this.inputRate === 16000 ? null : new Resampler(this.inputRate, 16000);
+    this.inputDecoder = new FrameDecoder(msg.audio.input.codec, this.inputRate);
+    this.outputCodec = msg.audio.output.codec;
     // A resumed session keeps its settings unless this hello names new ones.
     if (msg.turnDetection) this.turnDetection = msg.turnDetection;
     this.input.setDetection(this.turnDetection);
@@ -402,12 +408,16 @@ export class Session {
       resumeGraceMs: resume.graceMs,
       resumed: resumed !== null,
       ...(this.history.id ? { conversationId: this.history.id } : {}),
-      audio: { input: { codec: "pcm_s16le", sampleRate: this.inputRate }, output: { codec: "pcm_s16le", sampleRate: this.outputRate } },
+      audio: {
+        input: { codec: this.inputDecoder.codec, sampleRate: this.inputRate },
+        output: { codec: this.outputCodec, sampleRate: this.outputRate },
+      },
       capabilities: {
         engines: { vad: vad.info, asr: asr.info, llm: llm.info, tts: tts.info },
         voices: tts.voices,
         sampleRates: [...SAMPLE_RATES],
         turnDetection: ["client_vad", "server_vad"],
+        codecs: ["pcm_s16le", "opus"],
         asrPartials: asr.supportsPartials,
         gpus: this.io.gpus().map(({ name, utilisation, memoryMiB, memoryTotalMiB, temperatureC }) => ({
           name,
@@ -654,7 +664,7 @@ export class Session {
     const abort = draft?.abort ?? new AbortController();
     const frameSamples = (this.outputRate * OUTPUT_FRAME_MS) / 1000;
     const framer = Framer.int16(frameSamples);
-    const frames = new AudioStreamEncoder(FrameKind.OutputAudio, n, this.outputRate);
+    const frames = new FrameEncoder(this.outputCodec, FrameKind.OutputAudio, n, this.outputRate, this.config.opusBitrate);
     const r: Response = {
       id,
       spoken,
@@ -676,7 +686,7 @@ export class Session {
               type: "response.audio.started",
               responseId: id,
               streamId: n,
-              format: { codec: "pcm_s16le", sampleRate: this.outputRate },
+              format: { codec: this.outputCodec, sampleRate: this.outputRate },
             });
             metrics.firstAudioSentMs = Date.now() - committedAt;
             this.machine.tryTo("speaking");
@@ -693,7 +703,11 @@ export class Session {
     };
     this.response = r;
     this.recent = [...this.recent.slice(-(RECENT_RESPONSES - 1)), r];
-    const sendFrame = (samples: Int16Array, last: boolean) => r.pacer.enqueue(frames.encode(samples, { last }), samples.length);
+    const sendFrame = (samples: Int16Array, last: boolean) => {
+      const bytes = frames.encode(samples, last);
+      this.metrics.audioBytes.inc({ direction: "out", codec: frames.codec }, bytes.byteLength);
+      r.pacer.enqueue(bytes, samples.length);
+    };
 
     this.io.send({ type: "response.created", responseId: id, streamId: n, inReplyTo });
     this.machine.tryTo("thinking");

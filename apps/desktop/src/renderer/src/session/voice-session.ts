@@ -10,7 +10,7 @@
  * A reply the player reports finished is no longer audible: speech after it is a new turn.
  */
 import { Framer, floatToInt16, rms } from "@fireside/audio";
-import { PROTOCOL_VERSION, type ServerMessage } from "@fireside/protocol";
+import { PROTOCOL_VERSION, pcmSamples, type ServerMessage } from "@fireside/protocol";
 import type { Settings } from "../../../shared/settings";
 import type { MicCallbacks, MicOptions } from "../audio/microphone";
 import { useApp } from "../store/app-store";
@@ -136,7 +136,7 @@ export class VoiceSession {
       onMessage: (m) => this.onMessage(m),
       onAudio: (f) => {
         const r = this.reply;
-        if (r && f.streamId === r.streamId && !r.interrupted) this.player?.push(f.samples, f.last);
+        if (r && f.streamId === r.streamId && !r.interrupted) this.player?.push(pcmSamples(f), f.last); // this app negotiates pcm_s16le
       },
       onStatus: (connection, notice) => {
         useApp.getState().set({ connection, notice });
