@@ -126,6 +126,11 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     expect(await text("turns")).not.toMatch(/France/i);
     await until("the thinking or speaking state", async () => /Thinking|Speaking/.test(await text("session-state")), 60_000);
     await until("the reply to be audible", async () => (await text("session-state")) === "Speaking", 60_000);
+    // The app spoke Opus both ways (WebCodecs): the pod counted Opus bytes in and out, the dashboard says so.
+    const metrics = await (await fetch(`${pod.url}/metrics`)).text();
+    expect(Number(/fireside_audio_bytes_total\{direction="in",codec="opus"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
+    expect(Number(/fireside_audio_bytes_total\{direction="out",codec="opus"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
+    await until("the dashboard's codec line", async () => /opus up · opus down/.test(await text("codec")), 10_000);
     await shoot("design-speaking");
 
     // Esc interrupts the reply.

@@ -1,3 +1,4 @@
+export * from "./arrival-stats.js";
 export * from "./errors.js";
 export * from "./framing.js";
 export * from "./meters.js";

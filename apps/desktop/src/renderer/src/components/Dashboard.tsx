@@ -20,6 +20,7 @@ const STAGES = [
 export function Dashboard() {
   const latencies = useApp((s) => s.latencies);
   const rtt = useApp((s) => s.rttMs);
+  const link = useApp((s) => s.link);
   const playback = useApp((s) => s.playback);
   const health = useApp((s) => s.health);
   const server = useApp((s) => s.server);
@@ -55,6 +56,12 @@ export function Dashboard() {
       <dl className="stats">
         <dt>Round trip</dt>
         <dd data-testid="rtt">{rtt === null ? "—" : `${rtt} ms`}</dd>
+        <dt>Audio codec</dt>
+        <dd data-testid="codec">{link ? `${link.codec.input} up · ${link.codec.output} down · ${link.kbpsIn} kbit/s in` : "—"}</dd>
+        <dt>Network jitter</dt>
+        <dd data-testid="jitter">{link ? `${link.jitterMs} ms` : "—"}</dd>
+        <dt>Lost frames</dt>
+        <dd data-testid="lost">{link ? link.lostFrames : "—"}</dd>
         <dt>Jitter buffer</dt>
         <dd data-testid="buffer">{playback.bufferedMs} ms</dd>
         <dt>Underruns</dt>

@@ -143,6 +143,7 @@ export class VoiceSession {
         this.followConnection();
       },
       onRtt: (ms) => useApp.getState().set({ rttMs: Math.round(ms) }),
+      onLinkStats: (link) => useApp.getState().set({ link }),
     });
     // A stored conversation opened before starting is continued by this session.
     const stored = useApp.getState().conversationId;

@@ -2,7 +2,7 @@
 import type { ServerMessageOf, SessionState, TurnMetrics } from "@fireside/protocol";
 import { create } from "zustand";
 import { DEFAULT_SETTINGS, type Settings } from "../../../shared/settings";
-import type { ConnectionStatus } from "../transport/pod-transport";
+import type { ConnectionStatus, LinkStats } from "../transport/pod-transport";
 
 export type { ConnectionStatus };
 
@@ -36,6 +36,8 @@ export interface AppState {
   /** A sentence a person understands, or null. */
   notice: string | null;
   rttMs: number | null;
+  /** Codecs, bitrate, jitter and loss of the reply's frames (transport/pod-connection.ts). */
+  link: LinkStats | null;
   server: ServerMessageOf<"session.ready"> | null;
   /** From /ready: ok only when the pod's models are loaded and it answers. */
   health: { ok: boolean; loading?: boolean; progress?: string; gpu?: { utilisation: number; memoryMiB: number } } | null;
@@ -67,6 +69,7 @@ export const useApp = create<AppState>((set) => ({
   connection: "disconnected",
   notice: null,
   rttMs: null,
+  link: null,
   server: null,
   health: null,
   conversationId: null,

@@ -7,7 +7,9 @@
  * - an address blocked for too many wrong tokens, or rate-limited, waits as long as the pod says;
  * - a pod still loading its models shows as loading, not as a lost connection.
  */
+import { ArrivalStats } from "@fireside/audio";
 import {
+  AudioCodec,
   AudioStreamEncoder,
   type ClientMessage,
   CONVERSATIONS_PATH,
@@ -19,6 +21,7 @@ import {
   type ServerMessage,
   type ServerMessageOf,
 } from "@fireside/protocol";
+import { OpusDownlink, type OpusSupport, OpusUplink } from "../audio/webcodecs-opus";
 import { httpBase, type PodTransport, type TransportOptions } from "./pod-transport";
 
 const PING_MS = 20_000;
@@ -38,6 +41,14 @@ export class PodConnection implements PodTransport {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingId = 0;
   private input = new AudioStreamEncoder(FrameKind.InputAudio, 1, 16000);
+  private uplink: OpusUplink | null = null;
+  private downlink: OpusDownlink | null = null;
+  /** Headers of reply frames waiting for the decoder, in order (it outputs one PCM block per packet). */
+  private decoding: Parameters<TransportOptions["onAudio"]>[0][] = [];
+  private arrivals = new ArrivalStats();
+  private codecs = { input: "pcm_s16le", output: "pcm_s16le" };
+  /** Control messages held until the Opus frames sent before them are out. */
+  private afterAudio: ClientMessage[] = [];
   private ready = false;
   /** From the last session.ready: resume it after a drop; else continue its stored conversation. */
   private resumeToken: string | null = null;
@@ -45,7 +56,11 @@ export class PodConnection implements PodTransport {
   /** The error the pod sent before closing, if any: it says why (loading, rate-limited). */
   private lastError: ServerMessageOf<"error"> | null = null;
 
-  constructor(private readonly opts: TransportOptions) {}
+  /** `opus`: what the runtime can code (webcodecs-opus.ts); without it both directions stay PCM. */
+  constructor(
+    private readonly opts: TransportOptions,
+    private readonly opus: Promise<OpusSupport> = Promise.resolve({ input: false, output: false }),
+  ) {}
 
   connect(): void {
     this.closedByUser = false;
@@ -77,12 +92,54 @@ export class PodConnection implements PodTransport {
   }
 
   send(msg: ClientMessage): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeMessage(msg));
+    // Opus frames are still being encoded: the message waits for them, so a commit never overtakes its audio.
+    if (this.uplink?.pending) this.afterAudio.push(msg);
+    else if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeMessage(msg));
   }
 
   sendAudio(samples: Int16Array): void {
     if (!this.ready || this.ws?.readyState !== WebSocket.OPEN) return;
-    this.ws.send(this.input.encode(samples));
+    if (this.uplink) this.uplink.encode(samples);
+    else this.ws.send(this.input.encode(samples));
+  }
+
+  private reportLink(): void {
+    const a = this.arrivals;
+    this.opts.onLinkStats?.({
+      codec: this.codecs,
+      kbpsIn: Math.round(a.kbps),
+      jitterMs: Math.round(a.jitterMs * 10) / 10,
+      lostFrames: a.lostFrames,
+    });
+  }
+
+  /** Codecs for this session, as the pod echoed them in session.ready. */
+  private setUpCodecs(ready: ServerMessageOf<"session.ready">): void {
+    this.uplink?.close();
+    this.downlink?.close();
+    this.uplink = this.downlink = null;
+    this.decoding = [];
+    this.afterAudio = [];
+    this.arrivals = new ArrivalStats();
+    this.input = new AudioStreamEncoder(FrameKind.InputAudio, 1, 16000);
+    const failed = (err: Error) => {
+      // Held messages must not wait for audio that will never come out.
+      if (this.uplink) this.uplink.pending = 0;
+      for (const m of this.afterAudio.splice(0)) this.send(m);
+      this.opts.onStatus("connected", `Audio codec error: ${err.message}`);
+    };
+    if (ready.audio.input.codec === "opus") {
+      this.uplink = new OpusUplink((packet, samples) => {
+        if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(this.input.encodeOpus(packet, samples));
+        if (!this.uplink?.pending) for (const m of this.afterAudio.splice(0)) this.send(m);
+      }, failed);
+    }
+    if (ready.audio.output.codec === "opus") {
+      this.downlink = new OpusDownlink((samples) => {
+        const header = this.decoding.shift();
+        if (header) this.opts.onAudio({ ...header, samples });
+      }, failed);
+    }
   }
 
   private open(): void {
@@ -103,11 +160,18 @@ export class PodConnection implements PodTransport {
     ws.onerror = () => {}; // the close that follows carries what there is to know
     this.ws = ws;
     this.lastError = null;
-    ws.onopen = () => {
+    ws.onopen = async () => {
+      const opus = await this.opus;
+      if (ws.readyState !== WebSocket.OPEN) return;
+      const hello = this.opts.hello();
       ws.send(
         encodeMessage({
           type: "session.hello",
-          ...this.opts.hello(),
+          ...hello,
+          audio: {
+            input: opus.input ? { codec: "opus", sampleRate: 16000 } : hello.audio.input,
+            output: opus.output ? { codec: "opus", sampleRate: 24000 } : hello.audio.output,
+          },
           ...(this.opts.token ? { token: this.opts.token } : {}),
           ...(this.resumeToken ? { resume: this.resumeToken } : {}),
           ...(this.conversationId ? { conversationId: this.conversationId } : {}),
@@ -117,7 +181,15 @@ export class PodConnection implements PodTransport {
     ws.onmessage = (ev) => {
       if (ev.data instanceof ArrayBuffer) {
         try {
-          this.opts.onAudio(decodeAudioFrame(new Uint8Array(ev.data)));
+          const frame = decodeAudioFrame(new Uint8Array(ev.data));
+          this.arrivals.record(frame, performance.now(), ev.data.byteLength);
+          if (frame.codec === AudioCodec.PcmS16le) this.opts.onAudio(frame);
+          else if (this.downlink) {
+            const { packet, ...header } = frame;
+            this.decoding.push({ ...header, codec: AudioCodec.PcmS16le, samples: new Int16Array(0) });
+            this.downlink.decode(packet, 40_000);
+          }
+          if (this.arrivals.frames % 25 === 0) this.reportLink();
         } catch {
           // a malformed frame from the pod is dropped, not fatal
         }
@@ -131,6 +203,9 @@ export class PodConnection implements PodTransport {
         throw err;
       }
       if (msg.type === "session.ready") {
+        this.setUpCodecs(msg);
+        this.codecs = { input: msg.audio.input.codec, output: msg.audio.output.codec };
+        this.reportLink();
         this.ready = true;
         this.attempt = 0;
         this.resumeToken = msg.resumeToken;
