@@ -1,40 +1,16 @@
-/**
- * The desktop app's screens and states in real headless Chromium against the real pod (CPU
- * engines), with a spoken WAV as the microphone: first run, a bad setting explained, mute (speech is not sent, the app
- * says so), unmute, a reply, Esc interrupts it, the Studio keeps its work across tab switches and
- * hides the dashboard. A screenshot per state, at 820 and 1440 px, dark and light, goes to
- * test-artifacts/desktop/.
- */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchWithMic } from "../support/browser.js";
+import { CHROMIUM, launchWithMic, untilOnPage } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
-import { pollUntil } from "../support/poll.js";
+import { micScript } from "../support/speech.js";
 
 const MUTED_QUESTION = "What is the capital of France?";
 const QUESTION = "Tell me a long story about a brave dragon.";
 const ARTIFACTS = "test-artifacts/desktop";
 
 /** The microphone: a question said into a muted mic, a long pause (time to unmute), then one said out loud. */
-function micWav(): string {
-  const dir = mkdtempSync(join(tmpdir(), "fireside-design-mic-"));
-  const say = (text: string, name: string) => {
-    execFileSync("espeak-ng", ["-v", "en-us", "-s", "150", "-w", join(dir, `${name}.raw.wav`), text]);
-    execFileSync("sox", [join(dir, `${name}.raw.wav`), "-r", "48000", "-c", "1", "-b", "16", join(dir, `${name}.wav`)]);
-    return join(dir, `${name}.wav`);
-  };
-  const silence = (s: number, name: string) => {
-    execFileSync("sox", ["-n", "-r", "48000", "-c", "1", "-b", "16", join(dir, `${name}.wav`), "trim", "0", String(s)]);
-    return join(dir, `${name}.wav`);
-  };
-  const out = join(dir, "mic.wav");
-  execFileSync("sox", [silence(4, "s1"), say(MUTED_QUESTION, "m"), silence(9, "s2"), say(QUESTION, "q"), silence(40, "s3"), out]);
-  return out;
-}
+const micWav = () => micScript([4, MUTED_QUESTION, 9, QUESTION, 40]);
 
 let pod: PodProcess;
 let browser: Browser;
@@ -61,14 +37,16 @@ afterAll(async () => {
 
 const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? "";
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number) {
-  try {
-    await pollUntil(what, check, timeoutMs, 100);
-  } catch (err) {
-    await page.screenshot({ path: `${ARTIFACTS}/design-timeout.png` });
-    throw new Error(`${(err as Error).message}; stage: ${await text("stage")}; turns: ${await text("turns")}`);
-  }
-}
+const until = (what: string, check: () => Promise<boolean>, timeoutMs: number) =>
+  untilOnPage(
+    page,
+    `${ARTIFACTS}/design-timeout.png`,
+    async () => `stage: ${await text("stage")}; turns: ${await text("turns")}`,
+    what,
+    check,
+    timeoutMs,
+    100,
+  );
 
 /** Screenshots of the page as it is now, at both widths and in both themes. */
 async function shoot(name: string) {

@@ -1,41 +1,17 @@
-/**
- * The desktop renderer in real headless Chromium, talking to the real pod server on the CPU
- * engines. A spoken WAV is the microphone: the local VAD fires, the transcript appears, the reply
- * plays through the playout worklet, the dashboard fills in, and speech over the reply stops it.
- */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchWithMic } from "../support/browser.js";
+import { CHROMIUM, launchWithMic, untilOnPage } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { pollUntil } from "../support/poll.js";
-import { wordErrorRate } from "../support/speech.js";
+import { micScript, wordErrorRate } from "../support/speech.js";
 
 const QUESTION = "Tell me a long story about a brave dragon.";
 const INTERRUPTION = "Stop please, that is enough.";
 const ARTIFACTS = "test-artifacts/desktop";
 
 /** The microphone's script: silence, the question, a pause while the reply plays, the interruption. */
-function micWav(): string {
-  const dir = mkdtempSync(join(tmpdir(), "fireside-mic-"));
-  const say = (text: string, name: string) => {
-    execFileSync("espeak-ng", ["-v", "en-us", "-s", "150", "-w", join(dir, `${name}.raw.wav`), text]);
-    execFileSync("sox", [join(dir, `${name}.raw.wav`), "-r", "48000", "-c", "1", "-b", "16", join(dir, `${name}.wav`)]);
-    return join(dir, `${name}.wav`);
-  };
-  const q = say(QUESTION, "q");
-  const i = say(INTERRUPTION, "i");
-  const silence = (s: number, name: string) => {
-    execFileSync("sox", ["-n", "-r", "48000", "-c", "1", "-b", "16", join(dir, `${name}.wav`), "trim", "0", String(s)]);
-    return join(dir, `${name}.wav`);
-  };
-  const out = join(dir, "mic.wav");
-  execFileSync("sox", [silence(3, "s1"), q, silence(11, "s2"), i, silence(8, "s3"), out]);
-  return out;
-}
+const micWav = () => micScript([3, QUESTION, 11, INTERRUPTION, 8]);
 
 let pod: PodProcess;
 let browser: Browser;
@@ -65,14 +41,8 @@ afterAll(async () => {
 
 const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? "";
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number) {
-  try {
-    await pollUntil(what, check, timeoutMs, 200);
-  } catch (err) {
-    await page.screenshot({ path: `${ARTIFACTS}/timeout.png` });
-    throw new Error(`${(err as Error).message}; turns: ${await text("turns")}`);
-  }
-}
+const until = (what: string, check: () => Promise<boolean>, timeoutMs: number) =>
+  untilOnPage(page, `${ARTIFACTS}/timeout.png`, async () => `turns: ${await text("turns")}`, what, check, timeoutMs);
 
 describe.skipIf(!CHROMIUM && !process.env.CI)("desktop renderer in Chromium", () => {
   it("holds a spoken conversation: VAD, transcript, reply audio played, latencies, barge-in", async () => {

@@ -1,6 +1,7 @@
 /** Debian's Chromium driven by playwright-core, with a WAV file as the microphone. */
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { pollUntil } from "./poll.js";
 
 export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 
@@ -22,4 +23,25 @@ export function launchWithMic(wavPath: string): Promise<Browser> {
       "--autoplay-policy=no-user-gesture-required",
     ],
   });
+}
+
+/**
+ * Polls `check` like pollUntil; on a timeout it saves a screenshot to `screenshotPath` and adds
+ * `describe()` (what the page showed) to the error.
+ */
+export async function untilOnPage(
+  page: Page,
+  screenshotPath: string,
+  describe: () => Promise<string>,
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<void> {
+  try {
+    await pollUntil(what, check, timeoutMs, everyMs);
+  } catch (err) {
+    await page.screenshot({ path: screenshotPath });
+    throw new Error(`${(err as Error).message}; ${await describe()}`);
+  }
 }

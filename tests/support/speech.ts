@@ -53,3 +53,24 @@ if (skipWithoutSharedAudio) {
 }
 
 export { wordErrorRate } from "../../apps/pod-server/src/studio/word-error-rate.js";
+
+/**
+ * A microphone's script as a 48 kHz WAV file (for Chromium's fake capture): each string is spoken
+ * by espeak-ng, each number is that many seconds of silence.
+ */
+export function micScript(parts: (string | number)[]): string {
+  const files = parts.map((part) => {
+    const out = join(work, `m${n++}.wav`);
+    if (typeof part === "number") {
+      execFileSync("sox", ["-n", "-r", "48000", "-c", "1", "-b", "16", out, "trim", "0", String(part)]);
+    } else {
+      const raw = join(work, `m${n++}.raw.wav`);
+      execFileSync("espeak-ng", ["-v", "en-us", "-s", "150", "-w", raw, part]);
+      execFileSync("sox", [raw, "-r", "48000", "-c", "1", "-b", "16", out]);
+    }
+    return out;
+  });
+  const out = join(work, `mic${n++}.wav`);
+  execFileSync("sox", [...files, out]);
+  return out;
+}

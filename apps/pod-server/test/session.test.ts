@@ -83,18 +83,21 @@ function pod(opts: { token?: string; engines?: (e: Engines) => Engines } = {}) {
       }
     }
     const send = (m: object) => session.onText(JSON.stringify(m));
-    /** Speech for the energy-VAD double: a loud 1 s tone, as 20 ms frames under client VAD, then commit. */
+    /** Input frames of 20 ms, numbered in order: a loud 220 Hz tone (speech to the energy-VAD double) or silence. */
+    let seq = 0;
+    const tone = (frames: number) => {
+      const pcm = Int16Array.from({ length: 320 }, (_, k) => Math.round(8000 * Math.sin((k * 2 * Math.PI * 220) / 16000)));
+      for (let i = 0; i < frames; i++) session.onBinary(frame(pcm, seq++));
+    };
+    const silence = (frames: number) => {
+      for (let i = 0; i < frames; i++) session.onBinary(frame(new Int16Array(320), seq++));
+    };
+    /** Speech for the energy-VAD double: a loud 1 s tone under client VAD, then commit. */
     const speak = () => {
-      const enc = new (class {
-        seq = 0;
-      })();
-      for (let i = 0; i < 50; i++) {
-        const pcm = Int16Array.from({ length: 320 }, (_, k) => Math.round(8000 * Math.sin((k * 2 * Math.PI * 220) / 16000)));
-        session.onBinary(frame(pcm, enc.seq++));
-      }
+      tone(50);
       send({ type: "input.audio.commit" });
     };
-    return { session, messages, frames, next, send, speak, drop, authFailed, closed: () => closedWith, token: () => token };
+    return { session, messages, frames, next, send, speak, tone, silence, drop, authFailed, closed: () => closedWith, token: () => token };
   }
   return { connect, conversations, metrics, engines };
 }
@@ -313,19 +316,7 @@ describe("Session", () => {
     });
     const c = p.connect();
     c.send(HELLO);
-    let seq = 0;
-    const tone = (frames: number) => {
-      for (let i = 0; i < frames; i++)
-        c.session.onBinary(
-          frame(
-            Int16Array.from({ length: 320 }, (_, k) => Math.round(8000 * Math.sin((k * 2 * Math.PI * 220) / 16000))),
-            seq++,
-          ),
-        );
-    };
-    const silence = (frames: number) => {
-      for (let i = 0; i < frames; i++) c.session.onBinary(frame(new Int16Array(320), seq++));
-    };
+    const { tone, silence } = c;
     // Speech, a 400 ms pause (the turn's end), commit: the pause's transcript is the turn's.
     let started = nextTranscription();
     tone(50);
@@ -382,19 +373,7 @@ describe("Session", () => {
     });
     const c = p.connect();
     c.send(HELLO);
-    let seq = 0;
-    const tone = (frames: number) => {
-      for (let i = 0; i < frames; i++)
-        c.session.onBinary(
-          frame(
-            Int16Array.from({ length: 320 }, (_, k) => Math.round(8000 * Math.sin((k * 2 * Math.PI * 220) / 16000))),
-            seq++,
-          ),
-        );
-    };
-    const silence = (frames: number) => {
-      for (let i = 0; i < frames; i++) c.session.onBinary(frame(new Int16Array(320), seq++));
-    };
+    const { tone, silence } = c;
 
     // A pause: the LLM starts on the pause's transcript, and nothing of it reaches the client yet.
     let called = nextLlmCall();
