@@ -52,6 +52,31 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("studio screens in Chromium", () =
       .poll(async () => page.getByTestId("studio-error").textContent(), { timeout: 10_000 })
       .toMatch(/needs a cloning TTS engine/);
 
+    // ▶ plays a synthesised sample of a preset; a profile this pod cannot speak plays its reference clip.
+    const sample = page.waitForResponse((r) => r.url().endsWith("/preview") && r.status() === 200);
+    await page.getByRole("button", { name: "Play a sample of joe (English)" }).click();
+    expect((await sample).headers()["content-type"]).toBe("audio/wav");
+    await expect
+      .poll(async () => page.getByRole("button", { name: "Play a sample of My voice" }).isEnabled(), { timeout: 30_000 })
+      .toBe(true);
+    const reference = page.waitForResponse((r) => r.url().endsWith("/audio") && r.status() === 200);
+    await page.getByRole("button", { name: "Play a sample of My voice" }).click();
+    expect((await reference).headers()["content-type"]).toBe("audio/wav");
+
+    // The assistant's voice is marked in the list.
+    const joe = page.locator("li", { hasText: "joe (English)" });
+    await joe.getByRole("button", { name: "Use as assistant voice" }).click();
+    await expect.poll(async () => joe.getByTestId("assistant-voice").count()).toBe(1);
+    expect(await page.getByTestId("assistant-voice").count()).toBe(1);
+
+    // Delete asks once more, naming the voice; the second click deletes.
+    const mine = page.locator("li", { hasText: "My voice" });
+    await mine.getByRole("button", { name: "Delete" }).click();
+    expect(await mine.getByRole("button", { name: "Delete My voice?" }).count()).toBe(1);
+    expect(await page.getByTestId("voice-list").textContent()).toMatch(/My voice/);
+    await mine.getByRole("button", { name: "Delete My voice?" }).click();
+    await expect.poll(async () => page.getByTestId("voice-list").textContent(), { timeout: 20_000 }).not.toMatch(/My voice/);
+
     // Import a script; the CPU pod has preset voices only, so cast the preset for both speakers.
     await page.getByText("Import / export script").click();
     await page

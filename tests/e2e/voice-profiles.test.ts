@@ -101,6 +101,25 @@ describe("voice profiles", () => {
     expect((await res.json()).error.message).toMatch(/needs a cloning TTS engine \(FireRedTTS2\); this pod runs piper/);
   });
 
+  it("previews a preset as a synthesised WAV (the same bytes a second time), refuses a profile on a preset-only pod, 404s an unknown voice", async () => {
+    const presets = ((await (await api("/v1/voices")).json()) as { voices: { id: string; preset?: boolean }[] }).voices.filter(
+      (v) => v.preset,
+    );
+    const first = await api(`/v1/voices/${presets[0]!.id}/preview`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("content-type")).toBe("audio/wav");
+    const bytes = new Uint8Array(await first.arrayBuffer());
+    const wav = readWav(bytes);
+    expect(wav.frames / wav.sampleRate).toBeGreaterThan(1);
+    // Kept in memory: the second answer is the first sample again, not a new synthesis.
+    const again = new Uint8Array(await (await api(`/v1/voices/${presets[0]!.id}/preview`)).arrayBuffer());
+    expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
+    const profile = await api(`/v1/voices/${id}/preview`);
+    expect(profile.status).toBe(400);
+    expect((await profile.json()).error.message).toMatch(/reference clip is at \/v1\/voices\/.+\/audio/);
+    expect((await api("/v1/voices/nobody/preview")).status).toBe(404);
+  });
+
   it("suggests a transcript from the pod's ASR", async () => {
     const res = await api("/v1/voices/transcribe?language=en", { method: "POST", body: speechFlac() });
     const body = await res.json();

@@ -13,6 +13,7 @@ import type { ConversationStore } from "../store/conversations.js";
 import type { DialogueJobs } from "../studio/dialogue-jobs.js";
 import { decodeReference, REFERENCE_LIMITS } from "../studio/reference-audio.js";
 import { speechRatio } from "../studio/speech-content.js";
+import { VoicePreviews } from "../studio/voice-preview.js";
 import type { VoiceProfiles } from "../studio/voice-profiles.js";
 import { assessVoice } from "../studio/voice-quality.js";
 import { readBody, readJsonObject, sendJson } from "./http-json.js";
@@ -40,6 +41,7 @@ export function studioRoutes(deps: StudioDeps) {
     if (!engines) throw new ProtocolError("E_BUSY", "models are still loading");
     return engines;
   };
+  const previews = new VoicePreviews();
 
   return async (req: IncomingMessage, res: ServerResponse, url: URL, address: string): Promise<void> => {
     const parts = url.pathname.split("/").filter(Boolean); // ["v1", "voices" | "dialogues" | "data", id?, action?]
@@ -116,6 +118,20 @@ export function studioRoutes(deps: StudioDeps) {
       deps.audit.record("voice.quality", "ok", { address, voice: id, verdict: quality.verdict });
       return sendJson(res, 200, deps.profiles.setQuality(id, quality));
     }
+    if (id && parts[3] === "preview" && method === "GET" && !parts[4]) {
+      const engines = loaded();
+      const preset = engines.tts.voices.find((v) => v.id === id);
+      const language = preset ? preset.language : deps.profiles.get(id).language;
+      if (!preset && !engines.tts.registerVoice) {
+        throw new ProtocolError(
+          "E_BAD_REQUEST",
+          `voice ${id} is a cloned profile and this pod's TTS engine (${engines.tts.info.name}) has preset voices only; its reference clip is at /v1/voices/${id}/audio`,
+        );
+      }
+      const wav = await previews.get(engines.tts, id, language);
+      res.writeHead(200, { "Content-Type": "audio/wav", "Cache-Control": "private, max-age=3600" }).end(wav);
+      return;
+    }
     if (id && parts[3] === "audio" && method === "GET" && !parts[4]) {
       const wav = readFileSync(deps.profiles.audioPath(id));
       res.writeHead(200, { "Content-Type": "audio/wav" }).end(wav);
@@ -125,11 +141,13 @@ export function studioRoutes(deps: StudioDeps) {
     if (id && !parts[3] && method === "PATCH") {
       const patch = await readJsonObject(req, 64 * 1024, "{ name?, transcript?, language? }");
       const updated = deps.profiles.update(id, patch);
+      previews.forget(id);
       deps.audit.record("voice.updated", "ok", { address, voice: id, fields: Object.keys(patch), name: updated.name });
       return sendJson(res, 200, updated);
     }
     if (id && !parts[3] && method === "DELETE") {
       deps.profiles.delete(id);
+      previews.forget(id);
       deps.audit.record("voice.deleted", "ok", { address, voice: id });
       res.writeHead(204).end();
       return;

@@ -52,6 +52,28 @@ function VoiceProfiles({
   const [inputKey, setInputKey] = useState(0);
   const language = useApp((s) => s.settings.language);
   const inputDevice = useApp((s) => s.settings.inputDeviceId);
+  const assistantVoice = useApp((s) => s.settings.voice);
+  // Delete asks once more: the first click arms it, the second (on the same voice) deletes.
+  const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
+  const [playing, setPlaying] = useState<string | null>(null);
+  const preview = async (v: Voice) => {
+    setPlaying(v.id);
+    try {
+      const url = URL.createObjectURL(await api.preview(v));
+      const audio = new Audio(url);
+      // The object URL is released when the sample ends (or fails).
+      const done = () => {
+        URL.revokeObjectURL(url);
+        setPlaying(null);
+      };
+      audio.onended = done;
+      audio.onerror = done;
+      await audio.play();
+    } catch (e) {
+      setPlaying(null);
+      onError(`Could not play ${v.name}: ${(e as Error).message}`);
+    }
+  };
   const clipUrl = useMemo(() => (clip ? URL.createObjectURL(clip) : null), [clip]);
   const run = async (doing: string, fn: () => Promise<unknown>) => {
     setBusy(doing);
@@ -69,8 +91,22 @@ function VoiceProfiles({
       <h2>Voices</h2>
       <ul className="voices" data-testid="voice-list">
         {voices.map((v) => (
-          <li key={v.id}>
+          <li key={v.id} data-testid={`voice-${v.id}`}>
+            <button
+              type="button"
+              className="play"
+              aria-label={`Play a sample of ${v.name}`}
+              disabled={playing !== null}
+              onClick={() => void preview(v)}
+            >
+              {playing === v.id ? "…" : "▶"}
+            </button>
             <span className="voice-name">{v.name}</span>
+            {v.id === assistantVoice && (
+              <span className="voice-tag current" data-testid="assistant-voice">
+                assistant voice
+              </span>
+            )}
             {v.preset ? (
               <span className="voice-tag">preset</span>
             ) : (
@@ -93,8 +129,17 @@ function VoiceProfiles({
             )}
             {v.quality && <QualityVerdict q={v.quality} />}
             {!v.preset && (
-              <button type="button" onClick={() => void run("Deleting…", () => api.deleteVoice(v.id)).then(onChange)}>
-                Delete
+              <button
+                type="button"
+                className={confirmDelete === v.id ? "danger" : ""}
+                onClick={() => {
+                  if (confirmDelete !== v.id) return setConfirmDelete(v.id);
+                  setConfirmDelete(null);
+                  void run(`Deleting ${v.name}…`, () => api.deleteVoice(v.id)).then(onChange);
+                }}
+                onBlur={() => setConfirmDelete((c) => (c === v.id ? null : c))}
+              >
+                {confirmDelete === v.id ? `Delete ${v.name}?` : "Delete"}
               </button>
             )}
           </li>

@@ -23,6 +23,15 @@ export class StudioApi extends PodRest {
     this.call<{ text: string }>(`/v1/voices/transcribe?language=${language}`, { method: "POST", body: clip });
   assess = (id: string) => this.call<VoiceSummary>(`/v1/voices/${id}/quality`, { method: "POST" });
   deleteVoice = (id: string) => this.call<void>(`/v1/voices/${id}`, { method: "DELETE" });
+  /** A sample sentence in the voice (docs/studio.md); a profile the pod cannot speak plays its reference clip. */
+  preview = async (voice: VoiceSummary): Promise<Blob> => {
+    try {
+      return await this.call<Blob>(`/v1/voices/${voice.id}/preview`);
+    } catch (err) {
+      if (voice.preset || !(err instanceof StudioApiError) || err.code !== "E_BAD_REQUEST") throw err;
+      return this.call<Blob>(`/v1/voices/${voice.id}/audio`);
+    }
+  };
   render = (lines: DialogueLine[], voices: Partial<Record<Speaker, string>>) =>
     this.call<DialogueJob>("/v1/dialogues", {
       method: "POST",
