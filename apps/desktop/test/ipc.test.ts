@@ -35,6 +35,12 @@ describe("IPC handlers", () => {
     expect(call(IPC.setToken, "abc")).toEqual({ persisted: true });
     expect(call(IPC.getToken)).toBe("abc");
   });
+  it("take the renderer's state for the tray only in its documented shape", () => {
+    const { call } = setup();
+    expect(call(IPC.reportState, { muted: true })).toEqual({ shortcutProblem: null });
+    expect(() => call(IPC.reportState, { muted: "yes" })).toThrow();
+    expect(() => call(IPC.reportState, { muted: true, run: "rm -rf" })).toThrow();
+  });
   it("refuse calls from frames other than the app's window", () => {
     const { handlers } = setup();
     expect(() => handlers.get(IPC.getToken)!({ sender: "iframe" } as unknown as IpcMainInvokeEvent)).toThrow(/untrusted/);

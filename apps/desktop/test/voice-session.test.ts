@@ -132,6 +132,22 @@ describe("voice session (renderer)", () => {
     await s.session.stop();
   });
 
+  it("the global shortcut toggles: push-to-talk starts on the first press and sends on the second; hands-free it mutes", async () => {
+    const ptt = await start("push-to-talk");
+    ptt.session.toggleTalk();
+    expect(useApp.getState().mic).toBe("hearing-speech");
+    for (let i = 0; i < 10; i++) ptt.mic.frame(0.9);
+    ptt.session.toggleTalk();
+    expect(ptt.t.of("input.audio.commit")).toHaveLength(1);
+    await ptt.session.stop();
+    const free = await start();
+    free.session.toggleTalk();
+    expect(useApp.getState().muted).toBe(true);
+    free.session.toggleTalk();
+    expect(useApp.getState().muted).toBe(false);
+    await free.session.stop();
+  });
+
   it("muting mid-utterance drops it: the pod is told to clear, nothing is committed", async () => {
     const s = await start();
     s.mic.cb!.onSpeechStart();

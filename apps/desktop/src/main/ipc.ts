@@ -1,13 +1,23 @@
 /** IPC handlers: every renderer request is validated before it touches the store. */
 import type { IpcMain, IpcMainInvokeEvent } from "electron";
-import { IPC } from "../shared/ipc.js";
+import { z } from "zod";
+import { type AppState, IPC } from "../shared/ipc.js";
 import { tokenSchema } from "../shared/settings.js";
+
+const appStateSchema = z.object({ muted: z.boolean() }).strict();
+
 import type { SettingsStore } from "./settings-store.js";
 
 /** Only our own window's frames may call in (not an iframe or a navigated-away page). */
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
 
-export function registerIpc(ipcMain: Pick<IpcMain, "handle">, store: SettingsStore, trusted: SenderCheck): void {
+/** `onState`: the renderer's state for the tray; returns a problem with the global shortcut, if any. */
+export function registerIpc(
+  ipcMain: Pick<IpcMain, "handle">,
+  store: SettingsStore,
+  trusted: SenderCheck,
+  onState: (state: AppState) => { shortcutProblem: string | null } = () => ({ shortcutProblem: null }),
+): void {
   const guard =
     <A extends unknown[], R>(fn: (...args: A) => R) =>
     (event: IpcMainInvokeEvent, ...args: A): R => {
@@ -29,5 +39,9 @@ export function registerIpc(ipcMain: Pick<IpcMain, "handle">, store: SettingsSto
   ipcMain.handle(
     IPC.setToken,
     guard((token: unknown) => store.setToken(tokenSchema.parse(token))),
+  );
+  ipcMain.handle(
+    IPC.reportState,
+    guard((state: unknown) => onState(appStateSchema.parse(state))),
   );
 }

@@ -9,7 +9,17 @@ export const IPC = {
   setSettings: "settings:set",
   getToken: "token:get",
   setToken: "token:set",
+  /** The renderer tells the tray what to show. */
+  reportState: "app:state",
 } as const;
+
+/** Main → renderer: what the tray menu or the global shortcut asks for. */
+export const COMMAND_CHANNEL = "app:command";
+export type AppCommand = "toggle-mute" | "toggle-talk";
+
+export interface AppState {
+  muted: boolean;
+}
 
 /** What the preload exposes as `window.fireside`. */
 export interface FiresideBridge {
@@ -18,4 +28,7 @@ export interface FiresideBridge {
   getToken(): Promise<string>;
   /** Returns whether the token could be stored encrypted (it is never stored in clear). */
   setToken(token: string): Promise<{ persisted: boolean }>;
+  /** Desktop only: the tray and the global shortcut. Returns the shortcut's state in a sentence when it could not be registered. */
+  reportState?(state: AppState): Promise<{ shortcutProblem: string | null }>;
+  onCommand?(listener: (command: AppCommand) => void): void;
 }

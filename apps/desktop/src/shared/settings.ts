@@ -21,6 +21,12 @@ export const settingsSchema = z.object({
   vadThreshold: z.number().min(0.1).max(0.95).default(0.5),
   /** Silence that ends the user's turn. */
   minSilenceMs: z.number().int().min(200).max(3000).default(700),
+  /** Desktop app: the global shortcut that starts talking and, pressed again, sends ("" = none). */
+  pushToTalkShortcut: z
+    .string()
+    .max(100)
+    .regex(/^$|^[A-Za-z0-9]+(\+[A-Za-z0-9]+)*$/, "must be keys joined by +, like CommandOrControl+Shift+Space")
+    .default("CommandOrControl+Shift+Space"),
   /** Audio buffered before playback starts; 240–400 ms suits FireRedTTS2's pace. */
   playbackLeadMs: z.number().int().min(40).max(1000).default(300),
 });
@@ -42,6 +48,7 @@ export const SETTING_LABELS: Record<keyof Settings, string> = {
   vadThreshold: "Sensitivity",
   minSilenceMs: "Minimum silence",
   playbackLeadMs: "Playback lead",
+  pushToTalkShortcut: "Global talk shortcut",
 };
 
 /** Checks one setting; returns a sentence a person understands, or null when the value is fine. */

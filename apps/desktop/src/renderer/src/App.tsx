@@ -68,6 +68,21 @@ export function App() {
     }
   }, []);
 
+  // The tray and the global shortcut (desktop app only) act through the session; the tray shows its state.
+  useEffect(() => {
+    bridge.onCommand?.((command) => {
+      if (command === "toggle-mute") session.current?.setMuted(!useApp.getState().muted);
+      else session.current?.toggleTalk();
+    });
+  }, []);
+  const muted = useApp((s) => s.muted);
+  const shortcut = settings.pushToTalkShortcut;
+  useEffect(() => {
+    void bridge.reportState?.({ muted }).then(({ shortcutProblem }) => {
+      if (shortcutProblem && shortcut) useApp.getState().set({ notice: `Global talk shortcut not set: ${shortcutProblem}.` });
+    });
+  }, [muted, shortcut]);
+
   // Shortcuts anywhere except in a text field: hold Space to talk (push-to-talk), M mutes, Esc interrupts.
   useEffect(() => {
     const isTyping = (e: KeyboardEvent) =>

@@ -156,6 +156,20 @@ export function SettingsPanel({
         <span className="field-note">{NEXT}</span>
       </label>
       <label>
+        Global talk shortcut
+        <input
+          defaultValue={settings.pushToTalkShortcut}
+          onBlur={(e) => field("pushToTalkShortcut", e.target.value.trim())}
+          aria-label="Global talk shortcut"
+          aria-invalid={!!errors.pushToTalkShortcut}
+          placeholder="none"
+        />
+        {note(
+          "pushToTalkShortcut",
+          "Desktop app only, works while another app has focus: press to talk, press again to send (hands-free: mutes and unmutes). Applies now.",
+        )}
+      </label>
+      <label>
         Persona
         <textarea defaultValue={settings.persona} onBlur={(e) => field("persona", e.target.value)} rows={3} placeholder="Pod default" />
         {note("persona", NEXT)}

@@ -344,6 +344,15 @@ export class VoiceSession {
     }
   }
 
+  /**
+   * The global shortcut (it reports presses, not releases): in push-to-talk mode the first press
+   * starts talking and the second sends; in hands-free mode it mutes and unmutes.
+   */
+  toggleTalk(): void {
+    if (this.settings.mode === "push-to-talk") this.pushToTalk(!this.pttHeld);
+    else this.setMuted(!useApp.getState().muted);
+  }
+
   /** The interrupt button and Esc. */
   interrupt(): void {
     const r = this.reply;
