@@ -114,6 +114,15 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("studio screens in Chromium", () =
     const wav = readWav(readFileSync(saved));
     expect(wav.sampleRate).toBe(24000);
     expect(Math.abs(wav.frames / 24000 - duration)).toBeLessThan(0.05);
+
+    // After an edit the render no longer matches the script: "play from here" is disabled until the next render.
+    const fromHere = page.getByRole("button", { name: "▶ from here" }).first();
+    expect(await fromHere.isEnabled()).toBe(true);
+    await page.getByRole("textbox", { name: "Line 1", exact: true }).fill("Hello and welcome to our big podcast.");
+    expect(await fromHere.isDisabled()).toBe(true);
+    // Moving a line moves its text with it.
+    await page.getByRole("button", { name: "Move down" }).first().click();
+    expect(await page.getByRole("textbox", { name: "Line 2", exact: true }).inputValue()).toBe("Hello and welcome to our big podcast.");
   });
 
   it("records a clip with a countdown and level meter, trims it, and saves it as a profile", async () => {

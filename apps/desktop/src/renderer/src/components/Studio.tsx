@@ -214,14 +214,26 @@ function QualityVerdict({ q }: { q: VoiceQuality }) {
   );
 }
 
+/** A line with a key that follows it when lines move, so inputs keep their own text and focus. */
+type EditorLine = DialogueLine & { key: number };
+let nextLineKey = 0;
+const keyed = (lines: DialogueLine[]): EditorLine[] => lines.map((l) => ({ ...l, key: nextLineKey++ }));
+const scriptOf = (lines: DialogueLine[]) => JSON.stringify(lines.map(({ speaker, text }) => ({ speaker, text })));
+
 function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voice[]; onError: (e: string | null) => void }) {
-  const [lines, setLines] = useState<DialogueLine[]>([
-    { speaker: "S1", text: "Welcome to the show." },
-    { speaker: "S2", text: "Thanks for having me." },
-  ]);
+  const [lines, setLines] = useState<EditorLine[]>(() =>
+    keyed([
+      { speaker: "S1", text: "Welcome to the show." },
+      { speaker: "S2", text: "Thanks for having me." },
+    ]),
+  );
   const [cast, setCast] = useState<Partial<Record<Speaker, string>>>({});
   const [job, setJob] = useState<Job | null>(null);
-  const [result, setResult] = useState<{ url: string; timings: LineTiming[]; samples: Float32Array } | null>(null);
+  const [result, setResult] = useState<{ url: string; timings: LineTiming[]; samples: Float32Array; script: string } | null>(null);
+  // The render's object URL is released when a new render replaces it or the editor goes away.
+  useEffect(() => (result ? () => URL.revokeObjectURL(result.url) : undefined), [result]);
+  // "Play from here" needs the render to be of this script: after an edit its timings point elsewhere.
+  const stale = result !== null && result.script !== scriptOf(lines);
   const audio = useRef<HTMLAudioElement>(null);
   const used = [...new Set(lines.map((l) => l.speaker))];
   // Each speaker starts in a different voice (S1 the first, S2 the second, …), so a dialogue never sounds like one person.
@@ -247,7 +259,11 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
     onError(null);
     setResult(null);
     try {
-      const submitted = await api.render(lines, Object.fromEntries(used.map((s) => [s, voiceFor(s)])));
+      const script = scriptOf(lines);
+      const submitted = await api.render(
+        lines.map(({ speaker, text }) => ({ speaker, text })),
+        Object.fromEntries(used.map((s) => [s, voiceFor(s)])),
+      );
       setJob(submitted);
       const j = await api.follow(submitted.id, setJob);
       if (j.status !== "done") {
@@ -257,7 +273,7 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
       const [blob, timings] = await Promise.all([api.audio(j.id), api.timings(j.id)]);
       const ctx = new OfflineAudioContext(1, 1, 24000);
       const decoded = await ctx.decodeAudioData(await blob.arrayBuffer());
-      setResult({ url: URL.createObjectURL(blob), timings, samples: decoded.getChannelData(0) });
+      setResult({ url: URL.createObjectURL(blob), timings, samples: decoded.getChannelData(0), script });
     } catch (e) {
       onError((e as Error).message);
     }
@@ -268,7 +284,7 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
       <h2>Dialogue</h2>
       <ol className="lines" data-testid="dialogue-lines">
         {lines.map((l, i) => (
-          <li key={i}>
+          <li key={l.key}>
             <select
               value={l.speaker}
               onChange={(e) => update(i, { speaker: e.target.value as Speaker })}
@@ -289,7 +305,12 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
               ✕
             </button>
             {result?.timings[i] && (
-              <button type="button" onClick={() => playFrom(result.timings[i]!.startMs)}>
+              <button
+                type="button"
+                onClick={() => playFrom(result.timings[i]!.startMs)}
+                disabled={stale}
+                title={stale ? "The script changed since this render: render again to play from here" : undefined}
+              >
                 ▶ from here
               </button>
             )}
@@ -297,10 +318,13 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
         ))}
       </ol>
       <div className="row">
-        <button type="button" onClick={() => setLines((ls) => [...ls, { speaker: ls.at(-1)?.speaker === "S1" ? "S2" : "S1", text: "" }])}>
+        <button
+          type="button"
+          onClick={() => setLines((ls) => [...ls, ...keyed([{ speaker: ls.at(-1)?.speaker === "S1" ? "S2" : "S1", text: "" }])])}
+        >
           Add line
         </button>
-        <ScriptIo lines={lines} onImport={setLines} onError={onError} />
+        <ScriptIo lines={lines} onImport={(ls) => setLines(keyed(ls))} onError={onError} />
       </div>
       <div className="cast">
         {used.map((s) => (
