@@ -38,8 +38,18 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("studio screens in Chromium", () =
     await page.goto(`${pod.url}/`);
     await page.getByRole("button", { name: "Studio" }).click();
 
-    // A voice profile from a file.
+    // A clip too short is explained before any upload, next to the file picker, and cannot be saved.
+    const short = join(dir, "short.wav");
+    execFileSync("espeak-ng", ["-v", "en-us", "-w", short, "Hi there."]);
+    await page.getByTestId("clip-input").setInputFiles(short);
+    await expect
+      .poll(async () => page.getByTestId("clip-problem").textContent(), { timeout: 10_000 })
+      .toMatch(/short\.wav is \d\.\d s long: a voice needs 3 to 30 s/);
+    expect(await page.getByRole("button", { name: "Save voice" }).isDisabled()).toBe(true);
+
+    // A voice profile from a file: the stale problem goes.
     await page.getByTestId("clip-input").setInputFiles(clip);
+    await expect.poll(async () => page.getByTestId("clip-problem").count()).toBe(0);
     await page.getByRole("button", { name: "Suggest transcript" }).click();
     await expect.poll(async () => page.getByLabel("Transcript").inputValue(), { timeout: 30_000 }).toMatch(/reference|clip|voice/i);
     await page.getByLabel("Voice name").fill("My voice");

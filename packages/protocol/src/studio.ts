@@ -51,6 +51,13 @@ export interface LineTiming {
 /** WebSocket path where the pod pushes dialogue job progress (token as `?token=`). */
 export const DIALOGUE_EVENTS_PATH = "/v1/dialogues/events";
 
+/** A voice profile's reference clip: what the pod accepts (docs/studio.md), and what the app checks before uploading. */
+export const REFERENCE_CLIP = {
+  minMs: 3000,
+  maxMs: 30_000,
+  minSampleRate: 16000,
+} as const;
+
 /**
  * Server → client events on DIALOGUE_EVENTS_PATH: first a snapshot of every job, then each change
  * as it happens (queued, every rendered line, done/failed/cancelled) and deletions. A client that

@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { AudioFormatError, downmixToMono, readWav, resample, rms } from "@fireside/audio";
-import { ProtocolError } from "@fireside/protocol";
+import { ProtocolError, REFERENCE_CLIP } from "@fireside/protocol";
 import type { VoiceCount } from "./speaker-count.js";
 
 export type Container = "wav" | "flac" | "ogg" | "mp3" | "mp4" | "webm" | "unknown";
@@ -23,7 +23,7 @@ export function sniffContainer(b: Uint8Array): Container {
 
 const ACCEPTED = "WAV, FLAC, Ogg (Vorbis/Opus) or MP3";
 
-const REFERENCE_LIMITS_MAX_S = 30;
+const REFERENCE_LIMITS_MAX_S = REFERENCE_CLIP.maxMs / 1000;
 /** Decoding stops a little past the longest clip accepted: a 30-minute MP3 costs no more than 31 s of audio. */
 const DECODE_LIMIT_S = REFERENCE_LIMITS_MAX_S + 1;
 
@@ -106,9 +106,7 @@ export interface ReferenceMetrics {
 }
 
 export const REFERENCE_LIMITS = {
-  minMs: 3000,
-  maxMs: REFERENCE_LIMITS_MAX_S * 1000,
-  minSampleRate: 16000,
+  ...REFERENCE_CLIP,
   maxClippedRatio: 0.001,
   maxSilenceRatio: 0.6,
   minSpeechDbfs: -35,

@@ -3,6 +3,7 @@ import { type DialogueLine, formatDialogueScript, parseDialogueScript, SPEAKERS,
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { bridge } from "../settings/bridge";
 import { useApp } from "../store/app-store";
+import { checkClip } from "../studio/clip-check";
 import { type Job, type LineTiming, StudioApi, type Voice, type VoiceQuality } from "../studio/studio-api";
 import { ClipRecorderPanel } from "./ClipRecorderPanel";
 import { Waveform } from "./Waveform";
@@ -75,6 +76,15 @@ function VoiceProfiles({
     }
   };
   const clipUrl = useMemo(() => (clip ? URL.createObjectURL(clip) : null), [clip]);
+  useEffect(() => (clipUrl ? () => URL.revokeObjectURL(clipUrl) : undefined), [clipUrl]);
+  // The chosen clip, checked in the app before any upload; a new clip clears the last one's errors.
+  const [clipProblem, setClipProblem] = useState<string | null>(null);
+  const choose = (file: File | null) => {
+    setClip(file);
+    setClipProblem(null);
+    onError(null);
+    if (file) void checkClip(file).then(setClipProblem);
+  };
   const run = async (doing: string, fn: () => Promise<unknown>) => {
     setBusy(doing);
     onError(null);
@@ -146,17 +156,23 @@ function VoiceProfiles({
         ))}
       </ul>
       <h3>New voice from a clip (3–30 s of one person speaking)</h3>
-      <label className="drop">
+      <label
+        className="drop"
+        onDragOver={(e) => e.preventDefault()}
+        onDrop={(e) => {
+          e.preventDefault();
+          choose(e.dataTransfer.files[0] ?? null);
+        }}
+      >
         Drop or choose a WAV, FLAC, Ogg or MP3 file
-        <input
-          key={inputKey}
-          type="file"
-          accept="audio/*"
-          data-testid="clip-input"
-          onChange={(e) => setClip(e.target.files?.[0] ?? null)}
-        />
+        <input key={inputKey} type="file" accept="audio/*" data-testid="clip-input" onChange={(e) => choose(e.target.files?.[0] ?? null)} />
       </label>
-      <ClipRecorderPanel key={inputKey} deviceId={inputDevice} onClip={setClip} />
+      {clipProblem && (
+        <p className="field-error" role="alert" data-testid="clip-problem">
+          {clipProblem}
+        </p>
+      )}
+      <ClipRecorderPanel key={inputKey} deviceId={inputDevice} onClip={(f) => choose(f)} />
       {/* biome-ignore lint/a11y/useMediaCaption: a voice sample has no captions */}
       {clipUrl && <audio controls src={clipUrl} />}
       <input placeholder="Name" value={name} onChange={(e) => setName(e.target.value)} aria-label="Voice name" />
@@ -170,7 +186,7 @@ function VoiceProfiles({
       <div className="row">
         <button
           type="button"
-          disabled={!clip || busy !== null}
+          disabled={!clip || clipProblem !== null || busy !== null}
           onClick={() => void run("Transcribing…", async () => setTranscript((await api.suggestTranscript(clip!, language)).text))}
         >
           Suggest transcript
@@ -178,7 +194,7 @@ function VoiceProfiles({
         <button
           type="button"
           className="primary"
-          disabled={!clip || busy !== null}
+          disabled={!clip || clipProblem !== null || busy !== null}
           onClick={() =>
             void run("Checking the clip (length, level, one voice) and saving…", async () => {
               await api.createVoice(clip!, name, language, transcript);
