@@ -94,7 +94,10 @@ describe("spoken conversation on CPU engines", () => {
     // Voice-to-voice is the client's to measure: end of speech → first reply audio in hand.
     const firstFrameAt = client.frames.find((f) => f.value.streamId === created.value.streamId)!.at;
     client.send({ type: "client.metrics", responseId: created.value.responseId, voiceToVoiceMs: firstFrameAt - speechStoppedAt });
-    for (const k of ["asrMs", "llmFirstTokenMs", "ttsFirstAudioMs", "firstAudioSentMs"] as const) expect(metrics[k]).toBeGreaterThan(0);
+    // ASR and the LLM may have finished during the end-of-turn silence (the pause's transcript, a
+    // draft reply): their time after the commit can be 0. Every stage is still reported.
+    for (const k of ["asrMs", "llmFirstTokenMs", "ttsFirstAudioMs"] as const) expect(metrics[k]).toBeGreaterThanOrEqual(0);
+    expect(metrics.firstAudioSentMs).toBeGreaterThan(0);
     expect(metrics.firstAudioSentMs!).toBeGreaterThanOrEqual(metrics.asrMs!);
 
     // ---- turn 2: a request for a long answer, interrupted by speech while it plays

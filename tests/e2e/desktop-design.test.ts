@@ -104,11 +104,11 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     expect(await text("turns")).not.toMatch(/France/i);
     await until("the thinking or speaking state", async () => /Thinking|Speaking/.test(await text("session-state")), 60_000);
     await until("the reply to be audible", async () => (await text("session-state")) === "Speaking", 60_000);
-    // The app spoke Opus both ways (WebCodecs): the pod counted Opus bytes in and out, the dashboard says so.
+    // The reply came as Opus (decoded by WebCodecs); the microphone went as PCM. The pod counted both, the dashboard says so.
     const metrics = await (await fetch(`${pod.url}/metrics`)).text();
-    expect(Number(/fireside_audio_bytes_total\{direction="in",codec="opus"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
+    expect(Number(/fireside_audio_bytes_total\{direction="in",codec="pcm_s16le"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
     expect(Number(/fireside_audio_bytes_total\{direction="out",codec="opus"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
-    await until("the dashboard's codec line", async () => /opus up · opus down/.test(await text("codec")), 10_000);
+    await until("the dashboard's codec line", async () => /pcm_s16le up · opus down/.test(await text("codec")), 10_000);
     await shoot("design-speaking");
 
     // Esc interrupts the reply.
@@ -122,6 +122,10 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     // The Studio: no dashboard there, and a script typed before switching tabs is still there after.
     await page.getByRole("button", { name: "Studio", exact: true }).click();
     expect(await page.getByTestId("latency-chart").count()).toBe(0);
+    // This Piper pod cannot clone: the Studio says so and offers no clip to upload or record.
+    expect(await text("no-cloning")).toMatch(/\(piper\) speaks its preset voices only/);
+    expect(await page.getByTestId("clip-input").count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Record" }).count()).toBe(0);
     const line1 = page.getByRole("textbox", { name: "Line 1", exact: true });
     await line1.fill("Welcome back to the show.");
     await page.getByRole("button", { name: "Talk", exact: true }).click();

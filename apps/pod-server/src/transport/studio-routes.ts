@@ -50,8 +50,11 @@ export function studioRoutes(deps: StudioDeps) {
     if (parts[1] === "data") return data(req, res, url, address, parts.length);
     const id = parts[2];
     if (!id && method === "GET") {
-      const presets = (deps.engines()?.tts.voices ?? []).map((v) => ({ ...v, preset: true }));
-      return sendJson(res, 200, { voices: [...presets, ...deps.profiles.list()] });
+      const tts = deps.engines()?.tts;
+      const presets = (tts?.voices ?? []).map((v) => ({ ...v, preset: true }));
+      // Whether this pod can speak a cloned voice (the app offers cloning only then), and its engine's name to say why not.
+      const cloning = { available: !!tts?.registerVoice, engine: tts?.info.name ?? null };
+      return sendJson(res, 200, { voices: [...presets, ...deps.profiles.list()], cloning });
     }
     if (!id && method === "POST") {
       const bytes = await readBody(req, deps.maxUploadBytes);

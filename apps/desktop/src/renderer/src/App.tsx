@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { explainSettingsError, type Settings } from "../../shared/settings";
 import { startMicrophone } from "./audio/microphone";
 import { Player } from "./audio/player";
-import { opusSupport } from "./audio/webcodecs-opus";
+import { opusDecodeSupported } from "./audio/webcodecs-opus";
 import { ConversationList } from "./components/ConversationList";
 import { ConversationView } from "./components/ConversationView";
 import { Dashboard } from "./components/Dashboard";
@@ -46,7 +46,7 @@ export function App() {
   const start = useCallback(async () => {
     await session.current?.stop();
     session.current = new VoiceSession(useApp.getState().settings, {
-      createTransport: (o) => new PodConnection(o, opusSupport()),
+      createTransport: (o) => new PodConnection(o, opusDecodeSupported()),
       createPlayer: (lead, onStats, onFinished, sink) => Player.create(lead, onStats, onFinished, sink),
       startMicrophone,
     });

@@ -12,11 +12,16 @@ export function Studio({ token }: { token: string }) {
   const podUrl = useApp((s) => s.settings.podUrl);
   const api = useMemo(() => new StudioApi(podUrl, token), [podUrl, token]);
   const [voices, setVoices] = useState<Voice[]>([]);
+  const [cloning, setCloning] = useState<{ available: boolean; engine: string | null }>({ available: true, engine: null });
   const [error, setError] = useState<string | null>(null);
   const refresh = useCallback(() => {
     api
       .voices()
-      .then(setVoices)
+      .then((r) => {
+        setCloning(r.cloning ?? { available: true, engine: null });
+        // A cloned voice this pod cannot speak is not offered anywhere.
+        setVoices(r.cloning?.available === false ? r.voices.filter((v) => v.preset) : r.voices);
+      })
       .catch((e: Error) => setError(e.message));
   }, [api]);
   useEffect(refresh, [refresh]);
@@ -27,7 +32,7 @@ export function Studio({ token }: { token: string }) {
           {error}
         </p>
       )}
-      <VoiceProfiles api={api} voices={voices} onChange={refresh} onError={setError} />
+      <VoiceProfiles api={api} voices={voices} cloning={cloning} onChange={refresh} onError={setError} />
       <DialogueEditor api={api} voices={voices} onError={setError} />
     </section>
   );
@@ -36,11 +41,13 @@ export function Studio({ token }: { token: string }) {
 function VoiceProfiles({
   api,
   voices,
+  cloning,
   onChange,
   onError,
 }: {
   api: StudioApi;
   voices: Voice[];
+  cloning: { available: boolean; engine: string | null };
   onChange: () => void;
   onError: (e: string | null) => void;
 }) {
@@ -155,65 +162,80 @@ function VoiceProfiles({
           </li>
         ))}
       </ul>
-      <h3>New voice from a clip (3–30 s of one person speaking)</h3>
-      <label
-        className="drop"
-        onDragOver={(e) => e.preventDefault()}
-        onDrop={(e) => {
-          e.preventDefault();
-          choose(e.dataTransfer.files[0] ?? null);
-        }}
-      >
-        Drop or choose a WAV, FLAC, Ogg or MP3 file
-        <input key={inputKey} type="file" accept="audio/*" data-testid="clip-input" onChange={(e) => choose(e.target.files?.[0] ?? null)} />
-      </label>
-      {clipProblem && (
-        <p className="field-error" role="alert" data-testid="clip-problem">
-          {clipProblem}
+      {cloning.available ? (
+        <>
+          <h3>New voice from a clip (3–30 s of one person speaking)</h3>
+          <label
+            className="drop"
+            onDragOver={(e) => e.preventDefault()}
+            onDrop={(e) => {
+              e.preventDefault();
+              choose(e.dataTransfer.files[0] ?? null);
+            }}
+          >
+            Drop or choose a WAV, FLAC, Ogg or MP3 file
+            <input
+              key={inputKey}
+              type="file"
+              accept="audio/*"
+              data-testid="clip-input"
+              onChange={(e) => choose(e.target.files?.[0] ?? null)}
+            />
+          </label>
+          {clipProblem && (
+            <p className="field-error" role="alert" data-testid="clip-problem">
+              {clipProblem}
+            </p>
+          )}
+          <ClipRecorderPanel key={inputKey} deviceId={inputDevice} onClip={(f) => choose(f)} />
+          {/* biome-ignore lint/a11y/useMediaCaption: a voice sample has no captions */}
+          {clipUrl && <audio controls src={clipUrl} />}
+          <input placeholder="Name" value={name} onChange={(e) => setName(e.target.value)} aria-label="Voice name" />
+          <textarea
+            placeholder="The exact words spoken in the clip"
+            value={transcript}
+            onChange={(e) => setTranscript(e.target.value)}
+            rows={3}
+            aria-label="Transcript"
+          />
+          <div className="row">
+            <button
+              type="button"
+              disabled={!clip || clipProblem !== null || busy !== null}
+              onClick={() => void run("Transcribing…", async () => setTranscript((await api.suggestTranscript(clip!, language)).text))}
+            >
+              Suggest transcript
+            </button>
+            <button
+              type="button"
+              className="primary"
+              disabled={!clip || clipProblem !== null || busy !== null}
+              onClick={() =>
+                void run("Checking the clip (length, level, one voice) and saving…", async () => {
+                  await api.createVoice(clip!, name, language, transcript);
+                  setClip(null);
+                  setInputKey((k) => k + 1);
+                  setName("");
+                  setTranscript("");
+                  onChange();
+                })
+              }
+            >
+              Save voice
+            </button>
+            {busy && (
+              <span className="hint" role="status">
+                {busy}
+              </span>
+            )}
+          </div>
+        </>
+      ) : (
+        <p className="hint" data-testid="no-cloning">
+          This pod's voice engine{cloning.engine ? ` (${cloning.engine})` : ""} speaks its preset voices only. Cloning a voice from a clip,
+          and checking a clone's quality, need a pod running FireRedTTS2 (a GPU pod).
         </p>
       )}
-      <ClipRecorderPanel key={inputKey} deviceId={inputDevice} onClip={(f) => choose(f)} />
-      {/* biome-ignore lint/a11y/useMediaCaption: a voice sample has no captions */}
-      {clipUrl && <audio controls src={clipUrl} />}
-      <input placeholder="Name" value={name} onChange={(e) => setName(e.target.value)} aria-label="Voice name" />
-      <textarea
-        placeholder="The exact words spoken in the clip"
-        value={transcript}
-        onChange={(e) => setTranscript(e.target.value)}
-        rows={3}
-        aria-label="Transcript"
-      />
-      <div className="row">
-        <button
-          type="button"
-          disabled={!clip || clipProblem !== null || busy !== null}
-          onClick={() => void run("Transcribing…", async () => setTranscript((await api.suggestTranscript(clip!, language)).text))}
-        >
-          Suggest transcript
-        </button>
-        <button
-          type="button"
-          className="primary"
-          disabled={!clip || clipProblem !== null || busy !== null}
-          onClick={() =>
-            void run("Checking the clip (length, level, one voice) and saving…", async () => {
-              await api.createVoice(clip!, name, language, transcript);
-              setClip(null);
-              setInputKey((k) => k + 1);
-              setName("");
-              setTranscript("");
-              onChange();
-            })
-          }
-        >
-          Save voice
-        </button>
-        {busy && (
-          <span className="hint" role="status">
-            {busy}
-          </span>
-        )}
-      </div>
     </div>
   );
 }

@@ -16,7 +16,8 @@ export type { DialogueJob as Job, LineTiming, VoiceQuality, VoiceSummary as Voic
 export { StudioApiError };
 
 export class StudioApi extends PodRest {
-  voices = async () => (await this.call<{ voices: VoiceSummary[] }>("/v1/voices")).voices;
+  /** The voices, and whether the pod can clone (`cloning` is absent from pods older than this app). */
+  voices = () => this.call<{ voices: VoiceSummary[]; cloning?: { available: boolean; engine: string | null } }>("/v1/voices");
   createVoice = (clip: Blob, name: string, language: string, transcript: string) =>
     this.call<VoiceSummary>(`/v1/voices?${new URLSearchParams({ name, language, transcript })}`, { method: "POST", body: clip });
   suggestTranscript = (clip: Blob, language: string) =>

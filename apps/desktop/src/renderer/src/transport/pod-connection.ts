@@ -21,7 +21,7 @@ import {
   type ServerMessage,
   type ServerMessageOf,
 } from "@fireside/protocol";
-import { OpusDownlink, type OpusSupport, OpusUplink } from "../audio/webcodecs-opus";
+import { OpusDownlink } from "../audio/webcodecs-opus";
 import { httpBase, type PodTransport, type TransportOptions } from "./pod-transport";
 
 const PING_MS = 20_000;
@@ -41,14 +41,11 @@ export class PodConnection implements PodTransport {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingId = 0;
   private input = new AudioStreamEncoder(FrameKind.InputAudio, 1, 16000);
-  private uplink: OpusUplink | null = null;
   private downlink: OpusDownlink | null = null;
   /** Headers of reply frames waiting for the decoder, in order (it outputs one PCM block per packet). */
   private decoding: Parameters<TransportOptions["onAudio"]>[0][] = [];
   private arrivals = new ArrivalStats();
   private codecs = { input: "pcm_s16le", output: "pcm_s16le" };
-  /** Control messages held until the Opus frames sent before them are out. */
-  private afterAudio: ClientMessage[] = [];
   private ready = false;
   /** From the last session.ready: resume it after a drop; else continue its stored conversation. */
   private resumeToken: string | null = null;
@@ -56,10 +53,10 @@ export class PodConnection implements PodTransport {
   /** The error the pod sent before closing, if any: it says why (loading, rate-limited). */
   private lastError: ServerMessageOf<"error"> | null = null;
 
-  /** `opus`: what the runtime can code (webcodecs-opus.ts); without it both directions stay PCM. */
+  /** `opusReplies`: whether the runtime decodes Opus (webcodecs-opus.ts); without it replies stay PCM. */
   constructor(
     private readonly opts: TransportOptions,
-    private readonly opus: Promise<OpusSupport> = Promise.resolve({ input: false, output: false }),
+    private readonly opusReplies: Promise<boolean> = Promise.resolve(false),
   ) {}
 
   connect(): void {
@@ -92,15 +89,12 @@ export class PodConnection implements PodTransport {
   }
 
   send(msg: ClientMessage): void {
-    // Opus frames are still being encoded: the message waits for them, so a commit never overtakes its audio.
-    if (this.uplink?.pending) this.afterAudio.push(msg);
-    else if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeMessage(msg));
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeMessage(msg));
   }
 
   sendAudio(samples: Int16Array): void {
     if (!this.ready || this.ws?.readyState !== WebSocket.OPEN) return;
-    if (this.uplink) this.uplink.encode(samples);
-    else this.ws.send(this.input.encode(samples));
+    this.ws.send(this.input.encode(samples));
   }
 
   private reportLink(): void {
@@ -115,25 +109,12 @@ export class PodConnection implements PodTransport {
 
   /** Codecs for this session, as the pod echoed them in session.ready. */
   private setUpCodecs(ready: ServerMessageOf<"session.ready">): void {
-    this.uplink?.close();
     this.downlink?.close();
-    this.uplink = this.downlink = null;
+    this.downlink = null;
     this.decoding = [];
-    this.afterAudio = [];
     this.arrivals = new ArrivalStats();
     this.input = new AudioStreamEncoder(FrameKind.InputAudio, 1, 16000);
-    const failed = (err: Error) => {
-      // Held messages must not wait for audio that will never come out.
-      if (this.uplink) this.uplink.pending = 0;
-      for (const m of this.afterAudio.splice(0)) this.send(m);
-      this.opts.onStatus("connected", `Audio codec error: ${err.message}`);
-    };
-    if (ready.audio.input.codec === "opus") {
-      this.uplink = new OpusUplink((packet, samples) => {
-        if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(this.input.encodeOpus(packet, samples));
-        if (!this.uplink?.pending) for (const m of this.afterAudio.splice(0)) this.send(m);
-      }, failed);
-    }
+    const failed = (err: Error) => this.opts.onStatus("connected", `Audio codec error: ${err.message}`);
     if (ready.audio.output.codec === "opus") {
       this.downlink = new OpusDownlink((samples) => {
         const header = this.decoding.shift();
@@ -161,17 +142,14 @@ export class PodConnection implements PodTransport {
     this.ws = ws;
     this.lastError = null;
     ws.onopen = async () => {
-      const opus = await this.opus;
+      const opusReplies = await this.opusReplies;
       if (ws.readyState !== WebSocket.OPEN) return;
       const hello = this.opts.hello();
       ws.send(
         encodeMessage({
           type: "session.hello",
           ...hello,
-          audio: {
-            input: opus.input ? { codec: "opus", sampleRate: 16000 } : hello.audio.input,
-            output: opus.output ? { codec: "opus", sampleRate: 24000 } : hello.audio.output,
-          },
+          ...(opusReplies ? { audio: { ...hello.audio, output: { codec: "opus", sampleRate: 24000 } } } : {}),
           ...(this.opts.token ? { token: this.opts.token } : {}),
           ...(this.resumeToken ? { resume: this.resumeToken } : {}),
           ...(this.conversationId ? { conversationId: this.conversationId } : {}),
