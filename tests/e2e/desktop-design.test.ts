@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchWithMic, untilOnPage } from "../support/browser.js";
+import { CHROMIUM, launchWithMic, untilOnPage, useStorytellerSettings } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { micScript } from "../support/speech.js";
 
@@ -22,12 +22,7 @@ beforeAll(async () => {
   pod = await startPod({ FIRESIDE_METRICS_PUBLIC: "true" });
   browser = await launchWithMic(micWav());
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  await page.addInitScript(() => {
-    localStorage.setItem(
-      "fireside.settings",
-      JSON.stringify({ persona: "You are a storyteller. Always answer with a long story of at least ten sentences.", playbackLeadMs: 300 }),
-    );
-  });
+  await useStorytellerSettings(page);
 });
 
 afterAll(async () => {

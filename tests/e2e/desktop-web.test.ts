@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchWithMic, untilOnPage } from "../support/browser.js";
+import { CHROMIUM, launchWithMic, untilOnPage, useStorytellerSettings } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { pollUntil } from "../support/poll.js";
 import { micScript, wordErrorRate } from "../support/speech.js";
@@ -26,12 +26,7 @@ beforeAll(async () => {
   browser = await launchWithMic(micPath);
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   // A persona that makes the reply long enough to talk over.
-  await page.addInitScript(() => {
-    localStorage.setItem(
-      "fireside.settings",
-      JSON.stringify({ persona: "You are a storyteller. Always answer with a long story of at least ten sentences.", playbackLeadMs: 300 }),
-    );
-  });
+  await useStorytellerSettings(page);
 });
 
 afterAll(async () => {

@@ -25,6 +25,16 @@ export function launchWithMic(wavPath: string): Promise<Browser> {
   });
 }
 
+/** The app's settings for a page, set before it loads: a storyteller persona makes replies long enough to talk over. */
+export async function useStorytellerSettings(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    localStorage.setItem(
+      "fireside.settings",
+      JSON.stringify({ persona: "You are a storyteller. Always answer with a long story of at least ten sentences.", playbackLeadMs: 300 }),
+    );
+  });
+}
+
 /**
  * Polls `check` like pollUntil; on a timeout it saves a screenshot to `screenshotPath` and adds
  * `describe()` (what the page showed) to the error.

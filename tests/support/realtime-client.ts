@@ -6,7 +6,6 @@
 import { floatToInt16, int16ToFloat, PlayoutQueue } from "@fireside/audio";
 import {
   AudioCodec,
-  type AudioFrame,
   AudioStreamEncoder,
   type ClientMessage,
   type ClientMessageOf,
@@ -14,6 +13,7 @@ import {
   decodeAudioFrame,
   encodeMessage,
   FrameKind,
+  type PcmAudioFrame,
   PROTOCOL_VERSION,
   parseServerMessage,
   type SampleRate,
@@ -24,7 +24,7 @@ import WebSocket from "ws";
 import { FrameDecoder, FrameEncoder } from "../../apps/pod-server/src/session/audio-codecs.js";
 
 /** A received frame as PCM (Opus frames decoded on arrival). */
-export type PcmFrame = Extract<AudioFrame, { codec: typeof AudioCodec.PcmS16le }>;
+export type PcmFrame = PcmAudioFrame;
 
 export interface Received<T> {
   at: number;

@@ -127,6 +127,9 @@ export function decodeAudioFrame(bytes: Uint8Array): AudioFrame {
   return { ...header, codec: AudioCodec.PcmS16le, samples };
 }
 
+/** A frame as PCM: one sent as pcm_s16le, or an Opus frame after the receiver decoded it. */
+export type PcmAudioFrame = Extract<AudioFrame, { codec: typeof AudioCodec.PcmS16le }>;
+
 /** A PCM frame's samples; an Opus frame needs an Opus decoder instead (E_AUDIO_FORMAT). */
 export function pcmSamples(frame: AudioFrame): Int16Array {
   if (frame.codec !== AudioCodec.PcmS16le)

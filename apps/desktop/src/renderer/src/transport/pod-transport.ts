@@ -2,7 +2,7 @@
  * What the voice session needs from a connection to the pod. PodConnection is the WebSocket one;
  * tests use a fake (apps/desktop/test/fake-transport.ts), as pipecat's client does.
  */
-import type { AudioCodec, AudioFrame, ClientMessage, ClientMessageOf, ServerMessage } from "@fireside/protocol";
+import type { ClientMessage, ClientMessageOf, PcmAudioFrame, ServerMessage } from "@fireside/protocol";
 
 export type ConnectionStatus = "disconnected" | "connecting" | "connected" | "reconnecting" | "loading";
 
@@ -15,7 +15,7 @@ export interface TransportOptions {
   hello: () => HelloSettings;
   onMessage: (msg: ServerMessage) => void;
   /** Reply audio as PCM (the transport decodes Opus). */
-  onAudio: (frame: Extract<AudioFrame, { codec: typeof AudioCodec.PcmS16le }>) => void;
+  onAudio: (frame: PcmAudioFrame) => void;
   onStatus: (status: ConnectionStatus, notice: string | null) => void;
   onRtt: (ms: number) => void;
   /** How the reply's frames arrive: codec, bitrate, jitter and loss (see ArrivalStats). */
