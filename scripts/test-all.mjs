@@ -43,10 +43,31 @@ function vitest(project) {
   }
 }
 
-/** Python's unittest (stdlib only, no pytest to install): counts from its closing lines. */
-function pythonTests(name, dir) {
-  console.log(`\n=== tests (${name}): python3 -m unittest discover -s tests -t . (in ${dir})`);
-  const r = spawnSync("python3", ["-m", "unittest", "discover", "-s", "tests", "-t", ".", "-v"], { cwd: dir, encoding: "utf8" });
+/**
+ * The Python that runs the FireRedTTS2 worker's tests: a venv with torch and torchtune (PyPI, made
+ * once into .cache/) so the frame engine's tests run too. Without it (offline) those tests skip,
+ * saying why; in CI they must run, so a failed set-up fails.
+ */
+function workerPython() {
+  console.log("\n=== set-up: the FireRedTTS2 frame engine's Python (torch, torchtune)");
+  const r = spawnSync("bash", ["apps/pod-server/workers/fireredtts2/tools/engine_env.sh"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const python = r.stdout?.trim().split("\n").pop();
+  if (r.status === 0 && python) return python;
+  console.log("WARNING: could not make the torch environment; the frame engine's tests will be skipped.");
+  if (process.env.CI) {
+    failed += 1;
+    ok = false;
+  }
+  return "python3";
+}
+
+/** Python's unittest (no pytest to install): counts from its closing lines. */
+function pythonTests(name, dir, python = "python3") {
+  console.log(`\n=== tests (${name}): ${python} -m unittest discover -s tests -t . (in ${dir})`);
+  const r = spawnSync(python, ["-m", "unittest", "discover", "-s", "tests", "-t", ".", "-v"], { cwd: dir, encoding: "utf8" });
   process.stdout.write(r.stdout);
   process.stdout.write(r.stderr);
   const ran = Number(/Ran (\d+) tests?/.exec(r.stderr)?.[1] ?? 0);
@@ -70,7 +91,7 @@ const models = only === "static" || step("models", "npx", ["tsx", "apps/pod-serv
 if (!models) failed += 1;
 if (!only || only === "unit") {
   vitest("unit");
-  pythonTests("fireredtts2 worker", "apps/pod-server/workers/fireredtts2");
+  pythonTests("fireredtts2 worker", "apps/pod-server/workers/fireredtts2", workerPython());
 }
 if (!only || only === "e2e") {
   // The desktop renderer's build, which the pod serves as its web client.

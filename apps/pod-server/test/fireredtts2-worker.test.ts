@@ -124,12 +124,27 @@ describe("FireRedTTS2 engine ↔ worker process", () => {
     expect(e.worker.restarts).toBe(1);
   });
 
-  it("queues one request at a time and refuses past the queue limit with E_BUSY", async () => {
-    const e = await start(["--chunk-delay-s", "0.02"], { scheduler: new PriorityLock(1, "speech synthesis") });
+  it("queues past the worker's streams and refuses past the queue limit with E_BUSY", async () => {
+    const e = await start(["--chunk-delay-s", "0.02", "--max-streams", "1"], { scheduler: new PriorityLock(1, "speech synthesis") });
     const a = collect(e, "z".repeat(120));
     const b = collect(e, "z".repeat(60));
     await expect(collect(e, "one too many")).rejects.toMatchObject({ code: "E_BUSY" });
     expect((await a).length).toBeGreaterThan(0);
     expect((await b).length).toBeGreaterThan(0);
+  });
+
+  it("streams as many syntheses at once as the worker batches, and the next waits for a slot", async () => {
+    const e = await start(["--chunk-delay-s", "0.01", "--max-streams", "2"]);
+    expect(e.worker.info.maxStreams).toBe(2);
+    const timeline: string[] = [];
+    const run = async (name: string, text: string) => {
+      for await (const _ of e.synthesize(text, { signal: new AbortController().signal })) timeline.push(name);
+      timeline.push(`${name} end`);
+    };
+    await Promise.all([run("a", "a".repeat(120)), run("b", "b".repeat(120)), run("c", "c".repeat(30))]);
+    // a and b stream side by side; c gets the first slot that frees.
+    expect(timeline.indexOf("b")).toBeLessThan(timeline.indexOf("a end"));
+    const firstEnd = Math.min(timeline.indexOf("a end"), timeline.indexOf("b end"));
+    expect(timeline.indexOf("c")).toBeGreaterThan(firstEnd);
   });
 });

@@ -21,6 +21,35 @@ describe("priority lock", () => {
     expect(s.stats).toMatchObject({ depth: 0, running: false });
   });
 
+  it("lets `capacity` requests hold the engine at once, the rest wait in priority order", async () => {
+    const s = new PriorityLock(10, "speech synthesis");
+    s.setCapacity(2);
+    const a = await s.acquire("studio");
+    const b = await s.acquire("studio");
+    expect(s.stats).toMatchObject({ inUse: 2, depth: 0 });
+    const granted: string[] = [];
+    const studio = s.acquire("studio").then((r) => granted.push("studio") && r);
+    const live = s.acquire("live").then((r) => granted.push("live") && r);
+    expect(s.stats.depth).toBe(2);
+    a();
+    await live;
+    expect(granted).toEqual(["live"]);
+    expect(s.stats).toMatchObject({ inUse: 2, depth: 1 });
+    b();
+    await studio;
+    expect(granted).toEqual(["live", "studio"]);
+  });
+
+  it("a capacity raised after start admits the waiters at once", async () => {
+    const s = new PriorityLock(10, "speech synthesis");
+    await s.acquire("live");
+    const waiting = s.acquire("live");
+    expect(s.stats.depth).toBe(1);
+    s.setCapacity(4);
+    await waiting;
+    expect(s.stats).toMatchObject({ inUse: 2, depth: 0 });
+  });
+
   it("answers E_BUSY when the queue is full", async () => {
     const s = new PriorityLock(1, "speech synthesis");
     await s.acquire("live");

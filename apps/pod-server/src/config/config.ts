@@ -239,6 +239,12 @@ export const SETTINGS = {
     0,
     "Cap on 80 ms frames per call; 0 keeps the model's own limits. For runs with random-initialised weights, which never end speech.",
   ),
+  fireredStreams: s(
+    "FIRESIDE_FIREREDTTS2_STREAMS",
+    int(1, 64),
+    8,
+    "Syntheses the FireRedTTS2 worker streams at once, batched into one step per 80 ms frame (each stream takes ~90 MB of GPU cache at bf16); more wait, live turns first.",
+  ),
   fireredMode: s(
     "FIRESIDE_FIREREDTTS2_MODE",
     z.enum(["monologue", "dialogue"]),

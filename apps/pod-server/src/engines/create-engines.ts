@@ -105,9 +105,11 @@ export async function createEngines(
 
 /** The worker's command line (workers/fireredtts2/fireside_tts_worker/__main__.py) for this config. */
 export function fireRedWorkerArgs(config: Config): string[] {
-  if (config.fireredWorker === "test-double") return ["--model", "tone-double"];
+  const streams = ["--max-streams", String(config.fireredStreams)];
+  if (config.fireredWorker === "test-double") return ["--model", "tone-double", ...streams];
   return [
     ...["--model", "fireredtts2", "--model-dir", config.fireredDir, "--device", config.fireredDevice, "--gen-type", config.fireredMode],
+    ...streams,
     ...(config.fireredMaxFrames ? ["--max-frames", String(config.fireredMaxFrames)] : []),
     ...(config.fireredDevice === "cpu" ? ["--no-bf16"] : []),
   ];

@@ -1,8 +1,8 @@
 /**
- * One engine instance (the FireRedTTS2 worker on the GPU, the Whisper thread, the speaker encoder,
- * Piper) serves one request at a time. Requests wait here: live conversation turns before studio
- * work, first come first served within a priority; a full queue answers E_BUSY (retryable); a
- * request aborted while waiting leaves the queue.
+ * An engine instance serves `capacity` requests at a time: one for the Whisper thread, the speaker
+ * encoder and Piper; the FireRedTTS2 worker's stream slots (it batches them on the GPU). Requests
+ * wait here: live conversation turns before studio work, first come first served within a
+ * priority; a full queue answers E_BUSY (retryable); a request aborted while waiting leaves the queue.
  */
 import { ProtocolError } from "@fireside/protocol";
 import type { Priority } from "./types.js";
@@ -18,13 +18,16 @@ interface Waiter {
 export interface SchedulerStats {
   depth: number;
   running: boolean;
+  /** requests holding the engine now */
+  inUse: number;
   /** ms the last granted request waited */
   lastWaitMs: number;
 }
 
 export class PriorityLock {
   private queue: Waiter[] = [];
-  private busy = false;
+  private inUse = 0;
+  private capacity = 1;
   private lastWaitMs = 0;
 
   constructor(
@@ -37,8 +40,8 @@ export class PriorityLock {
   /** Resolves with a release function once the caller holds the engine. */
   acquire(priority: Priority, signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("aborted"));
-    if (!this.busy) {
-      this.busy = true;
+    if (this.inUse < this.capacity) {
+      this.inUse++;
       this.record(priority, 0);
       return Promise.resolve(this.releaser());
     }
@@ -68,7 +71,16 @@ export class PriorityLock {
   }
 
   get stats(): SchedulerStats {
-    return { depth: this.queue.length, running: this.busy, lastWaitMs: this.lastWaitMs };
+    return { depth: this.queue.length, running: this.inUse > 0, inUse: this.inUse, lastWaitMs: this.lastWaitMs };
+  }
+
+  /** How many requests may hold the engine at once (the FireRedTTS2 worker says after it starts). */
+  setCapacity(capacity: number): void {
+    this.capacity = Math.max(1, Math.floor(capacity));
+    while (this.inUse < this.capacity && this.queue.length) {
+      this.inUse++;
+      this.queue.shift()!.grant();
+    }
   }
 
   private record(priority: Priority, waitMs: number): void {
@@ -81,9 +93,10 @@ export class PriorityLock {
     return () => {
       if (released) return;
       released = true;
-      const next = this.queue.shift();
+      // The slot passes straight to the next waiter, if any (and if the capacity still has room).
+      const next = this.inUse <= this.capacity ? this.queue.shift() : undefined;
       if (next) next.grant();
-      else this.busy = false;
+      else this.inUse--;
     };
   }
 }

@@ -53,7 +53,8 @@ export class FireRedWorker {
   private watchdog: NodeJS.Timeout | null = null;
   private closing = false;
   restarts = 0;
-  info: { model: string; device: string } = { model: "fireredtts2", device: "cuda" };
+  /** From the worker's `ready`: maxStreams is how many syntheses it streams at once (batched). */
+  info: { model: string; device: string; maxStreams: number } = { model: "fireredtts2", device: "cuda", maxStreams: 1 };
 
   constructor(private readonly opts: WorkerOptions) {}
 
@@ -272,7 +273,7 @@ export class FireRedWorker {
   private onEvent(e: Event): void {
     switch (e.ev) {
       case "ready":
-        this.info = { model: String(e.model), device: String(e.device) };
+        this.info = { model: String(e.model), device: String(e.device), maxStreams: Math.max(1, Number(e.maxStreams) || 1) };
         this.readyWaiter?.resolve();
         this.readyWaiter = null;
         break;

@@ -1,6 +1,6 @@
 /**
- * FireRedTTS2 as a TtsEngine: text front end, the GPU scheduler (one request at a time, live
- * turns first), and the supervised Python worker streaming 80 ms chunks at 24 kHz.
+ * FireRedTTS2 as a TtsEngine: text front end, the GPU scheduler (as many requests at once as the
+ * worker batches, live turns first), and the supervised Python worker streaming 80 ms chunks at 24 kHz.
  */
 import { int16ToFloat } from "@fireside/audio";
 import { normaliseForSpeech, splitForSpeech } from "../../pipeline/text-normaliser.js";
@@ -18,6 +18,7 @@ export interface FireRedTts2Options extends WorkerOptions {
 export async function createFireRedTts2(opts: FireRedTts2Options): Promise<TtsEngine & { worker: FireRedWorker }> {
   const worker = new FireRedWorker(opts);
   await worker.start();
+  opts.scheduler.setCapacity(worker.info.maxStreams);
   for (const v of opts.voices) await worker.registerVoice(v.id, v.audioPath, v.transcript);
   return {
     worker,

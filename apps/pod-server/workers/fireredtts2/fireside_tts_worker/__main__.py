@@ -18,6 +18,7 @@ def main() -> int:
     p.add_argument("--heartbeat-s", type=float, default=1.0)
     p.add_argument("--context-budget", type=int, default=CONTEXT_BUDGET, help="sequence positions of prompts and earlier turns per call")
     p.add_argument("--max-frames", type=int, default=0, help="cap frames per call (random-weight runs never end speech)")
+    p.add_argument("--max-streams", type=int, default=8, help="syntheses streamed at once (batched on the GPU)")
     p.add_argument("--chunk-delay-s", type=float, default=0.0, help="tone-double only: seconds per chunk")
     args = p.parse_args()
     # stdout carries the binary frame protocol. Upstream prints progress with print() (and native
@@ -27,10 +28,11 @@ def main() -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     if args.model == "tone-double":
-        model = ToneModelDouble(chunk_delay_s=args.chunk_delay_s)
+        model = ToneModelDouble(chunk_delay_s=args.chunk_delay_s, max_streams=args.max_streams)
     else:
         model = FireRedTTS2Model(
-            args.model_dir, device=args.device, bf16=not args.no_bf16, gen_type=args.gen_type, max_frames=args.max_frames or None
+            args.model_dir, device=args.device, bf16=not args.no_bf16, gen_type=args.gen_type, max_frames=args.max_frames or None,
+            max_streams=args.max_streams,
         )
     try:
         model.load()

@@ -7,6 +7,8 @@ then appends the new turn to it.
 """
 import math
 import os
+import secrets
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -34,6 +36,30 @@ def ensure_final_punctuation(transcript: str) -> str:
     return t if not t or t[-1] in ".!?。！？" else t + "."
 
 
+def load_prompt_clip(path: str):
+    """A reference clip as (1, samples) float at 16 kHz, its first channel. Upstream uses
+    torchaudio.load, which from torchaudio 2.9 needs the separate torchcodec package: read the
+    file with soundfile (or the standard library for WAV) and only resample with torchaudio."""
+    import torch
+    import torchaudio
+
+    try:
+        import soundfile
+
+        data, rate = soundfile.read(path, dtype="float32", always_2d=True)
+        audio = torch.from_numpy(data[:, 0].copy()).unsqueeze(0)
+    except ImportError:
+        import wave
+
+        with wave.open(path, "rb") as w:
+            if w.getsampwidth() != 2:
+                raise ModelError(f"{path}: only 16-bit WAV can be read without soundfile")
+            rate, channels = w.getframerate(), w.getnchannels()
+            pcm = torch.frombuffer(bytearray(w.readframes(w.getnframes())), dtype=torch.int16)
+        audio = (pcm.view(-1, channels)[:, 0].float() / 32768.0).unsqueeze(0)
+    return torchaudio.functional.resample(audio, rate, 16000)
+
+
 class ToneModelDouble:
     """TEST DOUBLE, not a voice: a tone whose length follows the text, in FireRedTTS2's chunk shape.
 
@@ -50,8 +76,9 @@ class ToneModelDouble:
     supports_context = True
     PROMPT_LENGTH = 120  # positions a prepared voice prompt takes (a ~9 s clip would take ~150)
 
-    def __init__(self, chunk_delay_s: float = 0.0):
+    def __init__(self, chunk_delay_s: float = 0.0, max_streams: int = 1):
         self.chunk_delay_s = chunk_delay_s
+        self.max_streams = max_streams
         self.empty_first_frame_once = os.environ.get("FIRESIDE_DOUBLE_EMPTY_FIRST") == "1"
         self.last_window: List[tuple] = []
 
@@ -118,8 +145,17 @@ class FireRedTTS2Model:
     name = "fireredtts2"
     MONOLOGUE_FRAMES = 400  # upstream's cap for one monologue call (32 s)
 
-    def __init__(self, model_dir: str, device: str = "cuda", bf16: bool = True, gen_type: str = "monologue", max_frames: Optional[int] = None):
+    def __init__(
+        self,
+        model_dir: str,
+        device: str = "cuda",
+        bf16: bool = True,
+        gen_type: str = "monologue",
+        max_frames: Optional[int] = None,
+        max_streams: int = 8,
+    ):
         self.model_dir = model_dir
+        self.max_streams = max_streams
         self.max_frames = max_frames  # a cap for random-weight runs, which never emit end-of-speech
         self.device = device
         self.bf16 = bf16
@@ -135,9 +171,14 @@ class FireRedTTS2Model:
         import torch  # noqa: F401  (imported here so CI never needs torch)
         from fireredtts2.fireredtts2 import FireRedTTS2_Stream
 
+        from .frame_engine import FrameEngine
+
         self._model = FireRedTTS2_Stream(
             pretrained_dir=self.model_dir, gen_type=self.gen_type, device=self.device, use_bf16=self.bf16
         )
+        # Upstream's weights, served by our frame engine: every stream of the worker in one step.
+        self.engine = FrameEngine(self._model._model, max_streams=self.max_streams)
+        self._frames: Dict[int, deque] = {}
 
     def warm_up(self) -> None:
         for _ in self.stream("Hello there.", None):
@@ -149,7 +190,7 @@ class FireRedTTS2Model:
         m = self._model
         try:
             with torch.inference_mode():
-                audio = m.load_prompt_audio(voice.audio_path)  # first channel, 16 kHz
+                audio = load_prompt_clip(voice.audio_path).to(m.device)  # first channel, 16 kHz
                 tokens, mask = m._tokenize_audio(audio)  # (frames + EOS, 17): the costly encode, done once
         except Exception as err:  # unreadable clip, CUDA OOM: the voice fails, the worker lives
             raise ModelError(f"cannot prepare voice {voice.voice_id}: {err}") from err
@@ -207,7 +248,12 @@ class FireRedTTS2Model:
         tokens = torch.cat([t for t, _ in prompts] + [s.tokens for s in window] + [new_tokens], dim=0)
         mask = torch.cat([m for _, m in prompts] + [s.mask for s in window] + [new_mask], dim=0)
         frames: List[Any] = []
-        yield from self._generate(tokens, mask, self.max_frames or TURN_FRAMES, temperature=0.9, topk=20, frames=frames)
+        # The speakers' prompts open every turn's sequence: their prefill is kept and reused.
+        prefix_key = tuple((tag, v.voice_id) for tag, v in sorted(history.voices.items()) if v is not None and v.prepared)
+        prefix_length = sum(t.size(0) for t, _ in prompts)
+        yield from self._generate(
+            tokens, mask, self.max_frames or TURN_FRAMES, temperature=0.9, topk=20, frames=frames, prefix=(prefix_key, prefix_length)
+        )
         if frames:
             # The turn joins the context as the tokens it was made from, with an EOS frame, as prompts are.
             codes = torch.cat(frames + [torch.zeros_like(frames[0])], dim=0)  # (n + 1, 16)
@@ -226,39 +272,54 @@ class FireRedTTS2Model:
             )
 
     def _generate(
-        self, tokens, mask, max_frames: int, temperature: float, topk: int, frames: Optional[list] = None, skip: int = 0
+        self, tokens, mask, max_frames: int, temperature: float, topk: int, frames: Optional[list] = None, skip: int = 0, prefix=(None, 0)
     ) -> Iterator[List[float]]:
-        """Samples codec frames one by one and decodes each as soon as the next exists (the codec's
+        """Streams one sequence's audio: its frames come from the shared engine (one step makes a
+        frame for every open stream) and are decoded as soon as the next exists (the codec's
         streaming decoder lags one frame); the first `skip` frames are not played; `frames`
-        collects the played (1, 16) samples."""
+        collects the played (1, 16) codes. Closing the generator frees the engine slot."""
         import torch
 
         m = self._model
-        dev = m.device
-        if tokens.size(0) >= 3100 - max_frames:
+        if tokens.size(0) >= self.engine.max_sequence - max_frames:
             raise ModelError(f"context of {tokens.size(0)} positions leaves no room for {max_frames} frames")
-        m._model.reset_caches()
-        cur = tokens.long().to(dev).unsqueeze(0)
-        cur_mask = mask.bool().to(dev).unsqueeze(0)
-        pos = torch.arange(0, tokens.size(0), device=dev).unsqueeze(0).long()
+        try:
+            slot = self.engine.start(
+                tokens, mask, temperature, topk, seed=secrets.randbits(62), prefix_key=prefix[0] or None, prefix_length=prefix[1]
+            )
+        except Exception as err:  # no free slot, CUDA out of memory: this request fails, the worker lives
+            raise ModelError(f"cannot start a stream: {err}") from err
+        self._frames[slot] = deque()
         cache: Dict[str, Any] = {}
         previous = None
-        for step in range(max_frames):
-            sample = m._model.generate_frame(cur, cur_mask, pos, temperature, topk)  # (1, 16)
-            if torch.all(sample == 0):
-                break  # end of speech
-            zero = torch.zeros(1, 1, dtype=torch.long, device=dev)
-            cur = torch.cat([sample, zero], dim=1).unsqueeze(1)
-            cur_mask = torch.cat([torch.ones_like(sample).bool(), zero.bool()], dim=1).unsqueeze(1)
-            pos = pos[:, -1:] + 1
-            if step < skip:
-                continue
-            if previous is not None:
-                chunk, cache = m._audio_tokenizer.decode_one_token(previous.unsqueeze(-1), cache, last_token=False)
-                yield chunk.reshape(-1).float().cpu().tolist()
-            previous = sample
-            if frames is not None:
-                frames.append(sample)
-        if previous is not None:
-            chunk, cache = m._audio_tokenizer.decode_one_token(previous.unsqueeze(-1), cache, last_token=True)
-            yield chunk.reshape(-1).float().cpu().tolist()
+        try:
+            with torch.inference_mode():
+                for step in range(max_frames):
+                    codes = self._next_frame(slot)
+                    if not bool(codes.any()):
+                        break  # end of speech
+                    if step < skip:
+                        continue
+                    sample = codes.view(1, -1).to(m.device)
+                    if previous is not None:
+                        chunk, cache = m._audio_tokenizer.decode_one_token(previous.unsqueeze(-1), cache, last_token=False)
+                        yield chunk.reshape(-1).float().cpu().tolist()
+                    previous = sample
+                    if frames is not None:
+                        frames.append(sample)
+                if previous is not None:
+                    chunk, cache = m._audio_tokenizer.decode_one_token(previous.unsqueeze(-1), cache, last_token=True)
+                    yield chunk.reshape(-1).float().cpu().tolist()
+        finally:
+            self.engine.stop(slot)
+            self._frames.pop(slot, None)
+
+    def _next_frame(self, slot: int):
+        """This stream's next codes; when none are waiting, one engine step makes the next frame
+        of every open stream (the others find theirs waiting)."""
+        queue = self._frames[slot]
+        if not queue:
+            for s, codes in self.engine.step().items():
+                if s in self._frames:
+                    self._frames[s].append(codes)
+        return queue.popleft()

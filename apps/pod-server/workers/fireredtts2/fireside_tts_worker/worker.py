@@ -2,6 +2,8 @@
 
 A reader thread takes requests off stdin so that `cancel` is seen while a synthesis runs; the
 synthesis checks for it between 80 ms chunks. A heartbeat thread proves the process is alive.
+Up to `maxStreams` (the `ready` event says how many) syntheses stream at once, a chunk from each
+in turn; more wait in arrival order, and turns of one context wait for the one before.
 Requests (JSON):
   {"op": "voice", "voice": id, "audioPath": p, "transcript": t}   register a voice (prepared once)
   {"op": "synthesize", "id": n, "text": t, "voice": id|null,       stream a sentence; with a context
@@ -9,7 +11,7 @@ Requests (JSON):
   {"op": "end_context", "context": key}                            forget a dialogue's or session's turns
   {"op": "cancel", "id": n}                                        stop between chunks
   {"op": "stats"} / {"op": "ping"} / {"op": "shutdown"}
-Events: ready, voice_ready, started, audio frames, done {id, samples, cancelled},
+Events: ready {model, device, sampleRate, maxStreams}, voice_ready, started, audio frames, done {id, samples, cancelled},
         error {id?, code, message}, stats {voices, prepareCalls, contexts}, heartbeat, pong.
 """
 import array
@@ -18,7 +20,9 @@ import queue
 import sys
 import threading
 import time
-from typing import BinaryIO, Dict, Optional, Set
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Set
 
 from .framing import KIND_JSON, FrameWriter, FramingError, read_frame
 from .context import Contexts
@@ -46,6 +50,11 @@ class Worker:
         self.stopping = threading.Event()
         self.prepare_calls = 0
         self.contexts = contexts or Contexts()
+        # Streams the model advances together (a batched model's slots; 1 for a sequential one).
+        self.max_streams = max(1, int(getattr(model, "max_streams", 1)))
+        self.active: "OrderedDict[int, Job]" = OrderedDict()
+        self.waiting: List[Job] = []
+        self.highest_id = -1
 
     # -- input ------------------------------------------------------------------------------
     def read_loop(self, stream: BinaryIO) -> None:
@@ -83,16 +92,41 @@ class Worker:
     def run(self, stdin: BinaryIO) -> None:
         threading.Thread(target=self.read_loop, args=(stdin,), daemon=True).start()
         threading.Thread(target=self.heartbeat_loop, daemon=True).start()
-        self.writer.json({"ev": "ready", "model": self.model.name, "device": getattr(self.model, "device", "cpu"), "sampleRate": 24000})
+        self.writer.json(
+            {
+                "ev": "ready",
+                "model": self.model.name,
+                "device": getattr(self.model, "device", "cpu"),
+                "sampleRate": 24000,
+                "maxStreams": self.max_streams,
+            }
+        )
         while True:
-            msg = self.requests.get()
-            if msg is None or msg.get("op") == "shutdown":
+            # Block for requests only when nothing is streaming; otherwise take what arrived and go on.
+            stop = self.take_requests(block=not self.active and not self.waiting)
+            if stop:
                 break
+            self.admit()
+            self.advance()
+        for job in list(self.active.values()):  # shutdown or end of input mid-stream
+            self.close_job(job, cancelled=True)
+        self.stopping.set()
+
+    def take_requests(self, block: bool) -> bool:
+        """Handles queued requests; True when it is time to exit."""
+        while True:
+            try:
+                msg = self.requests.get(block=block)
+            except queue.Empty:
+                return False
+            block = False
+            if msg is None or msg.get("op") == "shutdown":
+                return True
             op = msg.get("op")
             if op == "voice":
                 self.register_voice(msg)
             elif op == "synthesize":
-                self.synthesize(msg)
+                self.enqueue(msg)
             elif op == "end_context":
                 self.contexts.end(str(msg.get("context", "")))
             elif op == "stats":
@@ -101,7 +135,6 @@ class Worker:
                 )
             else:
                 self.writer.json({"ev": "error", "code": "E_BAD_MESSAGE", "message": f"unknown op {op!r}"})
-        self.stopping.set()
 
     def register_voice(self, msg: dict) -> None:
         voice = Voice(voice_id=str(msg["voice"]), audio_path=str(msg["audioPath"]), transcript=str(msg.get("transcript", "")))
@@ -118,8 +151,14 @@ class Worker:
         with self.lock:
             return request_id in self.cancelled
 
-    def synthesize(self, msg: dict) -> None:
-        request_id = int(msg["id"])
+    def enqueue(self, msg: dict) -> None:
+        """Checks a synthesize request and queues it; it starts when a stream slot is free."""
+        try:
+            request_id = int(msg["id"])
+        except (KeyError, TypeError, ValueError):
+            self.writer.json({"ev": "error", "code": "E_BAD_MESSAGE", "message": "synthesize needs a numeric id"})
+            return
+        self.highest_id = max(self.highest_id, request_id)
         voice_id = msg.get("voice")
         voice = None
         if voice_id:
@@ -131,30 +170,83 @@ class Worker:
         if speaker not in ("[S1]", "[S2]", "[S3]", "[S4]"):
             self.writer.json({"ev": "error", "id": request_id, "code": "E_BAD_MESSAGE", "message": f"speaker {speaker} is not S1..S4"})
             return
-        history = self.contexts.get(msg.get("context")) if getattr(self.model, "supports_context", False) else None
-        if history is not None:
-            history.voices[speaker] = voice
-        if self.is_cancelled(request_id):
-            self.finish(request_id, 0, cancelled=True)
-            return
-        self.writer.json({"ev": "started", "id": request_id})
-        samples = 0
-        try:
-            for attempt in range(EMPTY_FIRST_FRAME_RETRIES + 1):
-                for chunk in self.model.stream(str(msg["text"]), voice, speaker, history):
-                    if self.is_cancelled(request_id):
-                        self.finish(request_id, samples, cancelled=True)
-                        return
-                    self.writer.audio(request_id, to_pcm16(chunk))
-                    samples += len(chunk)
-                if samples > 0 or attempt == EMPTY_FIRST_FRAME_RETRIES:
-                    break  # upstream's generator can end on its first frame; retry that once
-        except ModelError as err:
-            self.writer.json({"ev": "error", "id": request_id, "code": "E_ENGINE", "message": str(err)})
-            return
-        self.finish(request_id, samples, cancelled=False)
+        context = msg.get("context") if getattr(self.model, "supports_context", False) else None
+        self.waiting.append(Job(request_id, str(msg.get("text", "")), voice, speaker, str(context) if context else None))
+
+    def admit(self) -> None:
+        """Starts waiting jobs in arrival order while slots are free. Turns of one context run one
+        after another: each is conditioned on the one before."""
+        busy = {job.context for job in self.active.values() if job.context}
+        for job in list(self.waiting):
+            if self.is_cancelled(job.id):
+                self.waiting.remove(job)
+                self.finish(job.id, 0, cancelled=True)
+                continue
+            if len(self.active) >= self.max_streams:
+                break
+            if job.context and job.context in busy:
+                continue
+            self.waiting.remove(job)
+            if job.context:
+                busy.add(job.context)
+            history = self.contexts.get(job.context)
+            if history is not None:
+                history.voices[job.speaker] = job.voice
+            job.history = history
+            job.stream = self.model.stream(job.text, job.voice, job.speaker, history)
+            self.active[job.id] = job
+            self.writer.json({"ev": "started", "id": job.id})
+        self.forget_stale_cancels()
+
+    def advance(self) -> None:
+        """One chunk from every running stream (a batched model makes them all in one step)."""
+        for job in list(self.active.values()):
+            if self.is_cancelled(job.id):
+                self.close_job(job, cancelled=True)
+                continue
+            try:
+                chunk = next(job.stream)
+            except StopIteration:
+                if job.samples == 0 and job.attempt < EMPTY_FIRST_FRAME_RETRIES:
+                    job.attempt += 1  # upstream's generator can end on its first frame; retry that once
+                    job.stream = self.model.stream(job.text, job.voice, job.speaker, job.history)
+                    continue
+                self.close_job(job, cancelled=False)
+                continue
+            except Exception as err:  # ModelError, or CUDA running out of memory: this stream fails, the rest go on
+                del self.active[job.id]
+                job.stream.close()
+                self.writer.json({"ev": "error", "id": job.id, "code": "E_ENGINE", "message": str(err) or type(err).__name__})
+                continue
+            self.writer.audio(job.id, to_pcm16(chunk))
+            job.samples += len(chunk)
+
+    def close_job(self, job: "Job", cancelled: bool) -> None:
+        self.active.pop(job.id, None)
+        if cancelled and job.stream is not None:
+            job.stream.close()  # the model frees the stream's slot between frames
+        self.finish(job.id, job.samples, cancelled=cancelled)
+
+    def forget_stale_cancels(self) -> None:
+        # A cancel for a request that already ended would otherwise stay in the set for good.
+        known = set(self.active) | {job.id for job in self.waiting}
+        with self.lock:
+            self.cancelled = {i for i in self.cancelled if i in known or i > self.highest_id}
 
     def finish(self, request_id: int, samples: int, cancelled: bool) -> None:
         with self.lock:
             self.cancelled.discard(request_id)
         self.writer.json({"ev": "done", "id": request_id, "samples": samples, "cancelled": cancelled})
+
+
+@dataclass
+class Job:
+    id: int
+    text: str
+    voice: Optional[Voice]
+    speaker: str
+    context: Optional[str]
+    history: Any = None
+    stream: Optional[Iterator] = None
+    samples: int = 0
+    attempt: int = 0

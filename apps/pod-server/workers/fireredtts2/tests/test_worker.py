@@ -82,6 +82,7 @@ class WorkerProcess(unittest.TestCase):
         ready = self.next_event()
         self.assertEqual(ready["ev"], "ready")
         self.assertEqual(ready["sampleRate"], 24000)
+        return ready
 
     def stop(self):
         if self.proc.stdin.closed:
@@ -257,6 +258,67 @@ class WorkerProcess(unittest.TestCase):
         self.assertEqual(self.next_event()["code"], "E_BAD_MESSAGE")
         self.send({"op": "ping"})
         self.assertEqual(self.next_event(), {"ev": "pong"})
+
+    def events_until_done(self, ids):
+        """Every frame up to the `done` of each id: [(kind, id, event or None)] in arrival order."""
+        seen, remaining = [], set(ids)
+        while remaining:
+            kind, payload = self.next_frame()
+            if kind == KIND_AUDIO:
+                seen.append(("audio", struct.unpack("<I", payload[:4])[0], None))
+                continue
+            ev = json.loads(payload)
+            if ev["ev"] == "heartbeat":
+                continue
+            seen.append((ev["ev"], ev.get("id"), ev))
+            if ev["ev"] in ("done", "error") and ev.get("id") in remaining:
+                remaining.discard(ev["id"])
+        return seen
+
+    def test_streams_up_to_max_streams_at_once_and_queues_the_rest(self):
+        self.start("--max-streams", "2", "--chunk-delay-s", "0.01")
+        for i in (60, 61, 62):
+            self.send({"op": "synthesize", "id": i, "text": "x" * 60, "voice": None})  # 10 chunks each
+        seen = self.events_until_done([60, 61, 62])
+        order = [(k, i) for k, i, _ in seen]
+        started = [i for k, i in order if k == "started"]
+        self.assertEqual(started, [60, 61, 62])
+        # Once both run, 60 and 61 take turns chunk by chunk; 62 starts only once one of them is done.
+        first_done = min(order.index(("done", 60)), order.index(("done", 61)))
+        both = [i for k, i in order[order.index(("started", 61)) + 1 : first_done] if k == "audio"]
+        self.assertGreaterEqual(len(both), 8)
+        self.assertTrue(all(a != b for a, b in zip(both, both[1:])), both)
+        self.assertGreater(order.index(("started", 62)), first_done)
+        for i in (60, 61, 62):
+            done = next(ev for k, j, ev in seen if k == "done" and j == i)
+            self.assertEqual((done["samples"], done["cancelled"]), (10 * 1920, False))
+
+    def test_the_ready_event_says_how_many_streams_run_at_once(self):
+        self.assertEqual(self.start("--max-streams", "3")["maxStreams"], 3)
+
+    def test_turns_of_one_context_run_in_order_even_with_free_slots(self):
+        self.start("--max-streams", "4", "--chunk-delay-s", "0.01")
+        self.send({"op": "synthesize", "id": 70, "text": "x" * 60, "voice": None, "context": "c1", "speaker": "S1"})
+        self.send({"op": "synthesize", "id": 71, "text": "y" * 60, "voice": None, "context": "c1", "speaker": "S1"})
+        self.send({"op": "synthesize", "id": 72, "text": "z" * 60, "voice": None, "context": "c2", "speaker": "S1"})
+        order = [(k, i) for k, i, _ in self.events_until_done([70, 71, 72])]
+        self.assertLess(order.index(("started", 72)), order.index(("done", 70)))  # another context runs beside it
+        self.assertGreater(order.index(("started", 71)), order.index(("done", 70)))  # its own next turn waits
+        self.send({"op": "stats"})
+        self.assertEqual(self.next_event()["contexts"], {"c1": 2, "c2": 1})
+
+    def test_a_request_cancelled_while_queued_ends_without_starting(self):
+        self.start("--max-streams", "1", "--chunk-delay-s", "0.02")
+        self.send({"op": "synthesize", "id": 80, "text": "x" * 120, "voice": None})
+        self.send({"op": "synthesize", "id": 81, "text": "y" * 60, "voice": None})
+        self.send({"op": "cancel", "id": 81})
+        seen = self.events_until_done([80, 81])
+        self.assertNotIn(("started", 81), [(k, i) for k, i, _ in seen])
+        self.assertNotIn(81, [i for k, i, _ in seen if k == "audio"])
+        done = next(ev for k, i, ev in seen if k == "done" and i == 81)
+        self.assertEqual((done["samples"], done["cancelled"]), (0, True))
+        done = next(ev for k, i, ev in seen if k == "done" and i == 80)
+        self.assertFalse(done["cancelled"])
 
     def test_shutdown_exits_cleanly(self):
         self.start()

@@ -38,6 +38,36 @@ QWEN_TEXT_VOCAB = 151936
 CODEBOOKS = 16
 
 
+def llm_settings(size: str, text_vocab: int) -> dict:
+    backbone, decoder = LLM[size]
+    return {
+        "llm_models": {
+            "backbone_flavor": backbone,
+            "decoder_flavor": decoder,
+            "text_vocab_size": text_vocab,
+            "audio_vocab_size": AUDIO_VOCAB,
+            "audio_num_codebooks": CODEBOOKS,
+            "decoder_loss_weight": 0.6,
+        }
+    }
+
+
+def codec_settings(size: str) -> dict:
+    c = CODEC[size]
+    w = c["width"]
+    return {
+        "codec": {
+            "ssl_adaptor": {"in_dim": 1280, "embed_dim": w, "out_dim": w, "num_layers": c["enc_layers"], "num_heads": c["heads"], "ffn_dim": 4 * w},
+            "acoustic_encoder": {"num_mels": 128, "embed_dim": w, "num_layers": c["enc_layers"], "num_heads": c["heads"], "ffn_dim": 4 * w},
+            "downsample": {"embed_dim": 2 * w, "avg_pooler": 4},
+            "rvq": {"input_dim": 2 * w, "rvq_dim": w, "output_dim": w, "num_quantizers": CODEBOOKS, "codebook_size": AUDIO_VOCAB, "codebook_dim": c["codebook_dim"]},
+            "upsample": {"embed_dim": w, "stride": 4},
+            "semantic_decoder": {"in_dim": w, "embed_dim": w, "out_dim": 1280, "num_layers": c["enc_layers"], "num_heads": c["heads"], "ffn_dim": 4 * w},
+            "acoustic_decoder": {"embed_dim": w, "num_layers": c["dec_layers"], "num_heads": c["heads"], "hop_length": 240, "causal": True},
+        }
+    }
+
+
 def build_model_dir(work: str, size: str) -> None:
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -56,42 +86,16 @@ def build_model_dir(work: str, size: str) -> None:
     PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>").save_pretrained(os.path.join(work, "Qwen2.5-1.5B"))
     vocab = len(load_custom_tokenizer(os.path.join(work, "Qwen2.5-1.5B")))
 
-    backbone, decoder = LLM[size]
-    llm_config = {
-        "llm_models": {
-            "backbone_flavor": backbone,
-            "decoder_flavor": decoder,
-            "text_vocab_size": QWEN_TEXT_VOCAB if size == "full" else vocab + 64,
-            "audio_vocab_size": AUDIO_VOCAB,
-            "audio_num_codebooks": CODEBOOKS,
-            "decoder_loss_weight": 0.6,
-        }
-    }
+    llm_config = llm_settings(size, QWEN_TEXT_VOCAB if size == "full" else vocab + 64)
     with open(os.path.join(work, "config_llm.json"), "w") as f:
         json.dump(llm_config, f)
-    c = CODEC[size]
-    w = c["width"]
-    codec_config = {
-        "codec": {
-            "ssl_adaptor": {"in_dim": 1280, "embed_dim": w, "out_dim": w, "num_layers": c["enc_layers"], "num_heads": c["heads"], "ffn_dim": 4 * w},
-            "acoustic_encoder": {"num_mels": 128, "embed_dim": w, "num_layers": c["enc_layers"], "num_heads": c["heads"], "ffn_dim": 4 * w},
-            "downsample": {"embed_dim": 2 * w, "avg_pooler": 4},
-            "rvq": {"input_dim": 2 * w, "rvq_dim": w, "output_dim": w, "num_quantizers": CODEBOOKS, "codebook_size": AUDIO_VOCAB, "codebook_dim": c["codebook_dim"]},
-            "upsample": {"embed_dim": w, "stride": 4},
-            "semantic_decoder": {"in_dim": w, "embed_dim": w, "out_dim": 1280, "num_layers": c["enc_layers"], "num_heads": c["heads"], "ffn_dim": 4 * w},
-            "acoustic_decoder": {"embed_dim": w, "num_layers": c["dec_layers"], "num_heads": c["heads"], "hop_length": 240, "causal": True},
-        }
-    }
     with open(os.path.join(work, "config_codec.json"), "w") as f:
-        json.dump(codec_config, f)
+        json.dump(codec_settings(size), f)
     torch.manual_seed(0)
     codec = RedCodec.from_config(os.path.join(work, "config_codec.json"))
     torch.save({"generator": codec.state_dict()}, os.path.join(work, "codec.pt"))
     del codec
-    args = ModelArgs(backbone_flavor=backbone, decoder_flavor=decoder, use_text_loss=True, **{
-        k: v for k, v in llm_config["llm_models"].items() if k not in ("backbone_flavor", "decoder_flavor")
-    })
-    model = init_weights(Model(args))
+    model = init_weights(Model(ModelArgs(use_text_loss=True, **llm_config["llm_models"])))
     state = {"model": model.state_dict()}
     for name in ("llm_pretrain.pt", "llm_posttrain.pt"):
         torch.save(state, os.path.join(work, name))

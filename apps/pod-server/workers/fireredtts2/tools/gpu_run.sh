@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The FireRedTTS2 frame engine on a CUDA machine, in one go:
+#  1. its tests in float64 with CUDA graphs, against upstream's generate_frame loop (codes must match);
+#  2. the worker adapter end to end on the tiny random-weight model (load, voice prompt, monologue,
+#     dialogue turns through the engine);
+#  3. the stream benchmark at full size, bf16, batch 1/2/4/8/16, next to upstream's eager loop.
+# RANDOM-INITIALISED WEIGHTS throughout (no model hub access): timings of the architecture only.
+#   tools/gpu_run.sh OUT_DIR CLIP.wav
+# Needs torch (CUDA), torchtune, torchao 0.10 and upstream's source at FIRESIDE_FIREREDTTS2_SRC.
+set -uo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:?OUT_DIR}
+clip=${2:?CLIP.wav}
+cd "$here"
+export PYTHONUNBUFFERED=1 PYTHONPATH="${FIRESIDE_FIREREDTTS2_SRC:-}:${PYTHONPATH:-}"
+status=0
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+echo "== 1. frame engine tests on CUDA (float64, CUDA graphs)"
+FIRESIDE_TEST_DEVICE=cuda timeout 240 python3 -m unittest tests.test_frame_engine -v 2>&1 | tee "$out/tests-cuda.log" | grep -E "oracle|ok$|FAIL|ERROR|Ran|OK" || status=1
+echo "== 2. worker adapter, tiny random-weight model, CUDA"
+timeout 240 python3 tools/random_weights_run.py --work /tmp/rw-tiny --clip "$clip" --device cuda --frames 12 > "$out/adapter-cuda.json" 2> "$out/adapter-cuda.log" || { status=1; tail -20 "$out/adapter-cuda.log"; }
+head -c 3000 "$out/adapter-cuda.json"
+echo "== 3. stream benchmark, full size, bf16"
+timeout 300 python3 tools/bench_streams.py --size full --device cuda --dtype bf16 --out "$out/bench-cuda.json" 2> "$out/bench-cuda.log" || { status=1; tail -30 "$out/bench-cuda.log"; }
+grep -E "upstream eager|engine batch" "$out/bench-cuda.log"
+exit $status
