@@ -29,6 +29,8 @@ from typing import Dict, List, Optional, Tuple
 import torch
 import torch.nn.functional as F
 
+from .codec_streams import CodecStreams
+
 # Upstream samples codebooks 1–15 with fixed settings (generate_frame's "fix to 10 and 0.75").
 DECODER_TOPK = 10
 DECODER_TEMPERATURE = 0.75
@@ -93,6 +95,8 @@ class FrameEngine:
         cuda_graphs: Optional[bool] = None,
         greedy: bool = False,
         prefix_cache: int = 32,
+        codec=None,
+        max_frames: int = 400,
     ):
         self.m = model
         p = next(model.parameters())
@@ -128,6 +132,10 @@ class FrameEngine:
             self._offsets = torch.arange(self.codebooks, device=dev) * self.vocab
             self._step_mask = torch.zeros(1, 1, self.codebooks + 1, dtype=torch.bool, device=dev)
             self._step_mask[..., : self.codebooks] = True
+            self.skip = torch.zeros(B, dtype=torch.long, device=dev)  # frames a slot makes before its audio starts
+        # The codec decodes every slot's new frame inside the same step (and the same graph).
+        self.codec = CodecStreams(codec, max_streams, max_frames) if codec is not None else None
+        self.audio_cpu: Optional[torch.Tensor] = None
         self.active: Dict[int, int] = {}  # slot -> frames made
         self._graphs: Dict[int, "torch.cuda.CUDAGraph"] = {}
         if self.use_graphs:
@@ -236,7 +244,11 @@ class FrameEngine:
             samples.append(ci)
             cur = self._embed_audio(i, ci)
             start = end
-        self.codes[:n] = torch.cat(samples, dim=1)
+        codes = torch.cat(samples, dim=1)
+        self.codes[:n] = codes
+        if self.codec is not None:
+            # Frames a slot skips, and an end-of-speech frame, leave its decoder state as it was.
+            self.codec.decode(n, codes, (self.frames[:n] >= self.skip[:n]) & (codes != 0).any(dim=1))
         self.last_h[:n] = last_h
         self.pos[:n] += (~fresh).long()  # a fresh slot's first frame goes where its prefill ended
         self.fresh[:n] = False
@@ -269,6 +281,9 @@ class FrameEngine:
             self.pos.zero_()
             self.fresh.zero_()
             self.frames.zero_()
+            if self.codec is not None:
+                for slot in range(self.slots):
+                    self.codec.reset(slot)
             torch.cuda.synchronize()
 
     # -- streams ---------------------------------------------------------------------------------
@@ -281,9 +296,10 @@ class FrameEngine:
         seed: int = 0,
         prefix_key: object = None,
         prefix_length: int = 0,
+        skip: int = 0,
     ) -> int:
         """Prefills a new stream ((length, 17) tokens and mask) and returns its slot. Its first frame
-        comes from the next step()."""
+        comes from the next step(); with a codec, its first `skip` frames are not decoded."""
         free = [s for s in range(self.slots) if s not in self.active]
         if not free:
             raise EngineFull(f"all {self.slots} stream slots are busy")
@@ -306,6 +322,9 @@ class FrameEngine:
             self.seeds[slot] = seed
             self.temperature[slot] = temperature
             self.topk[slot] = topk
+            self.skip[slot] = skip
+        if self.codec is not None:
+            self.codec.reset(slot)
         self.active[slot] = 0
         return slot
 
@@ -358,14 +377,16 @@ class FrameEngine:
                 self._graphs[n].replay()
             else:
                 self._frame(n)
-            codes = self.codes[:n].to("cpu")  # the step's one device→host copy
+            codes = self.codes[:n].to("cpu")  # the step's device→host copies: codes, then audio
+            if self.codec is not None:
+                self.audio_cpu = self.codec.audio[:n].to("cpu")
         for slot in self.active:
             self.active[slot] += 1
         return {slot: codes[slot] for slot in self.active}
 
-    def codes_on_device(self, slot: int) -> torch.Tensor:
-        """The slot's last frame, (1, 16), still on the device (for the codec)."""
-        return self.codes[slot : slot + 1]
+    def audio(self, slot: int) -> torch.Tensor:
+        """The slot's decoded frame from the last step (see CodecStreams.decode), on the CPU."""
+        return self.audio_cpu[slot]
 
     def stop(self, slot: int) -> None:
         """Ends (or cancels) a stream between frames; its slot is free for the next start()."""

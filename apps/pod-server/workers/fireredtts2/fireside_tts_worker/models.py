@@ -176,8 +176,14 @@ class FireRedTTS2Model:
         self._model = FireRedTTS2_Stream(
             pretrained_dir=self.model_dir, gen_type=self.gen_type, device=self.device, use_bf16=self.bf16
         )
-        # Upstream's weights, served by our frame engine: every stream of the worker in one step.
-        self.engine = FrameEngine(self._model._model, max_streams=self.max_streams)
+        # Upstream's weights, served by our frame engine: every stream's frame, and its audio from
+        # the codec, in one step.
+        self.engine = FrameEngine(
+            self._model._model,
+            max_streams=self.max_streams,
+            codec=self._model._audio_tokenizer,
+            max_frames=max(self.MONOLOGUE_FRAMES, TURN_FRAMES) + 2,
+        )
         self._frames: Dict[int, deque] = {}
 
     def warm_up(self) -> None:
@@ -274,52 +280,44 @@ class FireRedTTS2Model:
     def _generate(
         self, tokens, mask, max_frames: int, temperature: float, topk: int, frames: Optional[list] = None, skip: int = 0, prefix=(None, 0)
     ) -> Iterator[List[float]]:
-        """Streams one sequence's audio: its frames come from the shared engine (one step makes a
-        frame for every open stream) and are decoded as soon as the next exists (the codec's
-        streaming decoder lags one frame); the first `skip` frames are not played; `frames`
-        collects the played (1, 16) codes. Closing the generator frees the engine slot."""
-        import torch
-
-        m = self._model
+        """Streams one sequence's audio. Its frames, and their audio, come from the shared engine
+        (one step makes a frame of every open stream and decodes it); the first `skip` frames are
+        not played; `frames` collects the played (1, 16) codes. Each frame is played as soon as it
+        is made, and the last frame's tail after it. Closing the generator frees the engine slot."""
         if tokens.size(0) >= self.engine.max_sequence - max_frames:
             raise ModelError(f"context of {tokens.size(0)} positions leaves no room for {max_frames} frames")
         try:
             slot = self.engine.start(
-                tokens, mask, temperature, topk, seed=secrets.randbits(62), prefix_key=prefix[0] or None, prefix_length=prefix[1]
+                tokens, mask, temperature, topk, seed=secrets.randbits(62), prefix_key=prefix[0] or None, prefix_length=prefix[1], skip=skip
             )
         except Exception as err:  # no free slot, CUDA out of memory: this request fails, the worker lives
             raise ModelError(f"cannot start a stream: {err}") from err
         self._frames[slot] = deque()
-        cache: Dict[str, Any] = {}
-        previous = None
+        codec = self.engine.codec
+        tail = None
         try:
-            with torch.inference_mode():
-                for step in range(max_frames):
-                    codes = self._next_frame(slot)
-                    if not bool(codes.any()):
-                        break  # end of speech
-                    if step < skip:
-                        continue
-                    sample = codes.view(1, -1).to(m.device)
-                    if previous is not None:
-                        chunk, cache = m._audio_tokenizer.decode_one_token(previous.unsqueeze(-1), cache, last_token=False)
-                        yield chunk.reshape(-1).float().cpu().tolist()
-                    previous = sample
-                    if frames is not None:
-                        frames.append(sample)
-                if previous is not None:
-                    chunk, cache = m._audio_tokenizer.decode_one_token(previous.unsqueeze(-1), cache, last_token=True)
-                    yield chunk.reshape(-1).float().cpu().tolist()
+            for step in range(max_frames):
+                codes, audio = self._next_frame(slot)
+                if not bool(codes.any()):
+                    break  # end of speech
+                if step < skip:
+                    continue
+                if frames is not None:
+                    frames.append(codes.view(1, -1).to(self._model.device))
+                yield audio[codec.first_trim if tail is None else 0 : codec.chunk].tolist()
+                tail = audio[codec.chunk :]
+            if tail is not None:
+                yield tail.tolist()
         finally:
             self.engine.stop(slot)
             self._frames.pop(slot, None)
 
     def _next_frame(self, slot: int):
-        """This stream's next codes; when none are waiting, one engine step makes the next frame
-        of every open stream (the others find theirs waiting)."""
+        """This stream's next (codes, audio); when none are waiting, one engine step makes the next
+        frame of every open stream (the others find theirs waiting)."""
         queue = self._frames[slot]
         if not queue:
             for s, codes in self.engine.step().items():
                 if s in self._frames:
-                    self._frames[s].append(codes)
+                    self._frames[s].append((codes, self.engine.audio(s)))
         return queue.popleft()

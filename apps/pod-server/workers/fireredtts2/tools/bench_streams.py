@@ -7,9 +7,10 @@ is noise and only the shapes and timings mean anything. Every stream gets a prom
 cloned voice's (text tokens, then ~10 s of prompt audio frames) and makes --frames frames; each
 frame is decoded to audio by the codec's streaming decoder, as the worker does.
 
-Per batch size: first chunk (text in → first 80 ms of audio out, every stream arriving at once),
-per-stream real-time factor (frame period ÷ 80 ms: under 1 keeps up), engine step and codec time
-per frame, peak GPU memory, and the largest batch whose streams all stay real time.
+Per batch size: first chunk (text in → first audio out, every stream arriving at once), per-stream
+real-time factor (frame period ÷ 80 ms: under 1 keeps up), the step's time (every stream's frame
+and its audio), peak GPU memory, and the largest batch whose streams all stay real time. The
+upstream loop decodes each frame with the codec's own per-stream decoder, as upstream does.
 
     python tools/bench_streams.py --size full --device cuda --dtype bf16 --out result.json
     python tools/bench_streams.py --size tiny --device cpu --batches 1,2,4 --frames 10   (CPU figures)
@@ -114,34 +115,25 @@ def upstream_loop(llm, codec, tokens, mask, frames: int, device: str):
     }
 
 
-def engine_batch(engine, codec, prompts, frames: int, device: str):
-    """All streams arrive at once; each gets its prefill, then every step makes one frame of each,
-    and each frame is decoded by that stream's codec decoder."""
-    import torch
-
+def engine_batch(engine, prompts, frames: int, device: str):
+    """All streams arrive at once; each gets its prefill, then every step makes one frame of each
+    stream and decodes it to audio (the codec runs inside the step)."""
     sync(device)
     t0 = time.perf_counter()
     slots = [engine.start(t, m, 0.9, 20, seed=i) for i, (t, m) in enumerate(prompts)]
     sync(device)
     prefill_ms = (time.perf_counter() - t0) * 1000
     first = {}
-    caches = {s: {} for s in slots}
-    previous = {}
-    step_ms, codec_ms, periods = [], [], []
+    step_ms, periods = [], []
     last = None
     for _ in range(frames):
         a = time.perf_counter()
-        codes = engine.step()
-        b = time.perf_counter()
+        engine.step()
         for s in slots:
-            if s in previous:
-                chunk, caches[s] = codec.decode_one_token(previous[s].unsqueeze(-1), caches[s], last_token=False)
-                chunk.cpu()
-                first.setdefault(s, time.perf_counter() - t0)
-            previous[s] = codes[s].view(1, -1).to(device)
+            engine.audio(s)
+            first.setdefault(s, time.perf_counter() - t0)
         c = time.perf_counter()
-        step_ms.append((b - a) * 1000)
-        codec_ms.append((c - b) * 1000)
+        step_ms.append((c - a) * 1000)
         if last is not None:
             periods.append(c - last)
         last = c
@@ -154,8 +146,7 @@ def engine_batch(engine, codec, prompts, frames: int, device: str):
         "firstChunkMs": summary([v * 1000 for v in first.values()]),
         "framePeriodMs": round(period * 1000, 2),
         "rtfPerStream": round(period / FRAME_S, 3),
-        "engineStepMs": round(statistics.mean(step_ms[1:]), 2),
-        "codecMsPerFrame": round(statistics.mean(codec_ms[1:]), 2),
+        "stepMs": summary(step_ms[1:]),
         "realTime": period <= FRAME_S,
     }
 
@@ -209,16 +200,16 @@ def main() -> int:
             torch.cuda.empty_cache()
             base = torch.cuda.memory_allocated()
         t = time.perf_counter()
-        engine = FrameEngine(llm, max_streams=max(batches), cuda_graphs=False if args.no_graphs else None)
+        engine = FrameEngine(llm, max_streams=max(batches), cuda_graphs=False if args.no_graphs else None, codec=codec, max_frames=args.frames + 8)
         report["engine"] = {"cudaGraphs": engine.use_graphs, "slots": engine.slots, "setupS": round(time.perf_counter() - t, 1)}
         if args.device.startswith("cuda"):
             report["engine"]["cacheGiB"] = round((torch.cuda.memory_allocated() - base) / 2**30, 2)
-        engine_batch(engine, codec, prompts[:1], 4, args.device)  # warm-up
+        engine_batch(engine, prompts[:1], 4, args.device)  # warm-up
         rows = []
         for b in batches:
             if args.device.startswith("cuda"):
                 torch.cuda.reset_peak_memory_stats()
-            row = engine_batch(engine, codec, prompts[:b], args.frames, args.device)
+            row = engine_batch(engine, prompts[:b], args.frames, args.device)
             if args.device.startswith("cuda"):
                 row["peakGpuGiB"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
             rows.append(row)

@@ -15,10 +15,10 @@ cd "$here"
 export PYTHONUNBUFFERED=1 PYTHONPATH="${FIRESIDE_FIREREDTTS2_SRC:-}:${PYTHONPATH:-}"
 status=0
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
-echo "== 1. frame engine tests on CUDA (float64, CUDA graphs)"
-FIRESIDE_TEST_DEVICE=cuda timeout 120 python3 -m unittest tests.test_frame_engine -v 2>&1 | tee "$out/tests-cuda.log" | grep -E "oracle|ok$|FAIL|ERROR|Ran|OK" || status=1
+echo "== 1. frame engine and batched codec tests on CUDA (LLM float64, codec float32, CUDA graphs)"
+FIRESIDE_TEST_DEVICE=cuda timeout 150 python3 -m unittest tests.test_frame_engine tests.test_codec_streams -v 2>&1 | tee "$out/tests-cuda.log" | grep -E "oracle|ok$|FAIL|ERROR|Ran|OK" || status=1
 echo "== 2. worker adapter, tiny random-weight model, CUDA"
-timeout 120 python3 tools/random_weights_run.py --work /tmp/rw-tiny --clip "$clip" --device cuda --frames 12 > "$out/adapter-cuda.json" 2> "$out/adapter-cuda.log" || { status=1; tail -20 "$out/adapter-cuda.log"; }
+timeout 110 python3 tools/random_weights_run.py --work /tmp/rw-tiny --clip "$clip" --device cuda --frames 12 > "$out/adapter-cuda.json" 2> "$out/adapter-cuda.log" || { status=1; tail -20 "$out/adapter-cuda.log"; }
 head -c 3000 "$out/adapter-cuda.json"
 echo "== 3. stream benchmark, full size, bf16"
 timeout 200 python3 tools/bench_streams.py --size full --device cuda --dtype bf16 --out "$out/bench-cuda.json" 2> "$out/bench-cuda.log" || { status=1; tail -30 "$out/bench-cuda.log"; }
