@@ -21,7 +21,7 @@ echo "== 2. worker adapter, tiny random-weight model, CUDA"
 timeout 110 python3 tools/random_weights_run.py --work /tmp/rw-tiny --clip "$clip" --device cuda --frames 12 > "$out/adapter-cuda.json" 2> "$out/adapter-cuda.log" || { status=1; tail -20 "$out/adapter-cuda.log"; }
 head -c 3000 "$out/adapter-cuda.json"
 echo "== 3. stream benchmark, full size, bf16"
-timeout 200 python3 tools/bench_streams.py --size full --device cuda --dtype bf16 --out "$out/bench-cuda.json" 2> "$out/bench-cuda.log" || { status=1; tail -30 "$out/bench-cuda.log"; }
+timeout 200 python3 tools/bench_streams.py --size full --device cuda --dtype bf16 --batches 1,2,4,8,16,32 --out "$out/bench-cuda.json" 2> "$out/bench-cuda.log" || { status=1; tail -30 "$out/bench-cuda.log"; }
 grep -E "upstream eager|engine batch" "$out/bench-cuda.log"
 echo "== 4. the same engine without CUDA graphs (what the graphs buy)"
 timeout 90 python3 tools/bench_streams.py --size full --device cuda --dtype bf16 --no-graphs --skip-upstream --batches 1,8 --frames 20 --out "$out/bench-cuda-eager.json" 2> "$out/bench-cuda-eager.log" || { status=1; tail -30 "$out/bench-cuda-eager.log"; }
