@@ -133,6 +133,21 @@ describe("FireRedTTS2 engine ↔ worker process", () => {
     expect((await b).length).toBeGreaterThan(0);
   });
 
+  it("a turn waiting behind its context's previous turn is not mistaken for a stalled worker", async () => {
+    // The stall limit is 3 s here; the first turn streams for about 4 s while the second waits for it.
+    const e = await start(["--chunk-delay-s", "0.04", "--max-streams", "2"]);
+    const context = { id: "conversation-1", speaker: "S1" as const };
+    const turn = async (text: string) => {
+      let n = 0;
+      for await (const _ of e.synthesize(text, { signal: new AbortController().signal, context })) n++;
+      return n;
+    };
+    const [first, second] = await Promise.all([turn("a".repeat(600)), turn("b".repeat(60))]);
+    expect(first).toBeGreaterThan(50);
+    expect(second).toBeGreaterThan(5);
+    expect(e.worker.restarts).toBe(0);
+  }, 20_000);
+
   it("streams as many syntheses at once as the worker batches, and the next waits for a slot", async () => {
     const e = await start(["--chunk-delay-s", "0.01", "--max-streams", "2"]);
     expect(e.worker.info.maxStreams).toBe(2);

@@ -36,6 +36,8 @@ interface Pending {
   onAudio: (pcm: Int16Array) => void;
   onEnd: (err: Error | null, cancelled: boolean) => void;
   lastProgress: number;
+  /** The worker began streaming it; before that it waits for a slot or for its context's previous turn. */
+  started: boolean;
 }
 
 export const WORKER_DIR = fileURLToPath(new URL("../../../workers/fireredtts2/", import.meta.url));
@@ -100,6 +102,7 @@ export class FireRedWorker {
     };
     this.pending.set(id, {
       lastProgress: Date.now(),
+      started: false,
       onAudio: (pcm) => {
         chunks.push(pcm);
         poke();
@@ -230,7 +233,8 @@ export class FireRedWorker {
       return;
     }
     for (const p of this.pending.values()) {
-      if (now - p.lastProgress > this.opts.stallTimeoutMs) {
+      // Only a request the worker is streaming can stall; a waiting one is behind others that are.
+      if (p.started && now - p.lastProgress > this.opts.stallTimeoutMs) {
         this.kill(`no audio for ${now - p.lastProgress} ms during a request`);
         return;
       }
@@ -284,7 +288,10 @@ export class FireRedWorker {
       case "started":
         if (e.id !== undefined) {
           const p = this.pending.get(e.id);
-          if (p) p.lastProgress = Date.now();
+          if (p) {
+            p.started = true;
+            p.lastProgress = Date.now();
+          }
         }
         break;
       case "done":
