@@ -1,4 +1,4 @@
-/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness|spoken-turns|conversations]`: runs benchmarks, writes bench/results/<name>.json. */
+/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness|spoken-turns|conversations|tts-streams]`: runs benchmarks, writes bench/results/<name>.json. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { benchCodec } from "./codec.js";
@@ -8,6 +8,7 @@ import { benchEngines } from "./engines.js";
 import { benchConcurrency, benchOverhead } from "./pipeline.js";
 import { benchResponsiveness } from "./responsiveness.js";
 import { benchSpokenTurns } from "./spoken-turns.js";
+import { benchTtsStreams } from "./tts-streams.js";
 
 const all = {
   codec: benchCodec,
@@ -18,6 +19,7 @@ const all = {
   responsiveness: benchResponsiveness,
   "spoken-turns": benchSpokenTurns,
   conversations: benchConversations,
+  "tts-streams": benchTtsStreams,
 } as Record<string, () => unknown>;
 const chosen = process.argv.slice(2).filter((a) => a in all);
 const dir = fileURLToPath(new URL("../results/", import.meta.url));

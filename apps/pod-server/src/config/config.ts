@@ -243,7 +243,7 @@ export const SETTINGS = {
     "FIRESIDE_FIREREDTTS2_STREAMS",
     int(1, 64),
     8,
-    "Syntheses the FireRedTTS2 worker streams at once, batched into one step per 80 ms frame (each stream takes ~90 MB of GPU cache at bf16); more wait, live turns first.",
+    "Syntheses the FireRedTTS2 worker streams at once, batched into one step per 80 ms frame (each takes ~330 MB of GPU memory for its caches); more wait, live turns first.",
   ),
   fireredMode: s(
     "FIRESIDE_FIREREDTTS2_MODE",
