@@ -137,6 +137,7 @@ class FrameEngine:
         self.codec = CodecStreams(codec, max_streams, max_frames) if codec is not None else None
         self.audio_cpu: Optional[torch.Tensor] = None
         self.active: Dict[int, int] = {}  # slot -> frames made
+        self._pending: Dict[int, tuple] = {}  # slot -> (tokens, mask, prefix to keep): prefilled at the next step
         self._graphs: Dict[int, "torch.cuda.CUDAGraph"] = {}
         if self.use_graphs:
             self._capture()
@@ -298,8 +299,11 @@ class FrameEngine:
         prefix_length: int = 0,
         skip: int = 0,
     ) -> int:
-        """Prefills a new stream ((length, 17) tokens and mask) and returns its slot. Its first frame
-        comes from the next step(); with a codec, its first `skip` frames are not decoded."""
+        """Takes a new stream ((length, 17) tokens and mask) and returns its slot. Its prefill runs
+        at the next step(), together with every other stream started since the last one (one
+        batched pass instead of one per stream), and that step makes its first frame; with a
+        codec, its first `skip` frames are not decoded. A stream whose kept prefix matches is
+        prefilled at once, from where the prefix ends."""
         free = [s for s in range(self.slots) if s not in self.active]
         if not free:
             raise EngineFull(f"all {self.slots} stream slots are busy")
@@ -313,9 +317,11 @@ class FrameEngine:
             tokens = tokens.long().to(self.device)
             mask = mask.bool().to(self.device)
             done = self._reuse_prefix(slot, tokens, prefix_key, prefix_length)
-            self._prefill(slot, tokens, mask, done)
-            if prefix_key is not None and done == 0 and 0 < prefix_length <= length:
-                self._keep_prefix(slot, tokens, prefix_key, prefix_length)
+            if done:
+                self._prefill(slot, tokens, mask, done)
+            else:
+                keep = (prefix_key, prefix_length) if prefix_key is not None and 0 < prefix_length <= length else None
+                self._pending[slot] = (tokens, mask, keep)
             self.pos[slot] = length
             self.fresh[slot] = True
             self.frames[slot] = 0
@@ -327,6 +333,56 @@ class FrameEngine:
             self.codec.reset(slot)
         self.active[slot] = 0
         return slot
+
+    # Activations a batched prefill may hold: positions, and attention scores (streams × length²).
+    PREFILL_POSITIONS = 8192
+    PREFILL_SCORES = 1 << 24
+
+    def _prefill_pending(self) -> None:
+        """Prefills the streams started since the last step, in as few batched passes as fit."""
+        items = sorted(self._pending.items(), key=lambda kv: kv[1][0].size(0))
+        self._pending.clear()
+        group: list = []
+        for item in items:
+            longest = item[1][0].size(0)
+            n = len(group) + 1
+            if group and (n * longest > self.PREFILL_POSITIONS or n * longest * longest > self.PREFILL_SCORES):
+                self._prefill_batch(group)
+                group = []
+            group.append(item)
+        if group:
+            self._prefill_batch(group)
+
+    def _prefill_batch(self, group) -> None:
+        """One pass over several new streams from position 0, padded to the longest; a padded
+        position's keys land beyond its stream's end, where nothing attends until they are
+        overwritten by the stream's own frames."""
+        m, dev = self.m, self.device
+        b = len(group)
+        longest = max(tokens.size(0) for _, (tokens, _, _) in group)
+        tokens = torch.zeros(b, longest, self.codebooks + 1, dtype=torch.long, device=dev)
+        mask = torch.zeros(b, longest, self.codebooks + 1, dtype=torch.bool, device=dev)
+        for i, (_, (t, mk, _)) in enumerate(group):
+            tokens[i, : t.size(0)] = t
+            mask[i, : t.size(0)] = mk
+        slots = torch.tensor([slot for slot, _ in group], device=dev)
+        lengths = torch.tensor([t.size(0) for _, (t, _, _) in group], device=dev)
+        at = torch.arange(longest, device=dev)
+        rope = at.unsqueeze(0).expand(b, -1)
+        causal = (at[None, :] <= at[:, None]).view(1, 1, longest, longest)
+        h = self._embed(tokens, mask)
+        for li, layer in enumerate(m.backbone.layers):
+
+            def store(k, v, li=li):
+                self.bb_k[li, slots[:, None], :, at[None, :]] = k.transpose(1, 2)
+                self.bb_v[li, slots[:, None], :, at[None, :]] = v.transpose(1, 2)
+                return k, v, causal
+
+            h = self._layer(layer, h, rope, store)
+        self.last_h[slots] = self._finish(m.backbone, h)[torch.arange(b, device=dev), lengths - 1]
+        for slot, (t, _, keep) in group:
+            if keep is not None:
+                self._keep_prefix(slot, t, *keep)
 
     def _prefill(self, slot: int, tokens, mask, start: int) -> None:
         m, dev = self.m, self.device
@@ -373,6 +429,8 @@ class FrameEngine:
             return {}
         n = self._bucket(max(self.active))
         with torch.inference_mode():
+            if self._pending:
+                self._prefill_pending()
             if self.use_graphs:
                 self._graphs[n].replay()
             else:
@@ -391,3 +449,4 @@ class FrameEngine:
     def stop(self, slot: int) -> None:
         """Ends (or cancels) a stream between frames; its slot is free for the next start()."""
         self.active.pop(slot, None)
+        self._pending.pop(slot, None)

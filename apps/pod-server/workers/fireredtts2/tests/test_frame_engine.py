@@ -305,6 +305,21 @@ class StreamsAreIndependent(Check):
         self.assertEqual(got["b"], solo_b)
         self.assertEqual(got["c"], solo_c)
 
+    def test_streams_starting_together_share_one_prefill_and_keep_their_own_codes(self):
+        prompts = [(prompt(length, 50 + i), i) for i, length in enumerate((30, 55, 18))]
+        solo = [self.alone(p, seed, 5) for p, seed in prompts]
+        for positions in (None, 64):  # one pass for all three; then passes split by the size limit
+            e = self.engine()
+            if positions:
+                e.PREFILL_POSITIONS = positions
+            slots = [e.start(*p, 0.9, 20, seed=seed) for p, seed in prompts]
+            got = [[] for _ in slots]
+            for _ in range(5):
+                step = e.step()
+                for i, slot in enumerate(slots):
+                    got[i].append(step[slot].tolist())
+            self.assertEqual(got, solo, f"prefill passes limited to {positions} positions")
+
     def test_a_freed_slot_serves_the_next_stream_from_a_clean_start(self):
         a, b = prompt(40, 21), prompt(25, 22)
         e = self.engine(max_streams=1)
