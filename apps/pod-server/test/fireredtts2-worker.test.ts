@@ -48,10 +48,14 @@ describe("FireRedTTS2 engine ↔ worker process", () => {
         FIRESIDE_FIREREDTTS2_DEVICE: "cpu",
         FIRESIDE_FIREREDTTS2_MODE: "dialogue",
         FIRESIDE_FIREREDTTS2_MAX_FRAMES: "8",
+        FIRESIDE_FIREREDTTS2_STREAMS: "16",
+        FIRESIDE_FIREREDTTS2_STEP_BUDGET_MS: "30",
       },
     });
     const args = fireRedWorkerArgs(config);
-    expect(args).toEqual(expect.arrayContaining(["--gen-type", "dialogue", "--max-frames", "8", "--no-bf16"]));
+    expect(args).toEqual(
+      expect.arrayContaining(["--gen-type", "dialogue", "--max-frames", "8", "--no-bf16", "--max-streams", "16", "--step-budget-ms", "30"]),
+    );
     // argparse exits 2 on an unknown flag; getting as far as loading the (missing) weights means all were understood.
     const run = spawnSync("python3", ["-m", "fireside_tts_worker", ...args], { cwd: WORKER_DIR, encoding: "utf8" });
     expect(run.status).toBe(3);

@@ -245,6 +245,12 @@ export const SETTINGS = {
     8,
     "Syntheses the FireRedTTS2 worker streams at once, batched into one step per 80 ms frame (each takes ~330 MB of GPU memory for its caches); more wait, live turns first.",
   ),
+  fireredStepBudgetMs: s(
+    "FIRESIDE_FIREREDTTS2_STEP_BUDGET_MS",
+    int(0, 80),
+    40,
+    "At load the worker times one step (a frame of every stream) per batch size and offers only as many of FIRESIDE_FIREREDTTS2_STREAMS as step within this many ms (a frame is 80 ms); 0 offers them all untimed.",
+  ),
   fireredMode: s(
     "FIRESIDE_FIREREDTTS2_MODE",
     z.enum(["monologue", "dialogue"]),

@@ -110,6 +110,7 @@ export function fireRedWorkerArgs(config: Config): string[] {
   return [
     ...["--model", "fireredtts2", "--model-dir", config.fireredDir, "--device", config.fireredDevice, "--gen-type", config.fireredMode],
     ...streams,
+    ...["--step-budget-ms", String(config.fireredStepBudgetMs)],
     ...(config.fireredMaxFrames ? ["--max-frames", String(config.fireredMaxFrames)] : []),
     ...(config.fireredDevice === "cpu" ? ["--no-bf16"] : []),
   ];

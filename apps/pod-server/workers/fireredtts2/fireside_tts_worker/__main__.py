@@ -19,6 +19,12 @@ def main() -> int:
     p.add_argument("--context-budget", type=int, default=CONTEXT_BUDGET, help="sequence positions of prompts and earlier turns per call")
     p.add_argument("--max-frames", type=int, default=0, help="cap frames per call (random-weight runs never end speech)")
     p.add_argument("--max-streams", type=int, default=8, help="syntheses streamed at once (batched on the GPU)")
+    p.add_argument(
+        "--step-budget-ms",
+        type=float,
+        default=0.0,
+        help="time each batch size at load and offer only as many streams as step within this (0: offer --max-streams)",
+    )
     p.add_argument("--chunk-delay-s", type=float, default=0.0, help="tone-double only: seconds per chunk")
     args = p.parse_args()
     # stdout carries the binary frame protocol. Upstream prints progress with print() (and native
@@ -33,6 +39,7 @@ def main() -> int:
         model = FireRedTTS2Model(
             args.model_dir, device=args.device, bf16=not args.no_bf16, gen_type=args.gen_type, max_frames=args.max_frames or None,
             max_streams=args.max_streams,
+            step_budget_ms=args.step_budget_ms,
         )
     try:
         model.load()

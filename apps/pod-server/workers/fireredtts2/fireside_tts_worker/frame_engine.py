@@ -82,6 +82,13 @@ def _layout(transformer) -> _Layout:
     return _Layout(len(transformer.layers), attn.num_kv_heads, attn.num_heads, attn.head_dim)
 
 
+def streams_within(timings: Dict[int, float], budget_ms: float, cap: int) -> int:
+    """The most streams whose step fits the budget: the largest timed batch that does (at least 1,
+    at most cap). A frame is 80 ms; the budget leaves the rest for the host and the pipes."""
+    fitting = [n for n, ms in timings.items() if ms <= budget_ms and n <= cap]
+    return max(fitting, default=1)
+
+
 class EngineFull(Exception):
     """Every stream slot is taken."""
 
@@ -265,6 +272,37 @@ class FrameEngine:
     def _bucket(self, highest_slot: int) -> int:
         return next(b for b in self._buckets() if b > highest_slot)
 
+    def time_steps(self, repeats: int = 5) -> Dict[int, float]:
+        """Milliseconds one step takes per batch bucket (every slot of it busy; nothing is active
+        yet, so the state is scratch and is reset after). What a pod can promise in real time."""
+        import time
+
+        if self.active or self._pending:
+            raise RuntimeError("time_steps() runs before any stream starts")
+        timings = {}
+        with torch.inference_mode():
+            for n in self._buckets():
+                best = float("inf")
+                for _ in range(repeats):
+                    t = time.perf_counter()
+                    if self.use_graphs:
+                        self._graphs[n].replay()
+                    else:
+                        self._frame(n)
+                    self.codes[:n].to("cpu")
+                    best = min(best, time.perf_counter() - t)
+                timings[n] = round(best * 1000, 2)
+            self._reset_slots()
+        return timings
+
+    def _reset_slots(self) -> None:
+        self.pos.zero_()
+        self.fresh.zero_()
+        self.frames.zero_()
+        if self.codec is not None:
+            for slot in range(self.slots):
+                self.codec.reset(slot)
+
     def _capture(self) -> None:
         pool = torch.cuda.graph_pool_handle()
         with torch.inference_mode():
@@ -279,12 +317,7 @@ class FrameEngine:
                 with torch.cuda.graph(graph, pool=pool):
                     self._frame(n)
                 self._graphs[n] = graph
-            self.pos.zero_()
-            self.fresh.zero_()
-            self.frames.zero_()
-            if self.codec is not None:
-                for slot in range(self.slots):
-                    self.codec.reset(slot)
+            self._reset_slots()
             torch.cuda.synchronize()
 
     # -- streams ---------------------------------------------------------------------------------

@@ -153,9 +153,13 @@ class FireRedTTS2Model:
         gen_type: str = "monologue",
         max_frames: Optional[int] = None,
         max_streams: int = 8,
+        step_budget_ms: float = 0.0,
     ):
         self.model_dir = model_dir
         self.max_streams = max_streams
+        # With a budget, load() times each batch size and offers only as many streams as fit it.
+        self.step_budget_ms = step_budget_ms
+        self.step_timings: Dict[int, float] = {}
         self.max_frames = max_frames  # a cap for random-weight runs, which never emit end-of-speech
         self.device = device
         self.bf16 = bf16
@@ -184,6 +188,12 @@ class FireRedTTS2Model:
             codec=self._model._audio_tokenizer,
             max_frames=max(self.MONOLOGUE_FRAMES, TURN_FRAMES) + 2,
         )
+        if self.step_budget_ms > 0:
+            from .frame_engine import streams_within
+
+            self.step_timings = self.engine.time_steps()
+            self.max_streams = streams_within(self.step_timings, self.step_budget_ms, self.max_streams)
+            print(f"[fireside] step ms per batch {self.step_timings}: {self.max_streams} streams fit {self.step_budget_ms} ms")
         self._frames: Dict[int, deque] = {}
 
     def warm_up(self) -> None:

@@ -355,6 +355,21 @@ class StreamsAreIndependent(Check):
         self.assertEqual(first, plain)
         self.assertEqual(second, plain)
 
+    def test_timing_each_batch_size_leaves_no_trace_and_sizes_the_offer(self):
+        from fireside_tts_worker.frame_engine import streams_within
+
+        p = prompt(33, 61)
+        e = self.engine()
+        timings = e.time_steps(repeats=1)
+        self.assertEqual(sorted(timings), [1, 2, 4])
+        self.assertTrue(all(ms > 0 for ms in timings.values()))
+        s = e.start(*p, 0.9, 20, seed=4)
+        self.assertEqual([e.step()[s].tolist() for _ in range(4)], self.alone(p, 4, 4))
+        # The offer: the largest timed batch within the budget, never above the cap, at least one.
+        self.assertEqual(streams_within({1: 18.6, 2: 20.0, 4: 20.2, 8: 21.5, 16: 23.1}, 40, 8), 8)
+        self.assertEqual(streams_within({1: 18.6, 2: 20.0, 4: 20.2, 8: 41.0}, 40, 16), 4)
+        self.assertEqual(streams_within({1: 90.0, 2: 95.0}, 40, 8), 1)
+
     def test_a_full_engine_says_so(self):
         from fireside_tts_worker.frame_engine import EngineFull
 
