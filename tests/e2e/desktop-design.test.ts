@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchWithMic, untilOnPage, useStorytellerSettings } from "../support/browser.js";
@@ -19,7 +20,9 @@ let page: Page;
 beforeAll(async () => {
   if (!CHROMIUM && !process.env.CI) return;
   mkdirSync(ARTIFACTS, { recursive: true });
-  pod = await startPod({ FIRESIDE_METRICS_PUBLIC: "true" });
+  // A CPU machine has no GPU to report: nvidia-smi's test double gives the dashboard's GPU chart samples.
+  const fakeGpu = fileURLToPath(new URL("../support/fake-nvidia-smi.sh", import.meta.url));
+  pod = await startPod({ FIRESIDE_METRICS_PUBLIC: "true", FIRESIDE_NVIDIA_SMI: fakeGpu });
   browser = await launchWithMic(micWav());
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await useStorytellerSettings(page);
@@ -104,6 +107,9 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     expect(Number(/fireside_audio_bytes_total\{direction="in",codec="pcm_s16le"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
     expect(Number(/fireside_audio_bytes_total\{direction="out",codec="opus"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
     await until("the dashboard's codec line", async () => /pcm_s16le up · opus down/.test(await text("codec")), 10_000);
+    // The pod's GPU over time, from /health every 5 s (here nvidia-smi's test double).
+    await until("the GPU chart", async () => (await page.getByTestId("gpu-lines").count()) > 0, 30_000);
+    expect(await text("gpu")).toMatch(/^\d+% busy · \d+\.\d of 79\.6 GiB$/);
     await shoot("design-speaking");
 
     // Esc interrupts the reply.

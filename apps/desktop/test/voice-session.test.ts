@@ -11,7 +11,9 @@ import { FakeMic, FakePlayer, FakeTransport } from "./fake-transport";
 
 let clock = 0;
 
-async function start(mode: "hands-free" | "push-to-talk" = "hands-free") {
+type GpuBody = { utilisation: number; memoryMiB: number; memoryTotalMiB: number };
+
+async function start(mode: "hands-free" | "push-to-talk" = "hands-free", health?: () => Promise<{ gpu?: GpuBody }>) {
   let transport: FakeTransport | null = null;
   let player: FakePlayer | null = null;
   const mic = new FakeMic();
@@ -31,6 +33,7 @@ async function start(mode: "hands-free" | "push-to-talk" = "hands-free") {
         return mic;
       },
       fetchReady: async () => ({ status: 200, body: {} }),
+      fetchHealth: health ?? (async () => ({})),
       now: () => clock,
     },
   );
@@ -77,10 +80,30 @@ beforeEach(() => {
     talkingWhileMuted: false,
     connection: "disconnected",
     playback: { bufferedMs: 0, underruns: 0, playing: false, playedMs: 0 },
+    gpuHistory: [],
   });
 });
 
 describe("voice session (renderer)", () => {
+  it("keeps the pod's GPU samples from /health for the dashboard; a CPU pod adds none", async () => {
+    const gpu = { utilisation: 37, memoryMiB: 21480, memoryTotalMiB: 81559 };
+    for (const body of [{ gpu }, {}]) {
+      useApp.setState({ gpuHistory: [] });
+      let answered!: () => void;
+      const polled = new Promise<void>((r) => {
+        answered = r;
+      });
+      const s = await start("hands-free", async () => {
+        answered();
+        return body;
+      });
+      await polled;
+      await new Promise((r) => setTimeout(r, 0)); // the poll stores the answer right after it arrives
+      expect(useApp.getState().gpuHistory).toEqual(body.gpu ? [expect.objectContaining(gpu)] : []);
+      await s.session.stop();
+    }
+  });
+
   it("speech right after a reply finished playing is a new turn, not a barge-in", async () => {
     const s = await start();
     s.t.send({ type: "input.text", text: "hi" });

@@ -3,7 +3,7 @@
  * so one slow turn does not flatten the rest), voice-to-voice over the session as a line, plus
  * connection, playback and pod health. Collapsible.
  */
-import { useApp } from "../store/app-store";
+import { type GpuPoint, useApp } from "../store/app-store";
 
 /** Turns shown in detail; the line chart covers all of them. */
 const DETAILED_TURNS = 4;
@@ -23,6 +23,7 @@ export function Dashboard() {
   const link = useApp((s) => s.link);
   const playback = useApp((s) => s.playback);
   const health = useApp((s) => s.health);
+  const gpu = useApp((s) => s.gpuHistory);
   const server = useApp((s) => s.server);
   const scale = typicalMax(latencies.flatMap((l) => STAGES.map((s) => l[s.key] ?? 0)));
   const first = Math.max(0, latencies.length - DETAILED_TURNS);
@@ -32,6 +33,7 @@ export function Dashboard() {
         <h2>Latency and connection</h2>
       </summary>
       <VoiceToVoiceLine values={latencies.map((l) => l.voiceToVoiceMs)} />
+      <GpuLines points={gpu} />
       <div className="chart" data-testid="latency-chart">
         {latencies.length === 0 && <p className="hint">No turns yet.</p>}
         {latencies.slice(first).map((l, i) => (
@@ -79,7 +81,7 @@ export function Dashboard() {
             : "—"}
         </dd>
         <dt>GPU</dt>
-        <dd>{health?.gpu ? `${health.gpu.utilisation}% · ${health.gpu.memoryMiB} MiB` : "not reported"}</dd>
+        <dd data-testid="gpu">{gpu.length ? gpuNow(gpu.at(-1)!) : "not reported (no GPU, or no nvidia-smi on the pod)"}</dd>
         <dt>Engines</dt>
         <dd className="engines">
           {server
@@ -98,6 +100,43 @@ export function typicalMax(values: number[]): number {
   const xs = values.filter((v) => v > 0).sort((a, b) => a - b);
   if (!xs.length) return 1000;
   return Math.max(1000, xs[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))]!);
+}
+
+const gib = (mib: number) => (mib / 1024).toFixed(1);
+
+export function gpuNow(p: GpuPoint): string {
+  return `${p.utilisation}% busy · ${gib(p.memoryMiB)} of ${gib(p.memoryTotalMiB)} GiB`;
+}
+
+/** The pod's GPU over the last minutes: utilisation and memory in use, both as % of the whole. */
+function GpuLines({ points }: { points: GpuPoint[] }) {
+  if (points.length < 2) return null;
+  const w = 240;
+  const h = 48;
+  const t0 = points[0]!.at;
+  const span = Math.max(1, points.at(-1)!.at - t0);
+  const x = (p: GpuPoint) => ((p.at - t0) / span) * (w - 8) + 4;
+  const y = (percent: number) => h - 4 - (Math.min(100, Math.max(0, percent)) / 100) * (h - 8);
+  const line = (value: (p: GpuPoint) => number) => points.map((p) => `${x(p)},${y(value(p))}`).join(" ");
+  const minutes = Math.max(1, Math.round(span / 60_000));
+  return (
+    <figure className="gpu-lines" data-testid="gpu-lines">
+      <figcaption>
+        GPU over the last {minutes} min: <span className="key busy">busy</span> <span className="key memory">memory</span> — now{" "}
+        {gpuNow(points.at(-1)!)}
+      </figcaption>
+      <svg viewBox={`0 0 ${w} ${h}`} width="100%" height={h} role="img" aria-label="GPU utilisation and memory over time">
+        <polyline fill="none" stroke="var(--accent)" strokeWidth="2" points={line((p) => p.utilisation)} />
+        <polyline
+          fill="none"
+          stroke="var(--muted)"
+          strokeWidth="2"
+          strokeDasharray="4 3"
+          points={line((p) => (p.memoryMiB / p.memoryTotalMiB) * 100)}
+        />
+      </svg>
+    </figure>
+  );
 }
 
 /** Voice-to-voice per spoken turn as a small line chart (typed turns have none). */

@@ -13,7 +13,7 @@ import { Framer, floatToInt16, rms } from "@fireside/audio";
 import { PROTOCOL_VERSION, pcmSamples, type ServerMessage } from "@fireside/protocol";
 import type { Settings } from "../../../shared/settings";
 import type { MicCallbacks, MicOptions } from "../audio/microphone";
-import { useApp } from "../store/app-store";
+import { GPU_HISTORY, useApp } from "../store/app-store";
 import { httpBase, type PodTransport, type TransportFactory } from "../transport/pod-transport";
 import { applyServerMessage } from "./server-messages";
 
@@ -58,6 +58,8 @@ export interface VoiceSessionDeps {
   startMicrophone(opts: MicOptions, cb: MicCallbacks): Promise<MicLike>;
   /** The pod's /ready, for the health line (fetch in the app). */
   fetchReady?: (url: string) => Promise<{ status: number; body: ReadyBody }>;
+  /** The pod's /health, for its GPU over time (fetch in the app). */
+  fetchHealth?: (url: string) => Promise<HealthBody>;
   now?: () => number;
 }
 
@@ -65,6 +67,11 @@ export interface VoiceSessionDeps {
 interface ReadyBody {
   ready?: boolean;
   loading?: { model: string; fraction: number };
+}
+
+/** GET /health (docs/operations.md): the first GPU where the pod has nvidia-smi. */
+interface HealthBody {
+  gpu?: { utilisation: number; memoryMiB: number; memoryTotalMiB: number };
 }
 
 interface ActiveReply {
@@ -434,6 +441,7 @@ export class VoiceSession {
         const res = await fetch(url);
         return { status: res.status, body: (await res.json()) as ReadyBody };
       });
+    const fetchHealth = this.deps.fetchHealth ?? (async (url: string) => (await (await fetch(url)).json()) as HealthBody);
     const poll = async () => {
       try {
         const ready = await fetchReady(`${httpBase(this.settings.podUrl)}/ready`);
@@ -447,6 +455,16 @@ export class VoiceSession {
         });
       } catch {
         useApp.getState().set({ health: { ok: false } });
+        return;
+      }
+      try {
+        const gpu = (await fetchHealth(`${httpBase(this.settings.podUrl)}/health`)).gpu;
+        if (gpu) {
+          const point = { at: Date.now(), utilisation: gpu.utilisation, memoryMiB: gpu.memoryMiB, memoryTotalMiB: gpu.memoryTotalMiB };
+          useApp.getState().set({ gpuHistory: [...useApp.getState().gpuHistory, point].slice(-GPU_HISTORY) });
+        }
+      } catch {
+        // GPU telemetry is optional; the health line above already says whether the pod answers.
       }
     };
     void poll();

@@ -30,6 +30,16 @@ export interface PlaybackStats {
   playedMs: number;
 }
 
+export interface GpuPoint {
+  at: number;
+  utilisation: number;
+  memoryMiB: number;
+  memoryTotalMiB: number;
+}
+
+/** GPU samples kept: ten minutes at the 5 s health poll. */
+export const GPU_HISTORY = 120;
+
 export interface AppState {
   settings: Settings;
   connection: ConnectionStatus;
@@ -40,7 +50,9 @@ export interface AppState {
   link: LinkStats | null;
   server: ServerMessageOf<"session.ready"> | null;
   /** From /ready: ok only when the pod's models are loaded and it answers. */
-  health: { ok: boolean; loading?: boolean; progress?: string; gpu?: { utilisation: number; memoryMiB: number } } | null;
+  health: { ok: boolean; loading?: boolean; progress?: string } | null;
+  /** The pod's GPU from /health, one sample per poll (the last GPU_HISTORY); empty on CPU pods. */
+  gpuHistory: GpuPoint[];
   /** The stored conversation this session adds to (docs/studio.md). */
   conversationId: string | null;
   sessionState: SessionState;
@@ -72,6 +84,7 @@ export const useApp = create<AppState>((set) => ({
   link: null,
   server: null,
   health: null,
+  gpuHistory: [],
   conversationId: null,
   sessionState: "idle",
   mic: "off",
