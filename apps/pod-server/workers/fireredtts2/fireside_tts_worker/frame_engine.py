@@ -14,9 +14,11 @@ copy them) the same way, with three differences that change speed and not the co
   the same exponential-race sampling upstream uses, but independent of which other streams share
   the step and free of device RNG state, so it can be captured in a graph. `greedy=True` takes
   the arg max instead (how the tests compare against upstream's loop).
-- On CUDA the whole frame (backbone step, 16 samplings, 15 decoder steps) is captured once per
-  batch bucket (1, 2, 4, … slots) as a CUDA graph and replayed; the only device→host copy is the
-  frame's codes, once per step for all streams. Elsewhere the same code runs eagerly.
+- On CUDA the whole frame (backbone step, 16 samplings, 15 decoder steps, and with a codec every
+  slot's audio from codec_streams.py) is captured once per batch bucket (1, 2, 4, … slots) as a
+  CUDA graph and replayed; the only device→host copies are the frame's codes and audio, once per
+  step for all streams. Elsewhere the same code runs eagerly.
+- Streams started between two steps are prefilled together at the next one, in batched passes.
 
 A voice's prompt prefill can be kept (`prefix_key`): a later stream whose token sequence starts
 with the same prompt copies its keys and values and prefills only the rest.
