@@ -274,9 +274,10 @@ class FrameEngine:
     def _bucket(self, highest_slot: int) -> int:
         return next(b for b in self._buckets() if b > highest_slot)
 
-    def time_steps(self, repeats: int = 5) -> Dict[int, float]:
+    def time_steps(self, repeats: int = 5, stop_above_ms: float = float("inf")) -> Dict[int, float]:
         """Milliseconds one step takes per batch bucket (every slot of it busy; nothing is active
-        yet, so the state is scratch and is reset after). What a pod can promise in real time."""
+        yet, so the state is scratch and is reset after), up to the first bucket slower than
+        `stop_above_ms` (a bigger one is slower still). What a pod can promise in real time."""
         import time
 
         if self.active or self._pending:
@@ -294,6 +295,8 @@ class FrameEngine:
                     self.codes[:n].to("cpu")
                     best = min(best, time.perf_counter() - t)
                 timings[n] = round(best * 1000, 2)
+                if timings[n] > stop_above_ms:
+                    break
             self._reset_slots()
         return timings
 

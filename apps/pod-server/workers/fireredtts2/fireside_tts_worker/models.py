@@ -191,7 +191,7 @@ class FireRedTTS2Model:
         if self.step_budget_ms > 0:
             from .frame_engine import streams_within
 
-            self.step_timings = self.engine.time_steps()
+            self.step_timings = self.engine.time_steps(stop_above_ms=self.step_budget_ms)
             self.max_streams = streams_within(self.step_timings, self.step_budget_ms, self.max_streams)
             print(f"[fireside] step ms per batch {self.step_timings}: {self.max_streams} streams fit {self.step_budget_ms} ms")
         self._frames: Dict[int, deque] = {}

@@ -365,6 +365,8 @@ class StreamsAreIndependent(Check):
         self.assertTrue(all(ms > 0 for ms in timings.values()))
         s = e.start(*p, 0.9, 20, seed=4)
         self.assertEqual([e.step()[s].tolist() for _ in range(4)], self.alone(p, 4, 4))
+        e.stop(s)
+        self.assertEqual(list(e.time_steps(repeats=1, stop_above_ms=0)), [1])  # slower than allowed: no bigger batch timed
         # The offer: the largest timed batch within the budget, never above the cap, at least one.
         self.assertEqual(streams_within({1: 18.6, 2: 20.0, 4: 20.2, 8: 21.5, 16: 23.1}, 40, 8), 8)
         self.assertEqual(streams_within({1: 18.6, 2: 20.0, 4: 20.2, 8: 41.0}, 40, 16), 4)
