@@ -3,10 +3,16 @@
  * resumes the same session after a drop, stops on a wrong token that a browser only sees as close
  * 1006, and shows a pod that is loading its models as loading rather than as a lost connection.
  */
+
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo, Socket } from "node:net";
+import { Decoder } from "@evan/opus";
+import { AudioCodec, decodeAudioFrame } from "@fireside/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket as NodeWebSocket, WebSocketServer } from "ws";
+import { WasmOpusEncoder } from "../src/renderer/src/audio/wasm-opus";
 import { PodConnection } from "../src/renderer/src/transport/pod-connection";
 import type { ConnectionStatus } from "../src/renderer/src/transport/pod-transport";
 import { sessionReady } from "./fake-transport";
@@ -39,7 +45,8 @@ async function standInPod(opts: {
     if (status) return void socket.end(`HTTP/1.1 ${status} No\r\nContent-Length: 0\r\n\r\n`);
     wss.handleUpgrade(req, socket, head, (ws) => {
       s.sockets.push(ws);
-      ws.on("message", (d) => {
+      ws.on("message", (d, binary) => {
+        if (binary) return; // audio: a test listens for it itself
         const m = JSON.parse(d.toString());
         if (m.type === "session.hello") {
           s.hellos.push(m);
@@ -59,24 +66,28 @@ async function standInPod(opts: {
 
 const ready = (n: number) => JSON.stringify(sessionReady(n));
 
-function connect(url: string, token = "right") {
+function connect(url: string, token = "right", opusMic: (() => Promise<WasmOpusEncoder>) | null = null) {
   const statuses: { status: ConnectionStatus; notice: string | null }[] = [];
   let onStatus: () => void = () => {};
-  const conn = new PodConnection({
-    url,
-    token,
-    hello: () => ({
-      protocols: ["fireside.v1"],
-      audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
-    }),
-    onMessage: () => {},
-    onAudio: () => {},
-    onStatus: (status, notice) => {
-      statuses.push({ status, notice });
-      onStatus();
+  const conn = new PodConnection(
+    {
+      url,
+      token,
+      hello: () => ({
+        protocols: ["fireside.v1"],
+        audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
+      }),
+      onMessage: () => {},
+      onAudio: () => {},
+      onStatus: (status, notice) => {
+        statuses.push({ status, notice });
+        onStatus();
+      },
+      onRtt: () => {},
     },
-    onRtt: () => {},
-  });
+    undefined,
+    opusMic,
+  );
   closers.push(() => conn.close());
   conn.connect();
   const until = (pred: (s: { status: ConnectionStatus; notice: string | null }) => boolean) =>
@@ -90,7 +101,44 @@ function connect(url: string, token = "right") {
   return { conn, statuses, until };
 }
 
+const opusWasm = readFileSync(createRequire(import.meta.url).resolve("@evan/opus/wasm/opus.wasm"));
+const wasmMic = () => WasmOpusEncoder.create(16000, 24_000, 20, opusWasm);
+
 describe("PodConnection", () => {
+  it("offers an Opus microphone and sends Opus packets when the pod takes them, PCM when it keeps PCM", async () => {
+    for (const input of ["opus", "pcm_s16le"] as const) {
+      const frames: Uint8Array[] = [];
+      const pod = await standInPod({
+        onHello: (ws, _h, n) => {
+          ws.on("message", (d, binary) => {
+            if (binary) frames.push(new Uint8Array(d as Buffer));
+          });
+          ws.send(
+            JSON.stringify(
+              sessionReady(n, { audio: { input: { codec: input, sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } } }),
+            ),
+          );
+        },
+      });
+      const c = connect(pod.url, "right", wasmMic);
+      await c.until((s) => s.status === "connected");
+      expect(pod.hellos[0]).toMatchObject({ audio: { input: { codec: "opus", sampleRate: 16000 } } });
+      c.conn.sendAudio(new Int16Array(320).fill(1000));
+      c.conn.sendAudio(new Int16Array(120).fill(1000)); // an utterance's short last frame
+      for (let i = 0; i < 200 && frames.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      const decoded = frames.map((f) => decodeAudioFrame(f));
+      if (input === "opus") {
+        expect(decoded.map((f) => f.codec)).toEqual([AudioCodec.Opus, AudioCodec.Opus]);
+        const dec = new Decoder({ channels: 1, sample_rate: 16000 });
+        for (const f of decoded) if (f.codec === AudioCodec.Opus) expect(dec.decode(f.packet).byteLength).toBe(640);
+        expect(decoded.map((f) => f.sampleOffset)).toEqual([0, 320]);
+      } else {
+        expect(decoded.map((f) => f.codec)).toEqual([AudioCodec.PcmS16le, AudioCodec.PcmS16le]);
+      }
+      c.conn.close();
+    }
+  });
+
   it("after a drop it reconnects with the resume token, and after a new conversation starts, names it", async () => {
     const pod = await standInPod({
       onHello: (ws, _h, n) => {

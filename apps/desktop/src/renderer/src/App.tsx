@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { explainSettingsError, type Settings } from "../../shared/settings";
 import { startMicrophone } from "./audio/microphone";
 import { Player } from "./audio/player";
+import { WasmOpusEncoder } from "./audio/wasm-opus";
 import { opusDecodeSupported } from "./audio/webcodecs-opus";
 import { ConversationList } from "./components/ConversationList";
 import { ConversationView } from "./components/ConversationView";
@@ -12,7 +13,7 @@ import { TalkStage } from "./components/TalkStage";
 import { VoiceSession } from "./session/voice-session";
 import { bridge } from "./settings/bridge";
 import { useApp } from "./store/app-store";
-import { PodConnection } from "./transport/pod-connection";
+import { PodConnection, UPLINK_OPUS_BITRATE } from "./transport/pod-connection";
 
 const CONNECTION_LABEL = {
   disconnected: "Not connected",
@@ -46,7 +47,7 @@ export function App() {
   const start = useCallback(async () => {
     await session.current?.stop();
     session.current = new VoiceSession(useApp.getState().settings, {
-      createTransport: (o) => new PodConnection(o, opusDecodeSupported()),
+      createTransport: (o) => new PodConnection(o, opusDecodeSupported(), () => WasmOpusEncoder.create(16000, UPLINK_OPUS_BITRATE)),
       createPlayer: (lead, onStats, onFinished, sink) => Player.create(lead, onStats, onFinished, sink),
       startMicrophone,
     });

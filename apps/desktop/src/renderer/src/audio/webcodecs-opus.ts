@@ -1,10 +1,9 @@
 /**
  * Opus in the app through WebCodecs (Chromium and Electron ship libopus): the reply's Opus packets
  * become PCM again; the app falls back to PCM when the runtime cannot decode Opus (checked once,
- * before the hello). The microphone stays PCM for now: WebCodecs encodes asynchronously, so a
- * commit must wait for the utterance's last packets, and in the push-to-talk test that wait (with
- * or without flush()) sometimes never ended. A synchronous encoder (a WASM libopus) is the next
- * step; the pod accepts Opus uplink already (tests/e2e/opus.test.ts).
+ * before the hello). The microphone does not use WebCodecs: its encoder answers asynchronously, so
+ * a commit had to wait for the utterance's last packets, and in the push-to-talk test that wait
+ * sometimes never ended; wasm-opus.ts encodes it synchronously instead.
  */
 import { floatToInt16, Resampler } from "@fireside/audio";
 

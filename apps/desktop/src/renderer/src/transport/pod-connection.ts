@@ -21,6 +21,7 @@ import {
   type ServerMessage,
   type ServerMessageOf,
 } from "@fireside/protocol";
+import type { WasmOpusEncoder } from "../audio/wasm-opus";
 import { OpusDownlink } from "../audio/webcodecs-opus";
 import { httpBase, type PodTransport, type TransportOptions } from "./pod-transport";
 
@@ -32,6 +33,8 @@ const FATAL_CLOSES: Record<number, string> = {
   4409: "This conversation continued in another window.",
 };
 const LOADING_RETRY_MS = 2000;
+/** The microphone's Opus bitrate: speech at 16 kHz is clear at 24 kbit/s (PCM is 256). */
+export const UPLINK_OPUS_BITRATE = 24_000;
 
 export class PodConnection implements PodTransport {
   private ws: WebSocket | null = null;
@@ -42,6 +45,8 @@ export class PodConnection implements PodTransport {
   private pingId = 0;
   private input = new AudioStreamEncoder(FrameKind.InputAudio, 1, 16000);
   private downlink: OpusDownlink | null = null;
+  /** The microphone's encoder when the pod took Opus input; null sends PCM. */
+  private uplink: WasmOpusEncoder | null = null;
   /** Headers of reply frames waiting for the decoder, in order (it outputs one PCM block per packet). */
   private decoding: Parameters<TransportOptions["onAudio"]>[0][] = [];
   private arrivals = new ArrivalStats();
@@ -53,11 +58,25 @@ export class PodConnection implements PodTransport {
   /** The error the pod sent before closing, if any: it says why (loading, rate-limited). */
   private lastError: ServerMessageOf<"error"> | null = null;
 
-  /** `opusReplies`: whether the runtime decodes Opus (webcodecs-opus.ts); without it replies stay PCM. */
+  /**
+   * `opusReplies`: whether the runtime decodes Opus (webcodecs-opus.ts); without it replies stay PCM.
+   * `opusMic`: makes the microphone's Opus encoder (wasm-opus.ts); null, or one that fails, sends PCM.
+   */
   constructor(
     private readonly opts: TransportOptions,
     private readonly opusReplies: Promise<boolean> = Promise.resolve(false),
+    private readonly opusMic: (() => Promise<WasmOpusEncoder>) | null = null,
   ) {}
+
+  private micEncoder: Promise<WasmOpusEncoder | null> | null = null;
+  /** The encoder offered in this socket's hello (used if session.ready takes Opus input). */
+  private offeredMic: WasmOpusEncoder | null = null;
+
+  /** The microphone's encoder, made once; null when it cannot be (the microphone then sends PCM). */
+  private opusMicEncoder(): Promise<WasmOpusEncoder | null> {
+    this.micEncoder ??= this.opusMic ? this.opusMic().catch(() => null) : Promise.resolve(null);
+    return this.micEncoder;
+  }
 
   connect(): void {
     this.closedByUser = false;
@@ -94,7 +113,8 @@ export class PodConnection implements PodTransport {
 
   sendAudio(samples: Int16Array): void {
     if (!this.ready || this.ws?.readyState !== WebSocket.OPEN) return;
-    this.ws.send(this.input.encode(samples));
+    const opus = this.uplink;
+    this.ws.send(opus ? this.input.encodeOpus(opus.encode(samples), opus.frameSamples) : this.input.encode(samples));
   }
 
   private reportLink(): void {
@@ -109,6 +129,7 @@ export class PodConnection implements PodTransport {
 
   /** Codecs for this session, as the pod echoed them in session.ready. */
   private setUpCodecs(ready: ServerMessageOf<"session.ready">): void {
+    this.uplink = ready.audio.input.codec === "opus" ? this.offeredMic : null;
     this.downlink?.close();
     this.downlink = null;
     this.decoding = [];
@@ -142,14 +163,20 @@ export class PodConnection implements PodTransport {
     this.ws = ws;
     this.lastError = null;
     ws.onopen = async () => {
-      const opusReplies = await this.opusReplies;
+      const [opusReplies, opusMic] = await Promise.all([this.opusReplies, this.opusMicEncoder()]);
       if (ws.readyState !== WebSocket.OPEN) return;
+      this.offeredMic = opusMic;
       const hello = this.opts.hello();
+      const audio = {
+        ...hello.audio,
+        ...(opusMic ? { input: { ...hello.audio.input, codec: "opus" as const } } : {}),
+        ...(opusReplies ? { output: { codec: "opus" as const, sampleRate: 24000 } } : {}),
+      };
       ws.send(
         encodeMessage({
           type: "session.hello",
           ...hello,
-          ...(opusReplies ? { audio: { ...hello.audio, output: { codec: "opus", sampleRate: 24000 } } } : {}),
+          audio,
           ...(this.opts.token ? { token: this.opts.token } : {}),
           ...(this.resumeToken ? { resume: this.resumeToken } : {}),
           ...(this.conversationId ? { conversationId: this.conversationId } : {}),
