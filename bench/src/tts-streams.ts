@@ -17,7 +17,10 @@ export async function benchTtsStreams() {
   if (!src || !existsSync(`${src}/fireredtts2/llm/llm.py`)) {
     return { skipped: "set FIRESIDE_FIREREDTTS2_SRC to a checkout of upstream FireRedTTS2 (GitHub only, not on PyPI)" };
   }
-  const python = execFileSync("bash", [`${WORKER}tools/engine_env.sh`], { encoding: "utf8" }).trim().split("\n").pop()!;
+  const python = execFileSync("bash", [`${WORKER}tools/engine_env.sh`], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .pop()!;
   const out = `${WORKER}.bench-tts-streams.json`;
   const args = ["tools/bench_streams.py", "--size", "tiny", "--device", "cpu", "--batches", "1,2,4", "--frames", "6", "--out", out];
   const r = spawnSync(python, args, { cwd: WORKER, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env } });
