@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchWithMic, untilOnPage, useStorytellerSettings } from "../support/browser.js";
+import { CHROMIUM, launchWithMic, shootThemes, untilOnPage, useStorytellerSettings } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { micScript } from "../support/speech.js";
 
@@ -46,18 +46,7 @@ const until = (what: string, check: () => Promise<boolean>, timeoutMs: number) =
     100,
   );
 
-/** Screenshots of the page as it is now, at both widths and in both themes. */
-async function shoot(name: string) {
-  for (const scheme of ["dark", "light"] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    for (const width of [820, 1440]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.screenshot({ path: `${ARTIFACTS}/${name}-${width}-${scheme}.png` });
-    }
-  }
-  await page.emulateMedia({ colorScheme: "dark" });
-  await page.setViewportSize({ width: 1440, height: 900 });
-}
+const shoot = (name: string) => shootThemes(page, `${ARTIFACTS}/${name}`);
 
 async function framesReceived(): Promise<number> {
   const body = await (await fetch(`${pod.url}/metrics`)).text();

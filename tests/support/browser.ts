@@ -55,3 +55,16 @@ export async function untilOnPage(
     throw new Error(`${(err as Error).message}; ${await describe()}`);
   }
 }
+
+/** Screenshots of the page as it is now at 820 and 1440 px, dark and light: `${prefix}-${width}-${scheme}.png`. */
+export async function shootThemes(page: Page, prefix: string): Promise<void> {
+  for (const scheme of ["dark", "light"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of [820, 1440]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({ path: `${prefix}-${width}-${scheme}.png` });
+    }
+  }
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.setViewportSize({ width: 1440, height: 900 });
+}

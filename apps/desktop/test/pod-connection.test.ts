@@ -105,6 +105,20 @@ const opusWasm = readFileSync(createRequire(import.meta.url).resolve("@evan/opus
 const wasmMic = () => WasmOpusEncoder.create(16000, 24_000, 20, opusWasm);
 
 describe("PodConnection", () => {
+  it("a pod never reached since Start is 'unreachable', naming its address; one that drops is 'reconnecting'", async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const c = connect(`ws://127.0.0.1:${port}/v1/realtime`);
+    await c.until((s) => s.status === "unreachable");
+    expect(c.statuses.find((s) => s.status === "unreachable")?.notice).toMatch(
+      new RegExp(`Cannot reach the pod at 127\\.0\\.0\\.1:${port}: is it running, and is the address in Settings right\\?`),
+    );
+    expect(c.statuses.map((s) => s.status)).not.toContain("reconnecting");
+    c.conn.close();
+  });
+
   it("offers an Opus microphone and sends Opus packets when the pod takes them, PCM when it keeps PCM", async () => {
     for (const input of ["opus", "pcm_s16le"] as const) {
       const frames: Uint8Array[] = [];

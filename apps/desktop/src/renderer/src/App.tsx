@@ -20,6 +20,7 @@ const CONNECTION_LABEL = {
   connecting: "Connecting…",
   connected: "Connected",
   reconnecting: "Reconnecting…",
+  unreachable: "Pod unreachable",
   loading: "Pod loading models…",
 };
 

@@ -43,6 +43,12 @@ export function FirstRun({ onStart }: { onStart: () => void }) {
           <p>What you say now is not heard. Nothing of the conversation is lost.</p>
         </>
       )}
+      {connection === "unreachable" && (
+        <>
+          <h2>Cannot reach the pod at {pod}</h2>
+          <p>Check that it is running and that its address in Settings is right; the app keeps trying.</p>
+        </>
+      )}
       {connection === "connected" && (
         <>
           <h2>{ptt ? "Hold Space and ask something" : "I'm listening"}</h2>

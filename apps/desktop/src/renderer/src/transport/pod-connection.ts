@@ -80,7 +80,19 @@ export class PodConnection implements PodTransport {
 
   connect(): void {
     this.closedByUser = false;
+    this.everReady = false;
     this.open();
+  }
+
+  /** Reached the pod (a session.ready) since connect(): a later failure is a drop, not a wrong address. */
+  private everReady = false;
+
+  private get where(): string {
+    try {
+      return new URL(this.opts.url).host;
+    } catch {
+      return this.opts.url;
+    }
   }
 
   close(): void {
@@ -145,10 +157,9 @@ export class PodConnection implements PodTransport {
   }
 
   private open(): void {
-    this.opts.onStatus(
-      this.attempt === 0 ? "connecting" : "reconnecting",
-      this.attempt ? `Reconnecting (attempt ${this.attempt + 1})…` : null,
-    );
+    if (this.attempt === 0) this.opts.onStatus("connecting", null);
+    else if (this.everReady) this.opts.onStatus("reconnecting", `Reconnecting (attempt ${this.attempt + 1})…`);
+    else this.opts.onStatus("unreachable", `Cannot reach the pod at ${this.where}; trying again (attempt ${this.attempt + 1})…`);
     let ws: WebSocket;
     try {
       const url = new URL(this.opts.url);
@@ -212,6 +223,7 @@ export class PodConnection implements PodTransport {
         this.codecs = { input: msg.audio.input.codec, output: msg.audio.output.codec };
         this.reportLink();
         this.ready = true;
+        this.everReady = true;
         this.attempt = 0;
         this.resumeToken = msg.resumeToken;
         if (msg.conversationId) this.conversationId = msg.conversationId;
@@ -263,7 +275,13 @@ export class PodConnection implements PodTransport {
   private backoff(): void {
     const delay = Math.min(15_000, 500 * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
     this.attempt++;
-    this.opts.onStatus("reconnecting", `Lost the pod connection. Retrying in ${Math.round(delay / 1000)} s…`);
+    const inS = Math.ceil(delay / 1000);
+    if (this.everReady) this.opts.onStatus("reconnecting", `Lost the pod connection. Retrying in ${inS} s…`);
+    else
+      this.opts.onStatus(
+        "unreachable",
+        `Cannot reach the pod at ${this.where}: is it running, and is the address in Settings right? Trying again in ${inS} s…`,
+      );
     this.retryTimer = setTimeout(() => this.open(), delay);
   }
 

@@ -4,7 +4,8 @@
  */
 import type { ClientMessage, ClientMessageOf, PcmAudioFrame, ServerMessage } from "@fireside/protocol";
 
-export type ConnectionStatus = "disconnected" | "connecting" | "connected" | "reconnecting" | "loading";
+/** `unreachable`: never reached since Start (a wrong address, a pod not running); `reconnecting`: it was, then dropped. */
+export type ConnectionStatus = "disconnected" | "connecting" | "connected" | "reconnecting" | "unreachable" | "loading";
 
 /** The hello's conversation settings; the transport adds the token, the resume token and the conversation. */
 export type HelloSettings = Omit<ClientMessageOf<"session.hello">, "type" | "token" | "resume" | "conversationId">;

@@ -1,0 +1,108 @@
+/**
+ * The app in Chromium says where its connection is, in words, for each situation a user meets: a
+ * pod it cannot reach, a wrong token, connected, and a pod that goes away and comes back. Each
+ * state is screenshotted at 820 and 1440 px, dark and light.
+ */
+import { mkdirSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchWithMic, shootThemes, untilOnPage } from "../support/browser.js";
+import { type PodProcess, startPod } from "../support/pod-process.js";
+import { micScript } from "../support/speech.js";
+
+const ARTIFACTS = "test-artifacts/desktop";
+const TOKEN = "a-long-enough-secret-token";
+
+let pod: PodProcess;
+let browser: Browser;
+let page: Page;
+/** An address nothing listens on: a port taken from the system and let go. */
+let deadUrl = "";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+beforeAll(async () => {
+  if (!CHROMIUM && !process.env.CI) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  pod = await startPod({ FIRESIDE_TOKEN: TOKEN });
+  deadUrl = `ws://127.0.0.1:${await freePort()}/v1/realtime`;
+  browser = await launchWithMic(micScript([90]));
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.addInitScript((url) => localStorage.setItem("fireside.settings", JSON.stringify({ podUrl: url })), deadUrl);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await pod?.stop();
+});
+
+const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? "";
+const until = (what: string, check: () => Promise<boolean>, timeoutMs: number) =>
+  untilOnPage(
+    page,
+    `${ARTIFACTS}/connection-timeout.png`,
+    async () =>
+      `connection: ${await text("connection")}; notice: ${await page
+        .getByTestId("notice")
+        .textContent()
+        .catch(() => "")}`,
+    what,
+    check,
+    timeoutMs,
+    100,
+  );
+const shoot = (name: string) => shootThemes(page, `${ARTIFACTS}/${name}`);
+
+async function setSetting(label: string, value: string) {
+  await page.getByRole("button", { name: "Settings" }).click();
+  const field = page.getByLabel(label, { exact: true });
+  await field.fill(value);
+  await field.blur();
+  await page.getByRole("button", { name: "Settings" }).click();
+}
+
+describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app: every connection state says what is going on", () => {
+  it("unreachable, wrong token, connected, lost and back", async () => {
+    await page.goto(`${pod.url}/`);
+
+    // A pod that is not there: named, with what to check, and the app keeps trying.
+    await page.getByTestId("start").click();
+    await until("the unreachable state", async () => (await text("connection")) === "Pod unreachable", 30_000);
+    const where = new URL(deadUrl).host;
+    expect(await text("first-run")).toContain(`Cannot reach the pod at ${where}`);
+    expect(await text("notice")).toMatch(/is it running, and is the address in Settings right\?/);
+    await shoot("connection-unreachable");
+    await page.getByRole("button", { name: "Hang up" }).click();
+
+    // The right pod with a wrong token: it stops and says so (no endless retrying).
+    await setSetting("Pod URL", pod.wsUrl);
+    await setSetting("Token", "not-the-token");
+    await page.getByTestId("start").click();
+    await until("the wrong-token notice", async () => /refused the token\. Check it in Settings/.test(await text("notice")), 30_000);
+    expect(await text("connection")).toBe("Not connected");
+    await shoot("connection-wrong-token");
+
+    // The right token: connected.
+    await setSetting("Token", TOKEN);
+    await page.getByTestId("start").click();
+    await until("connected", async () => (await text("connection")) === "Connected", 60_000);
+    expect(await text("first-run")).toMatch(/I'm listening/);
+    await shoot("connection-connected");
+
+    // The pod goes away: a drop, not a wrong address; it comes back on the same port: connected again.
+    const port = pod.port;
+    await pod.stop();
+    await until("reconnecting", async () => (await text("connection")) === "Reconnecting…", 30_000);
+    expect(await text("first-run")).toMatch(/Lost the pod; reconnecting/);
+    await shoot("connection-reconnecting");
+    pod = await startPod({ FIRESIDE_TOKEN: TOKEN, FIRESIDE_PORT: String(port) });
+    await until("connected again", async () => (await text("connection")) === "Connected", 90_000);
+  });
+});
