@@ -5,6 +5,7 @@ import { bridge } from "../settings/bridge";
 import { useApp } from "../store/app-store";
 import { checkClip } from "../studio/clip-check";
 import { type Job, type LineTiming, StudioApi, type Voice, type VoiceQuality } from "../studio/studio-api";
+import { nameVoices } from "../studio/voice-names";
 import { ClipRecorderPanel } from "./ClipRecorderPanel";
 import { Waveform } from "./Waveform";
 
@@ -64,8 +65,13 @@ function VoiceProfiles({
   // Delete asks once more: the first click arms it, the second (on the same voice) deletes.
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
   const [playing, setPlaying] = useState<string | null>(null);
+  // A voice's failed action is reported in its own row, naming it; the next action clears it.
+  const [rowError, setRowError] = useState<{ id: string; text: string } | null>(null);
+  const failed = (v: Voice, doing: string, e: unknown) =>
+    setRowError({ id: v.id, text: `Could not ${doing} ${v.name}: ${nameVoices((e as Error).message, voices)}` });
   const preview = async (v: Voice) => {
     setPlaying(v.id);
+    setRowError(null);
     try {
       const url = URL.createObjectURL(await api.preview(v));
       const audio = new Audio(url);
@@ -79,7 +85,7 @@ function VoiceProfiles({
       await audio.play();
     } catch (e) {
       setPlaying(null);
-      onError(`Could not play ${v.name}: ${(e as Error).message}`);
+      failed(v, "play", e);
     }
   };
   const clipUrl = useMemo(() => (clip ? URL.createObjectURL(clip) : null), [clip]);
@@ -92,13 +98,18 @@ function VoiceProfiles({
     onError(null);
     if (file) void checkClip(file).then(setClipProblem);
   };
-  const run = async (doing: string, fn: () => Promise<unknown>) => {
+  /** Runs a pod request, saying what it is doing; a failure goes to the voice's row (`on`) or the studio. */
+  const run = async (doing: string, fn: () => Promise<unknown>, on?: { voice: Voice; verb: string }) => {
     setBusy(doing);
     onError(null);
+    setRowError(null);
     try {
       await fn();
+      return true;
     } catch (e) {
-      onError((e as Error).message);
+      if (on) failed(on.voice, on.verb, e);
+      else onError(nameVoices((e as Error).message, voices));
+      return false;
     } finally {
       setBusy(null);
     }
@@ -131,7 +142,13 @@ function VoiceProfiles({
             )}
             <button
               type="button"
-              onClick={() => void bridge.setSettings({ voice: v.id }).then((s) => useApp.getState().set({ settings: s }))}
+              onClick={() => {
+                setRowError(null);
+                bridge.setSettings({ voice: v.id }).then(
+                  (s) => useApp.getState().set({ settings: s }),
+                  (e) => failed(v, "use", e),
+                );
+              }}
             >
               Use as assistant voice
             </button>
@@ -139,7 +156,11 @@ function VoiceProfiles({
               <button
                 type="button"
                 disabled={busy !== null}
-                onClick={() => void run("Checking quality: the clone reads a test sentence…", () => api.assess(v.id)).then(onChange)}
+                onClick={() =>
+                  void run("Checking quality: the clone reads a test sentence…", () => api.assess(v.id), { voice: v, verb: "check" }).then(
+                    (ok) => ok && onChange(),
+                  )
+                }
               >
                 Check quality
               </button>
@@ -152,12 +173,17 @@ function VoiceProfiles({
                 onClick={() => {
                   if (confirmDelete !== v.id) return setConfirmDelete(v.id);
                   setConfirmDelete(null);
-                  void run(`Deleting ${v.name}…`, () => api.deleteVoice(v.id)).then(onChange);
+                  void run(`Deleting ${v.name}…`, () => api.deleteVoice(v.id), { voice: v, verb: "delete" }).then((ok) => ok && onChange());
                 }}
                 onBlur={() => setConfirmDelete((c) => (c === v.id ? null : c))}
               >
                 {confirmDelete === v.id ? `Delete ${v.name}?` : "Delete"}
               </button>
+            )}
+            {rowError?.id === v.id && (
+              <p className="field-error" role="alert" data-testid="voice-error">
+                {rowError.text}
+              </p>
             )}
           </li>
         ))}
@@ -268,6 +294,8 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
   const [cast, setCast] = useState<Partial<Record<Speaker, string>>>({});
   const [job, setJob] = useState<Job | null>(null);
   const [result, setResult] = useState<{ url: string; timings: LineTiming[]; samples: Float32Array; script: string } | null>(null);
+  // A failed render is explained next to the Render button, naming voices by name.
+  const [renderError, setRenderError] = useState<string | null>(null);
   // The render's object URL is released when a new render replaces it or the editor goes away.
   useEffect(() => (result ? () => URL.revokeObjectURL(result.url) : undefined), [result]);
   // "Play from here" needs the render to be of this script: after an edit its timings point elsewhere.
@@ -295,6 +323,7 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
 
   const render = async () => {
     onError(null);
+    setRenderError(null);
     setResult(null);
     try {
       const script = scriptOf(lines);
@@ -305,7 +334,7 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
       setJob(submitted);
       const j = await api.follow(submitted.id, setJob);
       if (j.status !== "done") {
-        if (j.status === "failed") onError(`Rendering failed: ${j.error}`);
+        if (j.status === "failed") setRenderError(`Rendering failed: ${nameVoices(j.error ?? "", voices)}`);
         return;
       }
       const [blob, timings] = await Promise.all([api.audio(j.id), api.timings(j.id)]);
@@ -313,7 +342,7 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
       const decoded = await ctx.decodeAudioData(await blob.arrayBuffer());
       setResult({ url: URL.createObjectURL(blob), timings, samples: decoded.getChannelData(0), script });
     } catch (e) {
-      onError((e as Error).message);
+      setRenderError(`Could not render: ${nameVoices((e as Error).message, voices)}`);
     }
   };
 
@@ -396,6 +425,11 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
         {job && <progress value={job.progress} max={1} data-testid="render-progress" />}
         {job && <span data-testid="render-status">{job.status}</span>}
       </div>
+      {renderError && (
+        <p className="field-error" role="alert" data-testid="render-error">
+          {renderError}
+        </p>
+      )}
       {result && (
         <div className="result">
           <Waveform
