@@ -3,7 +3,9 @@
 #  1. its tests in float64 with CUDA graphs, against upstream's generate_frame loop (codes must match);
 #  2. the worker adapter end to end on the tiny random-weight model (load, voice prompt, monologue,
 #     dialogue turns through the engine);
-#  3. the stream benchmark at full size, bf16, batch 1/2/4/8/16, next to upstream's eager loop.
+#  3. the stream benchmark at full size, bf16, batch 1/2/4/8/16/32, next to upstream's eager loop;
+#  4. the same engine without CUDA graphs;
+#  5. the worker process over its stdio protocol, 8 requests at once (tiny model from step 2).
 # RANDOM-INITIALISED WEIGHTS throughout (no model hub access): timings of the architecture only.
 #   tools/gpu_run.sh OUT_DIR CLIP.wav
 # Needs torch (CUDA), torchtune, torchao 0.10 and upstream's source at FIRESIDE_FIREREDTTS2_SRC.
@@ -26,4 +28,7 @@ grep -E "upstream eager|engine batch" "$out/bench-cuda.log"
 echo "== 4. the same engine without CUDA graphs (what the graphs buy)"
 timeout 90 python3 tools/bench_streams.py --size full --device cuda --dtype bf16 --no-graphs --skip-upstream --batches 1,8 --frames 20 --out "$out/bench-cuda-eager.json" 2> "$out/bench-cuda-eager.log" || { status=1; tail -30 "$out/bench-cuda-eager.log"; }
 grep -E "engine batch" "$out/bench-cuda-eager.log"
+echo "== 5. the worker process: 8 requests at once over stdio (tiny random-weight model)"
+timeout 120 python3 tools/worker_streams.py --model-dir /tmp/rw-tiny --clip "$clip" --device cuda --requests 8 > "$out/worker-cuda.json" 2> "$out/worker-cuda.log" || { status=1; tail -20 "$out/worker-cuda.log"; }
+head -c 1500 "$out/worker-cuda.json"
 exit $status
