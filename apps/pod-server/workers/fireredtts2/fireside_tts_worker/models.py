@@ -60,6 +60,42 @@ def load_prompt_clip(path: str):
     return torchaudio.functional.resample(audio, rate, 16000)
 
 
+class EngineStream:
+    """One synthesis running in the engine: iterate it for its chunks; it frees its engine slot when
+    it ends, fails or is closed (also if closed before its first chunk, which a generator alone
+    would not do). `then` runs once it has ended normally."""
+
+    def __init__(self, chunks: Iterator[List[float]], release):
+        self._chunks = chunks
+        self._release = release
+        self._after: list = []
+        self._open = True
+
+    def then(self, fn) -> None:
+        self._after.append(fn)
+
+    def __iter__(self) -> "EngineStream":
+        return self
+
+    def __next__(self) -> List[float]:
+        try:
+            return next(self._chunks)
+        except StopIteration:
+            self.close()
+            for fn in self._after:
+                fn()
+            raise
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            self._chunks.close()
+            self._release()
+
+
 class ToneModelDouble:
     """TEST DOUBLE, not a voice: a tone whose length follows the text, in FireRedTTS2's chunk shape.
 
@@ -215,7 +251,9 @@ class FireRedTTS2Model:
     def _text(self, text: str, speaker: str):
         return self._model._tokenize_text_segment(text, speaker)
 
-    def stream(self, text: str, voice: Optional[Voice], speaker: str = "[S1]", history: Optional[History] = None) -> Iterator[List[float]]:
+    def stream(self, text: str, voice: Optional[Voice], speaker: str = "[S1]", history: Optional[History] = None) -> "EngineStream":
+        """Starts the stream now (its prefill joins the engine's next step together with every
+        stream started before that step) and returns the iterator of its chunks."""
         import torch
         from fireredtts2.utils.spliter import clean_text
 
@@ -226,17 +264,16 @@ class FireRedTTS2Model:
                     if history is None:  # a one-off (a quality check): a context of just this voice
                         history = History()
                         history.voices[speaker] = voice
-                    yield from self._dialogue_turn(text, speaker, history)
-                elif voice is not None and voice.prepared:
-                    yield from self._monologue(text, voice)
-                else:
-                    yield from self._dialogue_turn(text, "[S1]", History())  # no prompt: a random voice
+                    return self._dialogue_turn(text, speaker, history)
+                if voice is not None and voice.prepared:
+                    return self._monologue(text, voice)
+                return self._dialogue_turn(text, "[S1]", History())  # no prompt: a random voice
         except ValueError as err:  # upstream's "Inputs too long…"
             raise ModelError(str(err)) from err
         except ContextTooLong as err:
             raise ModelError(str(err)) from err
 
-    def _monologue(self, text: str, voice: Voice) -> Iterator[List[float]]:
+    def _monologue(self, text: str, voice: Voice) -> "EngineStream":
         import torch
         from fireredtts2.utils.spliter import clean_text
 
@@ -247,9 +284,9 @@ class FireRedTTS2Model:
         tokens = torch.cat([text_tokens, p["audio_tokens"]], dim=0)[:-3]
         mask = torch.cat([text_mask, p["audio_mask"]], dim=0)[:-3]
         # The first two frames re-create the two prompt frames cut above; upstream does not play them.
-        yield from self._generate(tokens, mask, self.max_frames or self.MONOLOGUE_FRAMES, temperature=0.75, topk=20, skip=2)
+        return self._generate(tokens, mask, self.max_frames or self.MONOLOGUE_FRAMES, temperature=0.75, topk=20, skip=2)
 
-    def _dialogue_turn(self, text: str, speaker: str, history: History) -> Iterator[List[float]]:
+    def _dialogue_turn(self, text: str, speaker: str, history: History) -> "EngineStream":
         import torch
 
         prompts = []
@@ -267,9 +304,17 @@ class FireRedTTS2Model:
         # The speakers' prompts open every turn's sequence: their prefill is kept and reused.
         prefix_key = tuple((tag, v.voice_id) for tag, v in sorted(history.voices.items()) if v is not None and v.prepared)
         prefix_length = sum(t.size(0) for t, _ in prompts)
-        yield from self._generate(
+        stream = self._generate(
             tokens, mask, self.max_frames or TURN_FRAMES, temperature=0.9, topk=20, frames=frames, prefix=(prefix_key, prefix_length)
         )
+        stream.then(lambda: self._remember(history, speaker, text, new_tokens, new_mask, frames))
+        return stream
+
+    @staticmethod
+    def _remember(history: History, speaker: str, text: str, new_tokens, new_mask, frames: List[Any]) -> None:
+        """A finished turn joins the dialogue's context (a cancelled one does not)."""
+        import torch
+
         if frames:
             # The turn joins the context as the tokens it was made from, with an EOS frame, as prompts are.
             codes = torch.cat(frames + [torch.zeros_like(frames[0])], dim=0)  # (n + 1, 16)
@@ -289,11 +334,11 @@ class FireRedTTS2Model:
 
     def _generate(
         self, tokens, mask, max_frames: int, temperature: float, topk: int, frames: Optional[list] = None, skip: int = 0, prefix=(None, 0)
-    ) -> Iterator[List[float]]:
-        """Streams one sequence's audio. Its frames, and their audio, come from the shared engine
-        (one step makes a frame of every open stream and decodes it); the first `skip` frames are
-        not played; `frames` collects the played (1, 16) codes. Each frame is played as soon as it
-        is made, and the last frame's tail after it. Closing the generator frees the engine slot."""
+    ) -> "EngineStream":
+        """Starts one sequence in the shared engine and returns the stream of its audio: its frames
+        and their audio come from the engine's steps (one step makes a frame of every open stream
+        and decodes it); the first `skip` frames are not played; `frames` collects the played
+        (1, 16) codes. Each frame is played as soon as it is made, and the last frame's tail after it."""
         if tokens.size(0) >= self.engine.max_sequence - max_frames:
             raise ModelError(f"context of {tokens.size(0)} positions leaves no room for {max_frames} frames")
         try:
@@ -303,24 +348,27 @@ class FireRedTTS2Model:
         except Exception as err:  # no free slot, CUDA out of memory: this request fails, the worker lives
             raise ModelError(f"cannot start a stream: {err}") from err
         self._frames[slot] = deque()
+        return EngineStream(self._chunks(slot, max_frames, frames, skip), lambda: self._release(slot))
+
+    def _chunks(self, slot: int, max_frames: int, frames: Optional[list], skip: int) -> Iterator[List[float]]:
         codec = self.engine.codec
         tail = None
-        try:
-            for step in range(max_frames):
-                codes, audio = self._next_frame(slot)
-                if not bool(codes.any()):
-                    break  # end of speech
-                if step < skip:
-                    continue
-                if frames is not None:
-                    frames.append(codes.view(1, -1).to(self._model.device))
-                yield audio[codec.first_trim if tail is None else 0 : codec.chunk].tolist()
-                tail = audio[codec.chunk :]
-            if tail is not None:
-                yield tail.tolist()
-        finally:
-            self.engine.stop(slot)
-            self._frames.pop(slot, None)
+        for step in range(max_frames):
+            codes, audio = self._next_frame(slot)
+            if not bool(codes.any()):
+                break  # end of speech
+            if step < skip:
+                continue
+            if frames is not None:
+                frames.append(codes.view(1, -1).to(self._model.device))
+            yield audio[codec.first_trim if tail is None else 0 : codec.chunk].tolist()
+            tail = audio[codec.chunk :]
+        if tail is not None:
+            yield tail.tolist()
+
+    def _release(self, slot: int) -> None:
+        self.engine.stop(slot)
+        self._frames.pop(slot, None)
 
     def _next_frame(self, slot: int):
         """This stream's next (codes, audio); when none are waiting, one engine step makes the next

@@ -193,7 +193,9 @@ class Worker:
             if history is not None:
                 history.voices[job.speaker] = job.voice
             job.history = history
-            job.stream = self.model.stream(job.text, job.voice, job.speaker, history)
+            # A batched model starts the stream here, so everything admitted now shares one prefill.
+            if not self.open_stream(job):
+                continue
             self.active[job.id] = job
             self.writer.json({"ev": "started", "id": job.id})
         self.forget_stale_cancels()
@@ -209,7 +211,8 @@ class Worker:
             except StopIteration:
                 if job.samples == 0 and job.attempt < EMPTY_FIRST_FRAME_RETRIES:
                     job.attempt += 1  # upstream's generator can end on its first frame; retry that once
-                    job.stream = self.model.stream(job.text, job.voice, job.speaker, job.history)
+                    if not self.open_stream(job):
+                        del self.active[job.id]
                     continue
                 self.close_job(job, cancelled=False)
                 continue
@@ -220,6 +223,16 @@ class Worker:
                 continue
             self.writer.audio(job.id, to_pcm16(chunk))
             job.samples += len(chunk)
+
+    def open_stream(self, job: "Job") -> bool:
+        """Starts the job's synthesis; a model that refuses it (context too long, out of memory)
+        fails this job only."""
+        try:
+            job.stream = self.model.stream(job.text, job.voice, job.speaker, job.history)
+            return True
+        except Exception as err:
+            self.writer.json({"ev": "error", "id": job.id, "code": "E_ENGINE", "message": str(err) or type(err).__name__})
+            return False
 
     def close_job(self, job: "Job", cancelled: bool) -> None:
         self.active.pop(job.id, None)

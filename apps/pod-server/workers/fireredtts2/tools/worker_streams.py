@@ -30,9 +30,10 @@ def main() -> int:
     p.add_argument("--max-streams", type=int, default=8)
     p.add_argument("--frames", type=int, default=40, help="frames per request (random weights never end speech)")
     p.add_argument("--gen-type", default="dialogue")
+    p.add_argument("--step-budget-ms", default="40", help="0 offers --max-streams untimed (CPU runs)")
     args = p.parse_args()
     cmd = [sys.executable, "-m", "fireside_tts_worker", "--model", "fireredtts2", "--model-dir", args.model_dir, "--device", args.device,
-           "--gen-type", args.gen_type, "--max-streams", str(args.max_streams), "--max-frames", str(args.frames), "--step-budget-ms", "40"]
+           "--gen-type", args.gen_type, "--max-streams", str(args.max_streams), "--max-frames", str(args.frames), "--step-budget-ms", args.step_budget_ms]
     if not args.device.startswith("cuda"):
         cmd.append("--no-bf16")
     t0 = time.perf_counter()
