@@ -78,6 +78,11 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop renderer in Chromium", ()
     await page.screenshot({ path: `${ARTIFACTS}/conversation-after-barge-in.png` });
     await page.getByRole("button", { name: "Settings" }).click();
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-and-settings.png` });
+    // Hang up: the fake microphone's file loops, and this session would go on asking the pod (and
+    // keeping its speech recognition busy) while the next test talks to it.
+    await page.getByRole("button", { name: "Settings" }).click();
+    await page.getByRole("button", { name: "Hang up" }).click();
+    await until("hung up", async () => (await text("connection")) === "Not connected", 20_000);
   });
 
   it("push-to-talk: speech while Space is held is transcribed and answered", async () => {
@@ -115,7 +120,20 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop renderer in Chromium", ()
       );
       await p.keyboard.up("Space");
       const user = p.getByTestId("turn-user").first();
-      await pollUntil("the transcript", async () => /dragon/i.test((await user.textContent().catch(() => "")) ?? ""), 60_000, 200);
+      const shown = async (id: string) =>
+        (await p
+          .getByTestId(id)
+          .first()
+          .textContent()
+          .catch(() => "")) ?? "";
+      await untilOnPage(
+        p,
+        `${ARTIFACTS}/push-to-talk-timeout.png`,
+        async () => `user turn: "${await shown("turn-user")}"; mic: ${await shown("mic-state")}; connection: ${await shown("connection")}`,
+        "the transcript",
+        async () => /dragon/i.test((await user.textContent().catch(() => "")) ?? ""),
+        60_000,
+      );
       await p.getByTestId("turn-assistant").first().waitFor({ timeout: 60_000 });
       await p.screenshot({ path: `${ARTIFACTS}/push-to-talk.png` });
     } finally {

@@ -87,6 +87,11 @@ export class PodConnection implements PodTransport {
   /** Reached the pod (a session.ready) since connect(): a later failure is a drop, not a wrong address. */
   private everReady = false;
 
+  /** What the app says while the pod has not been reached since Start (with each retry's timing after it). */
+  private get unreachable(): string {
+    return `Cannot reach the pod at ${this.where}: is it running, and is the address in Settings right?`;
+  }
+
   private get where(): string {
     try {
       return new URL(this.opts.url).host;
@@ -159,7 +164,7 @@ export class PodConnection implements PodTransport {
   private open(): void {
     if (this.attempt === 0) this.opts.onStatus("connecting", null);
     else if (this.everReady) this.opts.onStatus("reconnecting", `Reconnecting (attempt ${this.attempt + 1})…`);
-    else this.opts.onStatus("unreachable", `Cannot reach the pod at ${this.where}; trying again (attempt ${this.attempt + 1})…`);
+    else this.opts.onStatus("unreachable", `${this.unreachable} Trying again (attempt ${this.attempt + 1})…`);
     let ws: WebSocket;
     try {
       const url = new URL(this.opts.url);
@@ -277,11 +282,7 @@ export class PodConnection implements PodTransport {
     this.attempt++;
     const inS = Math.ceil(delay / 1000);
     if (this.everReady) this.opts.onStatus("reconnecting", `Lost the pod connection. Retrying in ${inS} s…`);
-    else
-      this.opts.onStatus(
-        "unreachable",
-        `Cannot reach the pod at ${this.where}: is it running, and is the address in Settings right? Trying again in ${inS} s…`,
-      );
+    else this.opts.onStatus("unreachable", `${this.unreachable} Trying again in ${inS} s…`);
     this.retryTimer = setTimeout(() => this.open(), delay);
   }
 
