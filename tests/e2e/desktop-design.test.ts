@@ -91,11 +91,11 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     expect(await text("turns")).not.toMatch(/France/i);
     await until("the thinking or speaking state", async () => /Thinking|Speaking/.test(await text("session-state")), 60_000);
     await until("the reply to be audible", async () => (await text("session-state")) === "Speaking", 60_000);
-    // The reply came as Opus (decoded by WebCodecs), the microphone went as Opus (WASM libopus): the pod counted both, the dashboard says so.
+    // The reply came as Opus (decoded by WebCodecs); the microphone went as PCM. The pod counted both, the dashboard says so.
     const metrics = await (await fetch(`${pod.url}/metrics`)).text();
-    expect(Number(/fireside_audio_bytes_total\{direction="in",codec="opus"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
+    expect(Number(/fireside_audio_bytes_total\{direction="in",codec="pcm_s16le"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
     expect(Number(/fireside_audio_bytes_total\{direction="out",codec="opus"\} (\d+)/.exec(metrics)?.[1] ?? 0)).toBeGreaterThan(0);
-    await until("the dashboard's codec line", async () => /opus up · opus down/.test(await text("codec")), 10_000);
+    await until("the dashboard's codec line", async () => /pcm_s16le up · opus down/.test(await text("codec")), 10_000);
     // The pod's GPU over time, from /health every 5 s (here nvidia-smi's test double).
     await until("the GPU chart", async () => (await page.getByTestId("gpu-lines").count()) > 0, 30_000);
     expect(await text("gpu")).toMatch(/^\d+% busy · \d+\.\d of 79\.6 GiB$/);
