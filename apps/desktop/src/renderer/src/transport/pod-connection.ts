@@ -33,8 +33,6 @@ const FATAL_CLOSES: Record<number, string> = {
   4409: "This conversation continued in another window.",
 };
 const LOADING_RETRY_MS = 2000;
-/** The microphone's Opus bitrate, where a caller turns the Opus microphone on (PCM is 256 kbit/s). */
-export const UPLINK_OPUS_BITRATE = 32_000;
 
 export class PodConnection implements PodTransport {
   private ws: WebSocket | null = null;
