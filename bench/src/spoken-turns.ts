@@ -148,7 +148,8 @@ export function summarise(rows: Row[]) {
 }
 
 export async function benchSpokenTurns() {
-  const pod = await startPod();
+  // BENCH_POD_ENV='{"FIRESIDE_ASR_MODEL":"whisper-tiny.en"}' tries other settings against the same utterances.
+  const pod = await startPod(process.env.BENCH_POD_ENV ? (JSON.parse(process.env.BENCH_POD_ENV) as Record<string, string>) : {});
   const rows: Row[] = [];
   try {
     const client = await RealtimeClient.connect(pod.wsUrl);

@@ -19,6 +19,30 @@ describe("clause chunker (LLM → TTS)", () => {
       "Enjoy!",
     ]);
   });
+  it("ends an unpunctuated first piece where a phrase begins, once it has four words", () => {
+    expect(feed("The sky is blue because of a process called Rayleigh scattering. It makes blue light scatter.")).toEqual([
+      "The sky is blue",
+      "because of a process called Rayleigh scattering.",
+      "It makes blue light scatter.",
+    ]);
+    // Too few words before the opener: the piece goes on to a later boundary.
+    expect(feed("I am happy to help. Ask me anything.")).toEqual(["I am happy to help.", "Ask me anything."]);
+  });
+  it("releases a long first piece after nine words at the latest, later pieces only at boundaries", () => {
+    expect(feed("Rayleigh scattering makes the daytime sky look mostly blue everywhere today. Sunsets look red instead.")).toEqual([
+      "Rayleigh scattering makes the daytime sky look mostly blue",
+      "everywhere today.",
+      "Sunsets look red instead.",
+    ]);
+  });
+  it("takes the earliest cut when a whole reply arrives at once", () => {
+    const c = new ClauseChunker();
+    expect(c.push("A virus is a tiny organism that copies itself inside cells. Bacteria live alone. ")).toEqual([
+      "A virus is a tiny organism",
+      "that copies itself inside cells.",
+      "Bacteria live alone.",
+    ]);
+  });
   it("does not split decimals, abbreviations or initials", () => {
     expect(feed("Dr. Smith paid 3.50 dollars, e.g. for J. R. R. Tolkien's book. Then he left.")).toEqual([
       "Dr. Smith paid 3.50 dollars,",

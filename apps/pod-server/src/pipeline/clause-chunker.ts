@@ -1,19 +1,39 @@
 /**
  * Sits between the LLM and TTS: turns a token stream into speakable pieces. The first piece is
- * released at the first clause boundary with a few words, so speech starts early; later pieces
- * at sentence ends (or long clauses), so prosody stays natural.
+ * released early — at the first clause boundary with a few words, or where a phrase begins
+ * ("…blue | because of…") once it has a few words, or after a handful of words at the latest —
+ * because a TTS that synthesises a piece at once (Piper) makes the listener wait for all of it.
+ * Later pieces end at sentence ends (or long clauses), so prosody stays natural.
  */
 
 export interface ChunkerOptions {
   /** Words the first piece needs before a comma-like boundary releases it. */
   firstClauseWords: number;
+  /** Words the first piece needs before it may end where a phrase begins (before "because", "that", "of"…); 0: never. */
+  firstPhraseWords: number;
+  /** Words after which the first piece is released at any space; 0: no limit. */
+  firstMaxWords: number;
   /** Words after which a later piece is released at a clause boundary. */
   longClauseWords: number;
   /** Words after which a piece is released at any space (run-on text). */
   maxWords: number;
 }
 
-export const DEFAULT_CHUNKER = { firstClauseWords: 3, longClauseWords: 14, maxWords: 40 } as const satisfies ChunkerOptions;
+export const DEFAULT_CHUNKER = {
+  firstClauseWords: 3,
+  firstPhraseWords: 4,
+  firstMaxWords: 9,
+  longClauseWords: 14,
+  maxWords: 40,
+} as const satisfies ChunkerOptions;
+
+/** Words that open a phrase: a break before them is where a speaker could breathe. */
+const PHRASE_OPENERS = new Set(
+  (
+    "because and but or so that which who whom whose where when while whereas although though if unless until since " +
+    "after before as than like to of in on at for with without from about into through over under between during by"
+  ).split(" "),
+);
 
 const ABBREVIATIONS = new Set(["mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "no", "approx"]);
 
@@ -50,6 +70,18 @@ export class ClauseChunker {
 
   private findCut(): number {
     const b = this.buffer;
+    const punctuation = this.punctuationCut(b);
+    const phrase = this.emitted === 0 ? this.firstPhraseCut(b) : -1;
+    if (punctuation > 0 && phrase > 0) return Math.min(punctuation, phrase);
+    if (punctuation > 0 || phrase > 0) return Math.max(punctuation, phrase);
+    if (wordCount(b) > this.opts.maxWords) {
+      const lastSpace = b.trimEnd().lastIndexOf(" ");
+      if (lastSpace > 0) return lastSpace + 1;
+    }
+    return -1;
+  }
+
+  private punctuationCut(b: string): number {
     // A boundary counts only once whitespace follows it, so "3.5" and "e.g." mid-word never split.
     const re = /([.!?…]+["')\]]*|[,;:—–])(\s+)/g;
     for (let m = re.exec(b); m; m = re.exec(b)) {
@@ -65,13 +97,28 @@ export class ClauseChunker {
       const need = this.emitted === 0 ? this.opts.firstClauseWords : this.opts.longClauseWords;
       if (words >= need) return end + m[2]!.length;
     }
-    if (wordCount(b) > this.opts.maxWords) {
-      const lastSpace = b.trimEnd().lastIndexOf(" ");
-      if (lastSpace > 0) return lastSpace + 1;
+    return -1;
+  }
+
+  /**
+   * Where the first piece may end without punctuation: before a phrase opener once it has
+   * `firstPhraseWords`, or after `firstMaxWords`. Only whole words count (a space follows them).
+   */
+  private firstPhraseCut(b: string): number {
+    const { firstPhraseWords, firstMaxWords } = this.opts;
+    const words = [...b.matchAll(/\S+(?=\s)/g)];
+    for (let i = 0; i < words.length; i++) {
+      const n = i + 1; // words before the cut if it falls after word i
+      const next = words[i + 1];
+      const after = words[i]!.index! + words[i]![0].length;
+      if (firstMaxWords > 0 && n >= firstMaxWords) return after + 1;
+      if (firstPhraseWords > 0 && n >= firstPhraseWords && next && PHRASE_OPENERS.has(bare(next[0]))) return next.index!;
     }
     return -1;
   }
 }
+
+const bare = (word: string) => word.toLowerCase().replace(/^[^a-z']+|[^a-z']+$/g, "");
 
 /** Strips markdown and symbols a voice should not read out. */
 function clean(s: string): string {

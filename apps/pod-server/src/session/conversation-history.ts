@@ -24,6 +24,18 @@ function withUser(messages: Message[], itemId: string, text: string): Message[] 
   return out;
 }
 
+/**
+ * The first message the prompt keeps. Old turns leave in blocks of half the window, so the
+ * prompt's beginning — the LLM's cached prefix — changes once every maxTurns/2 turns instead of
+ * on every turn (each change costs the LLM a shift of its whole cache, ~0.3 s on one core).
+ */
+export function windowStart(count: number, maxTurns: number): number {
+  const max = 2 * maxTurns;
+  if (count <= max) return 0;
+  const step = 2 * Math.max(1, Math.floor(maxTurns / 2));
+  return Math.ceil((count - max) / step) * step;
+}
+
 export class ConversationHistory {
   private messages: Message[] = [];
   private conversationId: string | null = null;
@@ -79,12 +91,14 @@ export class ConversationHistory {
   }
 
   /**
-   * The LLM's messages: the persona, then the newest `maxTurns` exchanges — with `pending` as if
-   * it had been added (a draft reply's prompt, built before the turn is committed).
+   * The LLM's messages: the persona, then the newest exchanges — at most `maxTurns`, at least half
+   * as many — with `pending` as if it had been added (a draft reply's prompt, built before the
+   * turn is committed).
    */
   prompt(persona: string, maxTurns: number, pending?: { itemId: string; text: string }): ChatMessage[] {
     const messages = pending ? withUser(this.messages, pending.itemId, pending.text) : this.messages;
-    return [{ role: "system", content: persona }, ...messages.slice(-2 * maxTurns).map(({ role, content }) => ({ role, content }))];
+    const kept = messages.slice(windowStart(messages.length, maxTurns));
+    return [{ role: "system", content: persona }, ...kept.map(({ role, content }) => ({ role, content }))];
   }
 
   private save(turn: Omit<StoredTurn, "createdAt">): void {

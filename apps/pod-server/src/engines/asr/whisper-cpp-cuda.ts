@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { floatToInt16 } from "@fireside/audio";
 import { type AsrEngine, EngineError } from "../types.js";
+import { collapseRepeatedTail } from "./whisper-loops.js";
 
 interface FugoodWhisper {
   initWhisper(
@@ -59,7 +60,7 @@ export async function createWhisperCppCuda(opts: { modelPath: string; modelName:
         signal?.addEventListener("abort", onAbort, { once: true });
         try {
           const r = await job.promise;
-          return { text: r.result.trim(), language: r.language ?? language ?? "und" };
+          return { text: collapseRepeatedTail(r.result.trim()), language: r.language ?? language ?? "und" };
         } catch (err) {
           throw new EngineError("asr", (err as Error).message);
         } finally {

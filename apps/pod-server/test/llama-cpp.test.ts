@@ -1,0 +1,80 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createLlamaCpp, droppedRange } from "../src/engines/llm/llama-cpp.js";
+import type { ChatMessage } from "../src/engines/types.js";
+import { defaultModelsDir } from "../src/models/cache-dir.js";
+import { windowStart } from "../src/session/conversation-history.js";
+
+describe("the prompt's window of turns", () => {
+  it("keeps at most maxTurns exchanges and moves in blocks of half of them", () => {
+    const starts = Array.from({ length: 60 }, (_, n) => windowStart(n, 10));
+    for (const [n, s] of starts.entries()) {
+      expect(n - s).toBeLessThanOrEqual(20);
+      if (n > 20) expect(n - s).toBeGreaterThanOrEqual(10);
+    }
+    // Over the 39 messages after the window first fills, the prompt's first message changes 4 times, not 39.
+    expect(new Set(starts.slice(21)).size).toBe(4);
+  });
+});
+
+describe("a cache holding the prompt minus the turns that left it", () => {
+  it("finds the stretch to cut, and nothing when the cache is not that", () => {
+    const prompt = [1, 2, 3, 20, 21, 22, 23, 24];
+    expect(droppedRange([1, 2, 3, 10, 11, 12, 20, 21, 22, 23, 24, 90], prompt, 4)).toEqual({ start: 3, end: 6 });
+    expect(droppedRange([1, 2, 3, 20, 21, 22, 23], prompt, 4)).toBeNull(); // a plain prefix: nothing to cut
+    expect(droppedRange([1, 2, 3, 10, 11, 12, 13, 14], prompt, 4)).toBeNull(); // a different conversation
+  });
+});
+
+const model = join(defaultModelsDir(), "smollm2-135m", "SmolLM2-135M-Instruct.Q4_1.gguf");
+
+describe.skipIf(!existsSync(model))("llama.cpp engine (SmolLM2-135M from the model cache; `pnpm models` fetches it)", () => {
+  it("evaluates only the new turn when the oldest turn leaves the prompt", { timeout: 120_000 }, async () => {
+    const llm = await createLlamaCpp({
+      modelPath: model,
+      modelName: "smollm2-135m",
+      threads: 1,
+      contextSize: 2048,
+      parallel: 2,
+      gpu: false,
+    });
+    try {
+      const questions = [
+        "What is the capital of France?",
+        "Name a colour.",
+        "What is two plus two?",
+        "Name an animal.",
+        "Say hello.",
+        "Name a fruit.",
+      ];
+      const messages: ChatMessage[] = [];
+      const evaluated: number[] = [];
+      const reused: number[] = [];
+      for (const q of questions) {
+        messages.push({ role: "user", content: q });
+        // Two exchanges at most: from the third question on, the oldest leaves on every turn.
+        const prompt: ChatMessage[] = [
+          { role: "system", content: "You are a helpful assistant." },
+          ...messages.slice(windowStart(messages.length, 2)),
+        ];
+        const before = llm.promptTokens();
+        let reply = "";
+        for await (const d of llm.stream(prompt, { signal: new AbortController().signal, cacheKey: "talk", maxTokens: 12, temperature: 0 }))
+          reply += d;
+        evaluated.push(llm.promptTokens().evaluated - before.evaluated);
+        reused.push(llm.promptTokens().reused - before.reused);
+        messages.push({ role: "assistant", content: reply });
+      }
+      // The kept history (persona and two exchanges, ~60 tokens) comes from the cache; only the new
+      // question and the chat template's markers (~20) are evaluated.
+      for (const [i, n] of evaluated.entries()) {
+        if (i < 2) continue;
+        expect(n, `turn ${i + 1}: ${n} evaluated, ${reused[i]} reused`).toBeLessThan(40);
+        expect(reused[i]!, `turn ${i + 1}`).toBeGreaterThan(n);
+      }
+    } finally {
+      await llm.close();
+    }
+  });
+});
