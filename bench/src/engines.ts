@@ -10,7 +10,9 @@ import { resolveModel } from "../../apps/pod-server/src/engines/create-engines.j
 import { createLlamaCpp } from "../../apps/pod-server/src/engines/llm/llama-cpp.js";
 import { createGe2eEncoder } from "../../apps/pod-server/src/engines/speaker/ge2e.js";
 import { createPiper } from "../../apps/pod-server/src/engines/tts/piper.js";
+import type { ChatMessage } from "../../apps/pod-server/src/engines/types.js";
 import { createSileroVad } from "../../apps/pod-server/src/engines/vad/silero.js";
+import { windowStart } from "../../apps/pod-server/src/session/conversation-history.js";
 import { percentile } from "./child.js";
 
 function speech(text: string): Float32Array {
@@ -86,6 +88,7 @@ export async function benchEngines() {
     ttft.push(first);
     tps.push((chunks * 1000) / (performance.now() - t - first));
   }
+  const longTalk = await benchLongTalk(llm);
   await llm.close();
 
   const ttsModel = await resolveModel("piper-en_US-joe-medium", fetch);
@@ -128,6 +131,7 @@ export async function benchEngines() {
       threads: 1,
       timeToFirstTokenMs: { p50: percentile(ttft.slice(1), 50) },
       chunksPerSecond: percentile(tps, 50),
+      longTalk,
     },
     speaker: { model: speakerModel.name, embedMs: speakerMs },
     tts: {
@@ -136,4 +140,56 @@ export async function benchEngines() {
       firstAudioMs: { p50: percentile(firstChunk, 50) },
     },
   };
+}
+
+/**
+ * A talk of 32 turns with the server's prompt window (20 exchanges at most): time to the first
+ * token and prompt tokens evaluated, over the turns before the window is full and after it starts
+ * moving (once, the whole history was evaluated again on every turn past the 20th).
+ */
+async function benchLongTalk(llm: Awaited<ReturnType<typeof createLlamaCpp>>) {
+  const questions = [
+    "What time is it?",
+    "Tell me a joke.",
+    "What is the capital of France?",
+    "Why is the sky blue?",
+    "Name a fruit.",
+    "How far is the moon?",
+  ];
+  const messages: ChatMessage[] = [];
+  const rows: { ms: number; evaluated: number }[] = [];
+  for (let i = 0; i < 32; i++) {
+    messages.push({ role: "user", content: questions[i % questions.length]! });
+    const prompt: ChatMessage[] = [
+      { role: "system", content: "You are a helpful voice assistant." },
+      ...messages.slice(windowStart(messages.length, 20)),
+    ];
+    const before = llm.promptTokens().evaluated;
+    const t = performance.now();
+    let first = 0;
+    let reply = "";
+    for await (const d of llm.stream(prompt, { signal: new AbortController().signal, maxTokens: 24, temperature: 0, cacheKey: "talk" })) {
+      if (!first) first = performance.now() - t;
+      reply += d;
+    }
+    messages.push({ role: "assistant", content: reply });
+    rows.push({ ms: Math.round(first), evaluated: llm.promptTokens().evaluated - before });
+  }
+  const part = (xs: typeof rows) => ({
+    firstTokenMs: {
+      p50: percentile(
+        xs.map((r) => r.ms),
+        50,
+      ),
+      max: Math.max(...xs.map((r) => r.ms)),
+    },
+    evaluatedTokens: {
+      p50: percentile(
+        xs.map((r) => r.evaluated),
+        50,
+      ),
+      max: Math.max(...xs.map((r) => r.evaluated)),
+    },
+  });
+  return { turns2to20: part(rows.slice(1, 20)), turns21to32: part(rows.slice(20)) };
 }

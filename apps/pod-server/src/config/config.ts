@@ -213,7 +213,12 @@ export const SETTINGS = {
   llmParallel: s("FIRESIDE_LLM_PARALLEL", int(1, 64), 2, "Generations llama.cpp runs at once."),
   llmMaxTokens: s("FIRESIDE_LLM_MAX_TOKENS", int(16, 4096), 160, "Longest reply in tokens (spoken replies should be short)."),
   llmTemperature: s("FIRESIDE_LLM_TEMPERATURE", z.coerce.number().min(0).max(2), 0.7, "Sampling temperature."),
-  llmHistoryTurns: s("FIRESIDE_LLM_HISTORY_TURNS", int(1, 200), 20, "User+assistant turns kept in the prompt at most; older ones leave in blocks of half as many, so the LLM's cache is reused."),
+  llmHistoryTurns: s(
+    "FIRESIDE_LLM_HISTORY_TURNS",
+    int(1, 200),
+    20,
+    "User+assistant turns kept in the prompt at most; older ones leave in blocks of half as many, so the LLM's cache is reused.",
+  ),
   ttsEngine: s(
     "FIRESIDE_TTS_ENGINE",
     z.enum(["piper", "fireredtts2"]),

@@ -1,10 +1,11 @@
 /**
- * How many tokens Whisper may decode for one utterance. Speech runs at most ~4 words (about 6
- * tokens) a second, so 10 a second plus a margin never cuts a real sentence; but a decoder stuck
- * in a loop ("Tell me a joke Tell me a joke …") and each of Whisper's temperature fallbacks would
- * otherwise decode up to 224 tokens, which is how one short question waited 14.5 s (whisper tiny.en,
- * this machine). A bound on tokens is a bound on time.
+ * How many tokens Whisper may decode for one utterance. Fast conversational speech is ~4–5 words
+ * (5–7 tokens) a second, and the audio carries pauses and pre-roll too, so 7 a second plus 10
+ * lets a fast talker's sentence through (checked: 23 words in 4.7 s). A decoder caught in a loop
+ * ("Tell me you joke. Tell me you joke. …") decodes up to the bound on every temperature
+ * fallback: one 1.9 s question took 8–10 s unbounded, 1.9 s at 10 a second, 0.75 s at this bound
+ * (whisper base, two cores). The loop's repeats are then cut by `collapseRepeatedTail`.
  */
 export function whisperTokenBudget(samples: number, sampleRate = 16000): number {
-  return Math.ceil((samples / sampleRate) * 10) + 16;
+  return Math.ceil((samples / sampleRate) * 7) + 10;
 }
