@@ -1,6 +1,7 @@
 /**
  * The app in Chromium says where its connection is, in words, for each situation a user meets: a
- * pod it cannot reach, a wrong token, connected, and a pod that goes away and comes back. Each
+ * pod it cannot reach, a wrong token, connected, a pod that goes away and comes back, and one
+ * still loading its models. Each
  * state is screenshotted at 820 and 1440 px, dark and light.
  */
 import { mkdirSync } from "node:fs";
@@ -69,7 +70,7 @@ async function setSetting(label: string, value: string) {
 }
 
 describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app: every connection state says what is going on", () => {
-  it("unreachable, wrong token, connected, lost and back", async () => {
+  it("unreachable, wrong token, connected, lost and back, loading", async () => {
     await page.goto(`${pod.url}/`);
 
     // A pod that is not there: named, with what to check, and the app keeps trying.
@@ -101,8 +102,31 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app: every connection sta
     await pod.stop();
     await until("reconnecting", async () => (await text("connection")) === "Reconnecting…", 30_000);
     expect(await text("first-run")).toMatch(/Lost the pod; reconnecting/);
+    expect(await text("session-state")).toBe("Waiting for the pod…");
+    await until("the dashboard to stop calling the pod ready", async () => (await text("pod-health")) === "not answering", 10_000);
     await shoot("connection-reconnecting");
     pod = await startPod({ FIRESIDE_TOKEN: TOKEN, FIRESIDE_PORT: String(port) });
     await until("connected again", async () => (await text("connection")) === "Connected", 90_000);
+
+    // A pod that is still loading its models (it listens first, then loads for several seconds):
+    // the app says so and waits for it, instead of calling it unreachable or lost.
+    await page.getByRole("button", { name: "Hang up" }).click();
+    await pod.stop();
+    pod = await startPod({ FIRESIDE_TOKEN: TOKEN, FIRESIDE_PORT: String(port) }, 240_000, { until: "listening" });
+    let loadedFirst = false;
+    void pod.ready.then(() => {
+      loadedFirst = true;
+    });
+    await page.getByTestId("start").click();
+    if (!loadedFirst) {
+      await until("the loading state", async () => loadedFirst || (await text("connection")).startsWith("Pod loading models"), 60_000);
+    }
+    // Only a machine that loads the models faster than a click could skip the state; say so.
+    expect(loadedFirst, "the pod finished loading before the app asked it: no loading state to see").toBe(false);
+    expect(await text("first-run")).toMatch(/The pod is loading its models/);
+    expect(await text("session-state")).toBe("Waiting for the pod…");
+    expect(await text("rtt")).toBe("—"); // the last connection's round trip is not this one's
+    await shoot("connection-loading");
+    await until("connected once the models are loaded", async () => (await text("connection")) === "Connected", 120_000);
   });
 });

@@ -14,6 +14,8 @@ export interface PodProcess {
   wsUrl: string;
   child: ChildProcess;
   stderr: () => string;
+  /** Settles when the pod's models are loaded (already, unless started with `until: "listening"`). */
+  ready: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -28,7 +30,15 @@ export const TEST_ENV = {
   FIRESIDE_MAX_SESSIONS: "64",
 };
 
-export async function startPod(env: Record<string, string> = {}, timeoutMs = 240_000): Promise<PodProcess> {
+/**
+ * Starts a pod and resolves once it answers: when its models are loaded, or with `until:
+ * "listening"` as soon as its port is open (it then refuses sessions as loading until `ready`).
+ */
+export async function startPod(
+  env: Record<string, string> = {},
+  timeoutMs = 240_000,
+  opts: { until?: "listening" | "ready" } = {},
+): Promise<PodProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts"], {
     cwd: serverDir,
     // Each server gets its own database and voice folder unless the test shares one on purpose.
@@ -40,16 +50,23 @@ export async function startPod(env: Record<string, string> = {}, timeoutMs = 240
     err += d.toString();
     if (err.length > 200_000) err = err.slice(-100_000);
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  let listening!: (port: number) => void;
+  const listeningPort = new Promise<number>((resolve) => {
+    listening = resolve;
+  });
+  const ready = new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`pod server not ready after ${timeoutMs} ms\n${err.slice(-3000)}`)), timeoutMs);
-    let listening = 0;
+    let port = 0;
     createInterface({ input: child.stdout! }).on("line", (line) => {
       try {
         const ev = JSON.parse(line) as { event: string; port: number };
-        if (ev.event === "listening") listening = ev.port;
+        if (ev.event === "listening") {
+          port = ev.port;
+          listening(ev.port);
+        }
         if (ev.event === "ready") {
           clearTimeout(timer);
-          resolve(listening || ev.port);
+          resolve(port || ev.port);
         }
       } catch {
         // not an event line
@@ -60,12 +77,15 @@ export async function startPod(env: Record<string, string> = {}, timeoutMs = 240
       reject(new Error(`pod server exited with ${code}\n${err.slice(-3000)}`));
     });
   });
+  ready.catch(() => {}); // awaited below or by the caller
+  const port = opts.until === "listening" ? await Promise.race([listeningPort, ready]) : await ready;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/v1/realtime`,
     child,
     stderr: () => err,
+    ready: ready.then(() => undefined),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -13,7 +13,11 @@ let clock = 0;
 
 type GpuBody = { utilisation: number; memoryMiB: number; memoryTotalMiB: number };
 
-async function start(mode: "hands-free" | "push-to-talk" = "hands-free", health?: () => Promise<{ gpu?: GpuBody }>) {
+async function start(
+  mode: "hands-free" | "push-to-talk" = "hands-free",
+  health?: () => Promise<{ gpu?: GpuBody }>,
+  ready: () => Promise<{ status: number; body: object }> = async () => ({ status: 200, body: {} }),
+) {
   let transport: FakeTransport | null = null;
   let player: FakePlayer | null = null;
   const mic = new FakeMic();
@@ -32,7 +36,7 @@ async function start(mode: "hands-free" | "push-to-talk" = "hands-free", health?
         mic.cb = cb;
         return mic;
       },
-      fetchReady: async () => ({ status: 200, body: {} }),
+      fetchReady: ready,
       fetchHealth: health ?? (async () => ({})),
       now: () => clock,
     },
@@ -102,6 +106,24 @@ describe("voice session (renderer)", () => {
       expect(useApp.getState().gpuHistory).toEqual(body.gpu ? [expect.objectContaining(gpu)] : []);
       await s.session.stop();
     }
+  });
+
+  it("a lost connection clears the round trip and asks the pod's readiness again at once", async () => {
+    let podUp = true;
+    const s = await start("hands-free", undefined, async () => {
+      if (!podUp) throw new Error("connection refused");
+      return { status: 200, body: {} };
+    });
+    await new Promise((r) => setTimeout(r, 0));
+    useApp.getState().set({ rttMs: 12 });
+    expect(useApp.getState().health).toEqual({ ok: true, loading: false });
+    podUp = false;
+    s.t.status("reconnecting", "Lost the pod connection. Retrying in 1 s…");
+    await new Promise((r) => setTimeout(r, 0));
+    // Not at the next 5 s poll: the dashboard stops saying "ready" now.
+    expect(useApp.getState().health).toEqual({ ok: false });
+    expect(useApp.getState().rttMs).toBeNull();
+    await s.session.stop();
   });
 
   it("speech right after a reply finished playing is a new turn, not a barge-in", async () => {

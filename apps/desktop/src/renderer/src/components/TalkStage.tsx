@@ -15,10 +15,11 @@ const MIC_LABEL: Record<string, string> = {
   paused: "Not listening: no pod connection",
 };
 
-export type StageState = "offline" | "muted" | "listening" | "you" | "thinking" | "speaking";
+export type StageState = "offline" | "waiting" | "muted" | "listening" | "you" | "thinking" | "speaking";
 
 const LABEL: Record<StageState, string> = {
   offline: "Not connected",
+  waiting: "Waiting for the pod…",
   muted: "Muted",
   listening: "Listening",
   you: "Hearing you",
@@ -29,6 +30,8 @@ const LABEL: Record<StageState, string> = {
 /** What the user should see the assistant doing, from the pod's state and what is audible now. */
 export function stageState(s: { connection: string; audible: boolean; muted: boolean; sessionState: string; mic: string }): StageState {
   if (s.audible) return "speaking";
+  // On its way (connecting, the pod loading its models, a dropped link being restored): not "offline".
+  if (s.connection === "connecting" || s.connection === "loading" || s.connection === "reconnecting") return "waiting";
   if (s.connection !== "connected") return "offline";
   if (s.sessionState === "transcribing" || s.sessionState === "thinking" || s.sessionState === "speaking") return "thinking";
   if (s.muted) return "muted";

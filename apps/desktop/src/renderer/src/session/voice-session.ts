@@ -146,7 +146,9 @@ export class VoiceSession {
         if (r && f.streamId === r.streamId && !r.interrupted) this.player?.push(pcmSamples(f), f.last); // this app negotiates pcm_s16le
       },
       onStatus: (connection, notice) => {
-        useApp.getState().set({ connection, notice });
+        // Round trip and link figures describe a live connection; without one they would be stale.
+        useApp.getState().set(connection === "connected" ? { connection, notice } : { connection, notice, rttMs: null, link: null });
+        void this.refreshHealth();
         this.followConnection();
       },
       onRtt: (ms) => useApp.getState().set({ rttMs: Math.round(ms) }),
@@ -442,7 +444,8 @@ export class VoiceSession {
         return { status: res.status, body: (await res.json()) as ReadyBody };
       });
     const fetchHealth = this.deps.fetchHealth ?? (async (url: string) => (await (await fetch(url)).json()) as HealthBody);
-    const poll = async () => {
+    /** The health line; false when the pod did not answer. */
+    const pollReady = async (): Promise<boolean> => {
       try {
         const ready = await fetchReady(`${httpBase(this.settings.podUrl)}/ready`);
         const progress = ready.body.loading;
@@ -453,10 +456,14 @@ export class VoiceSession {
             ...(progress ? { progress: `${progress.model} ${Math.round(progress.fraction * 100)}%` } : {}),
           },
         });
+        return true;
       } catch {
         useApp.getState().set({ health: { ok: false } });
-        return;
+        return false;
       }
+    };
+    const poll = async () => {
+      if (!(await pollReady())) return;
       try {
         const gpu = (await fetchHealth(`${httpBase(this.settings.podUrl)}/health`)).gpu;
         if (gpu) {
@@ -467,7 +474,11 @@ export class VoiceSession {
         // GPU telemetry is optional; the health line above already says whether the pod answers.
       }
     };
+    this.refreshHealth = async () => void (await pollReady());
     void poll();
     this.healthTimer = setInterval(poll, 5000);
   }
+
+  /** Asks the pod's readiness again now (set by pollHealth): a connection change makes the last answer stale. */
+  private refreshHealth: () => Promise<void> = async () => {};
 }
