@@ -8,7 +8,7 @@
  * - a conversation goes back to the sequence it used last, whose KV cache still holds its persona
  *   and history, so llama.cpp evaluates only the new turn (the chat reuses the longest common prefix);
  * - when the prompt's window of turns slides (the oldest turn leaves it), the left turn's tokens are
- *   cut out of the cache and the rest shifted into place (`dropLeftTurns`), instead of evaluating
+ *   cut out of the cache and the rest shifted into place (`alignCache`), instead of evaluating
  *   the whole history again — which cost 5–9 s a turn on one core once a talk passed 20 turns.
  */
 import { type ChatHistoryItem, getLlama, LlamaChat, type LlamaContextSequence } from "node-llama-cpp";
@@ -38,10 +38,11 @@ function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
 
 /**
  * Where the cache holds `prompt` with one stretch missing from it: the longest common prefix P,
- * then a gap in the cache, then at least `minRun` tokens (or all the cache has left) equal to the
- * prompt from P on. Returns the gap to erase, or null when the cache is not "prompt minus a turn".
+ * then a gap in the cache, then at least `minRun` tokens equal to the prompt from P on. Returns
+ * the gap to erase, or null when the cache is not "prompt minus some turns". The shift costs about
+ * as much as evaluating a few dozen tokens (it re-rotates the whole cache), hence the minimum run.
  */
-export function droppedRange<T>(cached: readonly T[], prompt: readonly T[], minRun = 16): { start: number; end: number } | null {
+export function droppedRange<T>(cached: readonly T[], prompt: readonly T[], minRun = 48): { start: number; end: number } | null {
   let p = 0;
   while (p < cached.length && p < prompt.length && cached[p] === prompt[p]) p++;
   if (p >= cached.length || p >= prompt.length) return null;
@@ -49,7 +50,7 @@ export function droppedRange<T>(cached: readonly T[], prompt: readonly T[], minR
     const s = p + gap;
     let run = 0;
     while (s + run < cached.length && p + run < prompt.length && cached[s + run] === prompt[p + run]) run++;
-    if (run >= Math.min(minRun, cached.length - s)) return { start: p, end: s };
+    if (run >= minRun) return { start: p, end: s };
   }
   return null;
 }
