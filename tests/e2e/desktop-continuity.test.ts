@@ -66,7 +66,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("conversations that hold together 
     await page.goto(appUrl());
     await page.getByTestId("start").click();
     await pollUntil("the connection", async () => (await text("connection")) === "Connected", 30_000, 100);
-    await say("My name is Ada. Tell me a long story about a brave dragon.");
+    await say("My name is Ada. Tell me a long story about a friendly robot.");
     await pollUntil("the reply to be heard", async () => Number.parseInt(await text("played"), 10) > 300, 60_000, 100);
 
     proxy.dropAll(); // the network path goes away mid-reply

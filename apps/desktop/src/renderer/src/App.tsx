@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { explainSettingsError, type Settings } from "../../shared/settings";
 import { startMicrophone } from "./audio/microphone";
 import { Player } from "./audio/player";
+import { WasmOpusEncoder } from "./audio/wasm-opus";
 import { opusDecodeSupported } from "./audio/webcodecs-opus";
 import { ConversationList } from "./components/ConversationList";
 import { ConversationView } from "./components/ConversationView";
@@ -13,6 +14,9 @@ import { VoiceSession } from "./session/voice-session";
 import { bridge } from "./settings/bridge";
 import { useApp } from "./store/app-store";
 import { PodConnection } from "./transport/pod-connection";
+
+/** The microphone's Opus bitrate: speech at 16 kHz, well inside the 32 kbit/s uplink budget. */
+const MIC_OPUS_BITRATE = 24_000;
 
 const CONNECTION_LABEL = {
   disconnected: "Not connected",
@@ -47,9 +51,9 @@ export function App() {
   const start = useCallback(async () => {
     await session.current?.stop();
     session.current = new VoiceSession(useApp.getState().settings, {
-      // The microphone stays PCM: with the WASM Opus encoder (audio/wasm-opus.ts) the Chromium design
-      // test's question was heard as "a brave braggin'" instead of "dragon" (docs/desktop.md).
-      createTransport: (o) => new PodConnection(o, opusDecodeSupported()),
+      // The microphone goes as Opus at 24 kbit/s (libopus in WebAssembly) where the pod takes it;
+      // an encoder that cannot load leaves it PCM (docs/desktop.md, "Codecs").
+      createTransport: (o) => new PodConnection(o, opusDecodeSupported(), () => WasmOpusEncoder.create(16000, MIC_OPUS_BITRATE)),
       createPlayer: (lead, onStats, onFinished, sink) => Player.create(lead, onStats, onFinished, sink),
       startMicrophone,
     });
