@@ -80,6 +80,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     await until("connected", async () => (await text("connection")) === "Connected", 60_000);
     await until("the muted nudge", async () => (await page.getByTestId("muted-nudge").count()) > 0, 60_000);
     expect(await text("stage")).toMatch(/Muted/);
+    expect(await text("first-run")).toMatch(/Your microphone is muted/); // not "I'm listening"
     await shoot("design-muted-talking");
     expect(await framesReceived()).toBe(0);
     await until("the muted question to end", async () => (await page.getByTestId("muted-nudge").count()) === 0, 30_000);

@@ -497,6 +497,26 @@ describe("Session", () => {
     expect(second.itemId).not.toBe(first.itemId);
   });
 
+  it("server VAD: voice that came back before the reply began continues the utterance, though confirmed after", async () => {
+    // minSpeechMs 1000: the detector confirms speech a second after it began.
+    const p = pod();
+    const c = p.connect();
+    c.send({ ...HELLO, turnDetection: { mode: "server_vad", silenceMs: 600, threshold: 0.5, minSpeechMs: 1000 } });
+    c.tone(60);
+    c.silence(35); // 700 ms: the turn ends after 600
+    const first = await c.next("input.committed");
+    await c.next("response.audio.started");
+    const startedAt = Date.now();
+    await pollUntil("the reply to have gone out 400 ms ago", () => Date.now() - startedAt > 400);
+    // The same speaker goes on: confirmed now, begun a second ago, before the reply's first frame.
+    const from = c.messages.length;
+    c.tone(60);
+    c.silence(35);
+    const second = await c.next("input.committed", () => true, from);
+    expect(second.itemId).toBe(first.itemId);
+    expect(c.messages.slice(from).map((m) => m.type)).not.toContain("response.interrupted");
+  });
+
   it("a wrong token gets E_AUTH and close 4401, and counts as an auth failure", async () => {
     const p = pod({ token: "right" });
     const c = p.connect();

@@ -90,7 +90,9 @@ sentence ("and", "the", "um"). The turn never ends before that transcript is rea
 after a commit, before any of its reply could be heard, continues that utterance: the reply to the
 first part ends with \`response.completed\` (status \`cancelled\`, text ""), and the next
 \`input.committed\` and \`transcript.final\` carry the same \`itemId\` with the whole utterance's
-text, which replaces the first part's. Later speech is a barge-in.
+text, which replaces the first part's. Later speech is a barge-in. The server's VAD judges both from
+when the voice came back, not from when it confirmed it (\`minSpeechMs\` later), so a reply that
+started in between was not heard.
 
 ## Binary audio frames
 

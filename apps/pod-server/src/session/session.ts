@@ -441,7 +441,8 @@ export class Session {
     else this.maybePartial();
   }
 
-  private onTurnEvent({ type, atMs }: TurnEvent): void {
+  private onTurnEvent(ev: TurnEvent): void {
+    const { type, atMs } = ev;
     this.io.send({ type: `input.${type}`, source: "server", atMs });
     const serverVad = this.turnDetection.mode === "server_vad";
     if (type === "speech_started") {
@@ -449,7 +450,7 @@ export class Session {
       // in, and only while the client is sending an utterance (not when it lags behind a commit).
       if (serverVad) {
         this.startCollecting();
-        this.onSpeechStarted();
+        this.onSpeechStarted(ev.type === "speech_started" ? ev.confirmedAfterMs : 0);
       } else if (this.input.collecting) this.bargeIn();
     } else if (serverVad && this.input.collecting) {
       this.commit();
@@ -527,15 +528,18 @@ export class Session {
    * The user is talking (confirmed speech). Within continuationMs of their last commit, and before
    * its reply could be heard, it is the same sentence after a pause: the new words join that
    * utterance (same item id) and the reply to its first part is dropped. Otherwise it is a barge-in.
+   * Both are judged at the moment the voice came back, `spokeAgoMs` before it was confirmed: a
+   * reply that started in between (a fast one) was not heard before the speaker went on.
    */
-  private onSpeechStarted(): void {
+  private onSpeechStarted(spokeAgoMs = 0): void {
     const last = this.lastCommitted;
     this.lastCommitted = null;
     const r = this.response;
-    const replyHeard = (x: Response) => x.pacer.firstSentAt > 0 && Date.now() - x.pacer.firstSentAt > CONTINUATION_HEARD_MS;
+    const spokeAt = Date.now() - spokeAgoMs;
+    const replyHeard = (x: Response) => x.pacer.firstSentAt > 0 && spokeAt - x.pacer.firstSentAt > CONTINUATION_HEARD_MS;
     const continues =
       last !== null &&
-      Date.now() - last.at <= this.config.continuationMs &&
+      spokeAt - last.at <= this.config.continuationMs &&
       (!r || (r.inReplyTo === last.itemId && !replyHeard(r))) &&
       !this.recent.some((x) => x.inReplyTo === last.itemId && x.status !== "running");
     if (!continues) {

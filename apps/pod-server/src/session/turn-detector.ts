@@ -5,7 +5,8 @@
  */
 import type { TurnDetection } from "@fireside/protocol";
 
-export type TurnEvent = { type: "speech_started"; atMs: number } | { type: "speech_stopped"; atMs: number };
+/** `confirmedAfterMs`: how much speech the detector heard before it was sure (minSpeechMs or more). */
+export type TurnEvent = { type: "speech_started"; atMs: number; confirmedAfterMs: number } | { type: "speech_stopped"; atMs: number };
 
 export class TurnDetector {
   private inSpeech = false;
@@ -44,7 +45,7 @@ export class TurnDetector {
       this.pauseTargetMs = null;
       if (!this.inSpeech && this.speechMs >= Math.max(minSpeechMs, this.frameMs)) {
         this.inSpeech = true;
-        return { type: "speech_started", atMs: this.positionMs - this.speechMs };
+        return { type: "speech_started", atMs: this.positionMs - this.speechMs, confirmedAfterMs: this.speechMs };
       }
     } else {
       this.silenceMs += this.frameMs;

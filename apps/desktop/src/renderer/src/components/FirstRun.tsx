@@ -10,6 +10,7 @@ export function FirstRun({ onStart }: { onStart: () => void }) {
   const progress = useApp((s) => (s.health?.loading ? s.health.progress : undefined));
   const pod = settings.podUrl.replace(/^wss?:\/\//, "").replace(/\/v1\/realtime$/, "");
   const ptt = settings.mode === "push-to-talk";
+  const muted = useApp((s) => s.muted);
   return (
     <div className="first-run" data-testid="first-run">
       {connection === "disconnected" && (
@@ -51,8 +52,8 @@ export function FirstRun({ onStart }: { onStart: () => void }) {
       )}
       {connection === "connected" && (
         <>
-          <h2>{ptt ? "Hold Space and ask something" : "I'm listening"}</h2>
-          <p>Try “What can you do?” — or type below.</p>
+          <h2>{muted ? "Your microphone is muted" : ptt ? "Hold Space and ask something" : "I'm listening"}</h2>
+          <p>{muted ? "Press M or Unmute to talk — or type below." : "Try “What can you do?” — or type below."}</p>
         </>
       )}
     </div>
