@@ -23,14 +23,15 @@ describe("turn detector", () => {
     const d = new TurnDetector(settings, 32);
     const probs = [0.1, 0.9, 0.9, 0.9, 0.2, 0.2, 0.2, 0.1];
     const events = probs.map((p) => d.push(p));
-    expect(events[2]).toEqual({ type: "speech_started", atMs: 32 });
+    // Confirmed at the second speech frame: it began 64 ms (minSpeechMs) before the event.
+    expect(events[2]).toEqual({ type: "speech_started", atMs: 32, confirmedAfterMs: 64 });
     expect(events[6]).toEqual({ type: "speech_stopped", atMs: 128 });
     expect(events.filter(Boolean)).toHaveLength(2);
   });
   it("ignores blips shorter than minSpeechMs and dips above the lower threshold", () => {
     const d = new TurnDetector(settings, 32);
     expect([0.9, 0.1, 0.9, 0.1].map((p) => d.push(p)).filter(Boolean)).toHaveLength(0);
-    expect([0.9, 0.9, 0.4, 0.4, 0.4, 0.4].map((p) => d.push(p)).filter(Boolean)).toEqual([{ type: "speech_started", atMs: 128 }]);
+    expect([0.9, 0.9, 0.4, 0.4, 0.4, 0.4].map((p) => d.push(p)).filter(Boolean)).toEqual([{ type: "speech_started", atMs: 128, confirmedAfterMs: 64 }]);
   });
 });
 
