@@ -31,7 +31,9 @@ describe("turn detector", () => {
   it("ignores blips shorter than minSpeechMs and dips above the lower threshold", () => {
     const d = new TurnDetector(settings, 32);
     expect([0.9, 0.1, 0.9, 0.1].map((p) => d.push(p)).filter(Boolean)).toHaveLength(0);
-    expect([0.9, 0.9, 0.4, 0.4, 0.4, 0.4].map((p) => d.push(p)).filter(Boolean)).toEqual([{ type: "speech_started", atMs: 128, confirmedAfterMs: 64 }]);
+    expect([0.9, 0.9, 0.4, 0.4, 0.4, 0.4].map((p) => d.push(p)).filter(Boolean)).toEqual([
+      { type: "speech_started", atMs: 128, confirmedAfterMs: 64 },
+    ]);
   });
 });
 
