@@ -435,35 +435,11 @@ export class VoiceSession {
     }
   }
 
-  /** The health line follows /ready: "healthy" only when the pod's models are loaded and it answers. */
+  /** Every 5 s: the pod's readiness, then its GPU when it reports one. */
   private pollHealth(): void {
-    const fetchReady =
-      this.deps.fetchReady ??
-      (async (url: string) => {
-        const res = await fetch(url);
-        return { status: res.status, body: (await res.json()) as ReadyBody };
-      });
     const fetchHealth = this.deps.fetchHealth ?? (async (url: string) => (await (await fetch(url)).json()) as HealthBody);
-    /** The health line; false when the pod did not answer. */
-    const pollReady = async (): Promise<boolean> => {
-      try {
-        const ready = await fetchReady(`${httpBase(this.settings.podUrl)}/ready`);
-        const progress = ready.body.loading;
-        useApp.getState().set({
-          health: {
-            ok: ready.status === 200,
-            loading: ready.status === 503,
-            ...(progress ? { progress: `${progress.model} ${Math.round(progress.fraction * 100)}%` } : {}),
-          },
-        });
-        return true;
-      } catch {
-        useApp.getState().set({ health: { ok: false } });
-        return false;
-      }
-    };
     const poll = async () => {
-      if (!(await pollReady())) return;
+      if (!(await this.refreshHealth())) return;
       try {
         const gpu = (await fetchHealth(`${httpBase(this.settings.podUrl)}/health`)).gpu;
         if (gpu) {
@@ -474,11 +450,36 @@ export class VoiceSession {
         // GPU telemetry is optional; the health line above already says whether the pod answers.
       }
     };
-    this.refreshHealth = async () => void (await pollReady());
     void poll();
     this.healthTimer = setInterval(poll, 5000);
   }
 
-  /** Asks the pod's readiness again now (set by pollHealth): a connection change makes the last answer stale. */
-  private refreshHealth: () => Promise<void> = async () => {};
+  /**
+   * The health line follows /ready: "healthy" only when the pod's models are loaded and it answers.
+   * Asked every poll and at every connection change (the last answer is stale then); false when
+   * the pod did not answer.
+   */
+  private async refreshHealth(): Promise<boolean> {
+    const fetchReady =
+      this.deps.fetchReady ??
+      (async (url: string) => {
+        const res = await fetch(url);
+        return { status: res.status, body: (await res.json()) as ReadyBody };
+      });
+    try {
+      const ready = await fetchReady(`${httpBase(this.settings.podUrl)}/ready`);
+      const progress = ready.body.loading;
+      useApp.getState().set({
+        health: {
+          ok: ready.status === 200,
+          loading: ready.status === 503,
+          ...(progress ? { progress: `${progress.model} ${Math.round(progress.fraction * 100)}%` } : {}),
+        },
+      });
+      return true;
+    } catch {
+      useApp.getState().set({ health: { ok: false } });
+      return false;
+    }
+  }
 }
