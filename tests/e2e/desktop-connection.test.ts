@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchWithMic, shootThemes, untilOnPage } from "../support/browser.js";
+import { CHROMIUM, launchWithMic, pageProbes, shootThemes } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { micScript } from "../support/speech.js";
 
@@ -44,29 +44,15 @@ afterAll(async () => {
   await pod?.stop();
 });
 
-const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? "";
-const until = (what: string, check: () => Promise<boolean>, timeoutMs: number) =>
-  untilOnPage(
-    page,
-    `${ARTIFACTS}/connection-timeout.png`,
-    async () =>
-      `connection: ${await text("connection")}; notice: ${await page
-        .getByTestId("notice")
-        .textContent()
-        .catch(() => "")}`,
-    what,
-    check,
-    timeoutMs,
-    100,
-  );
+const { text, until } = pageProbes(() => page, `${ARTIFACTS}/connection-timeout.png`, ["connection", "notice"], 100);
 const shoot = (name: string) => shootThemes(page, `${ARTIFACTS}/${name}`);
 
 async function setSetting(label: string, value: string) {
-  await page.getByRole("button", { name: "Settings" }).click();
+  await page.getByRole("button", { name: "Settings", exact: true }).click();
   const field = page.getByLabel(label, { exact: true });
   await field.fill(value);
   await field.blur();
-  await page.getByRole("button", { name: "Settings" }).click();
+  await page.getByRole("button", { name: "Settings", exact: true }).click();
 }
 
 describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app: every connection state says what is going on", () => {
@@ -87,8 +73,14 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app: every connection sta
     await setSetting("Token", "not-the-token");
     await page.getByTestId("start").click();
     await until("the wrong-token notice", async () => /refused the token\. Check it in Settings/.test(await text("notice")), 30_000);
-    expect(await text("connection")).toBe("Not connected");
+    expect(await text("connection")).toBe("Token refused");
+    expect(await text("first-run")).toContain(`The pod at ${new URL(pod.wsUrl).host} refused the token`);
+    expect(await text("first-run")).toMatch(/does not retry a refused token/);
     await shoot("connection-wrong-token");
+    // The card's way out: Settings opens where the token is typed.
+    await page.getByRole("button", { name: "Open Settings" }).click();
+    await page.getByLabel("Token", { exact: true }).waitFor();
+    await page.getByRole("button", { name: "Settings", exact: true }).click();
 
     // The right token: connected.
     await setSetting("Token", TOKEN);

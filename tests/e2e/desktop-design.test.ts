@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchWithMic, shootThemes, untilOnPage, useStorytellerSettings } from "../support/browser.js";
+import { CHROMIUM, launchWithMic, pageProbes, shootThemes, useStorytellerSettings } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { micScript } from "../support/speech.js";
 
@@ -35,18 +35,7 @@ afterAll(async () => {
   await pod?.stop();
 });
 
-const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? "";
-
-const until = (what: string, check: () => Promise<boolean>, timeoutMs: number) =>
-  untilOnPage(
-    page,
-    `${ARTIFACTS}/design-timeout.png`,
-    async () => `stage: ${await text("stage")}; turns: ${await text("turns")}`,
-    what,
-    check,
-    timeoutMs,
-    100,
-  );
+const { text, until } = pageProbes(() => page, `${ARTIFACTS}/design-timeout.png`, ["stage", "turns"], 100);
 
 const shoot = (name: string) => shootThemes(page, `${ARTIFACTS}/${name}`);
 

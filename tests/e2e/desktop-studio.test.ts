@@ -96,6 +96,17 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("studio screens in Chromium", () =
       .fill("[S1] Hello and welcome to our little podcast.\n[S2] Thanks, I am happy to be here today.\n");
     await page.getByRole("button", { name: "Import" }).click();
     expect(await page.getByRole("textbox", { name: "Line 2", exact: true }).inputValue()).toBe("Thanks, I am happy to be here today.");
+    // The script box and its export follow the lines as edited, not the text last imported.
+    await page.getByRole("textbox", { name: "Line 2", exact: true }).fill("Thanks, I am very happy to be here.");
+    const edited = "[S1] Hello and welcome to our little podcast.\n[S2] Thanks, I am very happy to be here.\n";
+    expect(await page.getByRole("textbox", { name: "Script", exact: true }).inputValue()).toBe(edited);
+    const [scriptDownload] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export script" }).click(),
+    ]);
+    const scriptFile = join(dir, "dialogue.txt");
+    await scriptDownload.saveAs(scriptFile);
+    expect(readFileSync(scriptFile, "utf8")).toBe(edited);
     await page.getByLabel("Voice for S1").selectOption({ label: "Narrator" });
     await page.getByLabel("Voice for S2").selectOption({ label: "My voice" });
     // Progress arrives over the events WebSocket: the app never polls the job.

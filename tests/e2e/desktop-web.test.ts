@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchWithMic, untilOnPage, useStorytellerSettings } from "../support/browser.js";
+import { CHROMIUM, launchWithMic, pageProbes, useStorytellerSettings } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { pollUntil } from "../support/poll.js";
 import { micScript, wordErrorRate } from "../support/speech.js";
@@ -36,10 +36,7 @@ afterAll(async () => {
   await pod?.stop();
 });
 
-const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? "";
-
-const until = (what: string, check: () => Promise<boolean>, timeoutMs: number) =>
-  untilOnPage(page, `${ARTIFACTS}/timeout.png`, async () => `turns: ${await text("turns")}`, what, check, timeoutMs);
+const { text, until } = pageProbes(() => page, `${ARTIFACTS}/timeout.png`, ["turns"]);
 
 describe.skipIf(!CHROMIUM && !process.env.CI)("desktop renderer in Chromium", () => {
   it("holds a spoken conversation: VAD, transcript, reply audio played, latencies, barge-in", async () => {
@@ -124,16 +121,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop renderer in Chromium", ()
       );
       await p.keyboard.up("Space");
       const user = p.getByTestId("turn-user").first();
-      const shown = async (id: string) =>
-        (await p
-          .getByTestId(id)
-          .first()
-          .textContent()
-          .catch(() => "")) ?? "";
-      await untilOnPage(
-        p,
-        `${ARTIFACTS}/push-to-talk-timeout.png`,
-        async () => `user turn: "${await shown("turn-user")}"; mic: ${await shown("mic-state")}; connection: ${await shown("connection")}`,
+      await pageProbes(() => p, `${ARTIFACTS}/push-to-talk-timeout.png`, ["turn-user", "mic-state", "connection"]).until(
         "the transcript",
         async () => /robot/i.test((await user.textContent().catch(() => "")) ?? ""),
         60_000,

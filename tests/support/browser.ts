@@ -39,7 +39,7 @@ export async function useStorytellerSettings(page: Page): Promise<void> {
  * Polls `check` like pollUntil; on a timeout it saves a screenshot to `screenshotPath` and adds
  * `describe()` (what the page showed) to the error.
  */
-export async function untilOnPage(
+async function untilOnPage(
   page: Page,
   screenshotPath: string,
   describe: () => Promise<string>,
@@ -67,4 +67,23 @@ export async function shootThemes(page: Page, prefix: string): Promise<void> {
   }
   await page.emulateMedia({ colorScheme: "dark" });
   await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+/**
+ * A Chromium test's probes of its page (a getter, as pages open in `beforeAll`): `text(testId)`,
+ * and `until(what, check, timeoutMs)`, which on a timeout saves `screenshotPath` and says what the
+ * `shown` test ids held.
+ */
+export function pageProbes(getPage: () => Page, screenshotPath: string, shown: readonly string[], everyMs = 200) {
+  const text = async (testId: string) => (await getPage().getByTestId(testId).textContent()) ?? "";
+  const glimpse = async (testId: string) =>
+    (await getPage()
+      .getByTestId(testId)
+      .first()
+      .textContent({ timeout: 1000 })
+      .catch(() => null)) ?? "(absent)";
+  const describe = async () => (await Promise.all(shown.map(async (id) => `${id}: ${await glimpse(id)}`))).join("; ");
+  const until = (what: string, check: () => Promise<boolean>, timeoutMs: number) =>
+    untilOnPage(getPage(), screenshotPath, describe, what, check, timeoutMs, everyMs);
+  return { text, until };
 }

@@ -184,8 +184,20 @@ describe("PodConnection", () => {
       onHello: () => {},
     });
     const c = connect(pod.url, "wrong");
-    await c.until((s) => s.status === "disconnected" && /refused the token/.test(s.notice ?? ""));
+    await c.until((s) => s.status === "refused" && /refused the token/.test(s.notice ?? ""));
     expect(c.statuses.filter((s) => s.status === "reconnecting")).toEqual([]);
+  });
+
+  it("a pod that closes with 4401 (token refused in the hello) is 'refused'; 4409 (taken over) only stops", async () => {
+    for (const [code, status, notice] of [
+      [4401, "refused", /refused the token/],
+      [4409, "disconnected", /continued in another window/],
+    ] as const) {
+      const pod = await standInPod({ onHello: (ws) => ws.close(code, "bye") });
+      const c = connect(pod.url, "wrong");
+      await c.until((s) => s.status === status && notice.test(s.notice ?? ""));
+      expect(c.statuses.map((s) => s.status)).not.toContain("reconnecting");
+    }
   });
 
   it("waits as long as the pod says when the address is blocked for wrong tokens", async () => {

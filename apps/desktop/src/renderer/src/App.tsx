@@ -14,12 +14,14 @@ import { VoiceSession } from "./session/voice-session";
 import { bridge } from "./settings/bridge";
 import { useApp } from "./store/app-store";
 import { PodConnection } from "./transport/pod-connection";
+import { isActive } from "./transport/pod-transport";
 
 /** The microphone's Opus bitrate: speech at 16 kHz, well inside the 32 kbit/s uplink budget. */
 const MIC_OPUS_BITRATE = 24_000;
 
 const CONNECTION_LABEL = {
   disconnected: "Not connected",
+  refused: "Token refused",
   connecting: "Connecting…",
   connected: "Connected",
   reconnecting: "Reconnecting…",
@@ -116,7 +118,7 @@ export function App() {
     };
   }, []);
 
-  const active = connection !== "disconnected";
+  const active = isActive(connection);
   return (
     <div className="app">
       <header>
@@ -166,7 +168,11 @@ export function App() {
             onMute={(m) => session.current?.setMuted(m)}
             onHoldToTalk={(down) => session.current?.pushToTalk(down)}
           />
-          <ConversationView onSend={(t) => session.current?.sendText(t)} onStart={() => void start()} />
+          <ConversationView
+            onSend={(t) => session.current?.sendText(t)}
+            onStart={() => void start()}
+            onOpenSettings={() => setShowSettings(true)}
+          />
         </div>
         <aside hidden={tab === "studio" && !showHistory && !showSettings}>
           {showHistory && loaded && (

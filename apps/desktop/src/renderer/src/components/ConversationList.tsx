@@ -1,6 +1,7 @@
 /** Stored conversations on the pod: open one (its turns are shown and it continues), export, delete. */
 import type { Conversation, ConversationSummary } from "@fireside/protocol";
 import { useCallback, useEffect, useMemo, useState } from "react";
+import { saveTextFile } from "../files/save-text-file";
 import { type Turn, useApp } from "../store/app-store";
 import { ConversationsApi } from "../transport/conversations-api";
 
@@ -47,12 +48,7 @@ export function ConversationList({ token, onContinue }: { token: string; onConti
     }
   };
   const exportMd = async (c: ConversationSummary) => {
-    const md = await api.exportMarkdown(c.id);
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(new Blob([md], { type: "text/markdown" }));
-    a.download = `${c.title || c.id}.md`;
-    a.click();
-    URL.revokeObjectURL(a.href);
+    saveTextFile(`${c.title || c.id}.md`, await api.exportMarkdown(c.id), "text/markdown");
   };
   const remove = async (id: string) => {
     setConfirming(null);

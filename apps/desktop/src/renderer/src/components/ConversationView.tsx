@@ -4,7 +4,15 @@ import { useApp } from "../store/app-store";
 import { FirstRun } from "./FirstRun";
 
 /** The transcript (a log screen readers announce) and the composer for typed turns. */
-export function ConversationView({ onSend, onStart }: { onSend: (text: string) => void; onStart: () => void }) {
+export function ConversationView({
+  onSend,
+  onStart,
+  onOpenSettings,
+}: {
+  onSend: (text: string) => void;
+  onStart: () => void;
+  onOpenSettings: () => void;
+}) {
   const turns = useApp((s) => s.turns);
   const audible = useApp((s) => s.audible);
   const playedSamples = useApp((s) => Math.round(s.playback.playedMs * 24));
@@ -15,7 +23,7 @@ export function ConversationView({ onSend, onStart }: { onSend: (text: string) =
   }, [turns]);
   return (
     <section className="conversation" aria-label="Conversation">
-      {turns.length === 0 && <FirstRun onStart={onStart} />}
+      {turns.length === 0 && <FirstRun onStart={onStart} onOpenSettings={onOpenSettings} />}
       <ol className="turns" data-testid="turns" role="log" aria-live="polite" aria-label="Conversation turns">
         {turns.map((t) => (
           <li key={t.id} className={`turn turn-${t.role} ${t.live ? "live" : ""} ${t.status ?? ""}`} data-testid={`turn-${t.role}`}>

@@ -4,7 +4,7 @@
  */
 import { useApp } from "../store/app-store";
 
-export function FirstRun({ onStart }: { onStart: () => void }) {
+export function FirstRun({ onStart, onOpenSettings }: { onStart: () => void; onOpenSettings: () => void }) {
   const connection = useApp((s) => s.connection);
   const settings = useApp((s) => s.settings);
   const progress = useApp((s) => (s.health?.loading ? s.health.progress : undefined));
@@ -29,6 +29,23 @@ export function FirstRun({ onStart }: { onStart: () => void }) {
           <button type="button" className="primary" onClick={onStart}>
             Start talking
           </button>
+        </>
+      )}
+      {connection === "refused" && (
+        <>
+          <h2>The pod at {pod} refused the token</h2>
+          <p>
+            It was started with a different <code>FIRESIDE_TOKEN</code>. Put that token in Settings, then start again; the app does not
+            retry a refused token on its own.
+          </p>
+          <div className="first-run-actions">
+            <button type="button" className="primary" onClick={onOpenSettings}>
+              Open Settings
+            </button>
+            <button type="button" onClick={onStart}>
+              Try again
+            </button>
+          </div>
         </>
       )}
       {connection === "connecting" && <h2>Connecting to {pod}…</h2>}

@@ -1,6 +1,7 @@
 /** The voice studio: voice profiles from a reference clip, and multi-speaker dialogues rendered on the pod. */
 import { type DialogueLine, formatDialogueScript, parseDialogueScript, SPEAKERS, type Speaker } from "@fireside/protocol";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { saveTextFile } from "../files/save-text-file";
 import { bridge } from "../settings/bridge";
 import { useApp } from "../store/app-store";
 import { checkClip } from "../studio/clip-check";
@@ -448,6 +449,10 @@ function DialogueEditor({ api, voices, onError }: { api: StudioApi; voices: Voic
   );
 }
 
+/**
+ * The script as text: it shows the current lines (edited or imported), and what is typed here
+ * replaces them on Import.
+ */
 function ScriptIo({
   lines,
   onImport,
@@ -457,14 +462,15 @@ function ScriptIo({
   onImport: (l: DialogueLine[]) => void;
   onError: (e: string | null) => void;
 }) {
-  const [text, setText] = useState("");
-  const exportUrl = useMemo(() => URL.createObjectURL(new Blob([formatDialogueScript(lines)], { type: "text/plain" })), [lines]);
+  const current = lines.length ? formatDialogueScript(lines) : "";
+  // null: nothing typed since the last import, so the box follows the lines.
+  const [draft, setDraft] = useState<string | null>(null);
   return (
     <details className="script-io">
       <summary>Import / export script</summary>
       <textarea
-        value={text}
-        onChange={(e) => setText(e.target.value)}
+        value={draft ?? current}
+        onChange={(e) => setDraft(e.target.value)}
         rows={5}
         placeholder={"[S1] Hello there.\n[S2] Hi!"}
         aria-label="Script"
@@ -473,7 +479,8 @@ function ScriptIo({
         type="button"
         onClick={() => {
           try {
-            onImport(parseDialogueScript(text));
+            onImport(parseDialogueScript(draft ?? current));
+            setDraft(null);
             onError(null);
           } catch (e) {
             onError((e as Error).message);
@@ -482,9 +489,9 @@ function ScriptIo({
       >
         Import
       </button>
-      <a href={exportUrl} download="dialogue.txt">
+      <button type="button" onClick={() => saveTextFile("dialogue.txt", current, "text/plain")}>
         Export script
-      </a>
+      </button>
     </details>
   );
 }

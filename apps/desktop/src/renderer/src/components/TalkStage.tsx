@@ -4,6 +4,7 @@
  * the state in words, and the controls with their shortcuts.
  */
 import { useApp } from "../store/app-store";
+import { isActive } from "../transport/pod-transport";
 import { LevelMeter } from "./LevelMeter";
 
 const MIC_LABEL: Record<string, string> = {
@@ -45,7 +46,7 @@ export function TalkStage(props: { onInterrupt: () => void; onMute: (muted: bool
   const talkingWhileMuted = useApp((s) => s.talkingWhileMuted);
   const levels = useApp((s) => s.levels);
   const pushToTalk = useApp((s) => s.settings.mode === "push-to-talk");
-  const active = useApp((s) => s.connection !== "disconnected");
+  const active = useApp((s) => isActive(s.connection));
   const level = state === "speaking" ? levels.output : state === "you" || state === "listening" ? levels.input : 0;
   // RMS of speech is ~0.02–0.2: a square root spreads it over the orb's range.
   const scale = 1 + Math.min(0.45, Math.sqrt(level) * 0.9);

@@ -252,7 +252,7 @@ export class PodConnection implements PodTransport {
       if (this.closedByUser || ws !== this.ws) return;
       const fatal = FATAL_CLOSES[ev.code];
       if (fatal) {
-        this.opts.onStatus("disconnected", fatal);
+        this.opts.onStatus(ev.code === 4401 ? "refused" : "disconnected", fatal);
         return;
       }
       const err = this.lastError;
@@ -265,7 +265,7 @@ export class PodConnection implements PodTransport {
       // Refused before hello could be answered: a browser cannot see why (401? 429? gone?). Ask.
       if (!wasReady && ev.code === 1006) {
         void this.probe().then((verdict) => {
-          if (verdict.kind === "unauthorised") this.opts.onStatus("disconnected", FATAL_CLOSES[4401]!);
+          if (verdict.kind === "unauthorised") this.opts.onStatus("refused", FATAL_CLOSES[4401]!);
           else if (verdict.kind === "blocked") this.retryIn(verdict.retryAfterMs, "Too many wrong tokens from this computer.");
           else this.backoff();
         });

@@ -5,7 +5,11 @@
 import type { ClientMessage, ClientMessageOf, PcmAudioFrame, ServerMessage } from "@fireside/protocol";
 
 /** `unreachable`: never reached since Start (a wrong address, a pod not running); `reconnecting`: it was, then dropped. */
-export type ConnectionStatus = "disconnected" | "connecting" | "connected" | "reconnecting" | "unreachable" | "loading";
+/** "refused": the pod turned the token down; like "disconnected", nothing retries until the user starts again. */
+export type ConnectionStatus = "disconnected" | "refused" | "connecting" | "connected" | "reconnecting" | "unreachable" | "loading";
+
+/** Whether the app is trying to talk to the pod (connected or on its way), as opposed to stopped. */
+export const isActive = (c: ConnectionStatus): boolean => c !== "disconnected" && c !== "refused";
 
 /** The hello's conversation settings; the transport adds the token, the resume token and the conversation. */
 export type HelloSettings = Omit<ClientMessageOf<"session.hello">, "type" | "token" | "resume" | "conversationId">;
