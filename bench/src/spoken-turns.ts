@@ -115,6 +115,12 @@ export async function speakUtterance(client: RealtimeClient, u: Utterance): Prom
   client.send({ type: "response.cancel", responseId: started.responseId });
   const metrics = (await client.waitFor("turn.metrics", { from: mark, pred: (m) => m.responseId === started.responseId })).value.metrics;
   await client.waitFor("response.completed", { from: mark, pred: (m) => m.responseId === started.responseId });
+  // BENCH_TRACE=1 prints the utterance's messages (ms from its last voiced frame), to see why a turn split.
+  if (process.env.BENCH_TRACE) {
+    for (const m of client.messages.slice(from))
+      if (!/delta|caption/.test(m.value.type))
+        process.stderr.write(`    ${Math.round(m.at - lastVoicedSentAt)} ${JSON.stringify(m.value).slice(0, 200)}\n`);
+  }
   return {
     name: u.name,
     // Items, not commits: an utterance continued after a pause is committed again under its item.

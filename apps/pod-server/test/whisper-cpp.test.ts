@@ -9,9 +9,11 @@ import { EngineError } from "../src/engines/types.js";
 import { defaultModelsDir } from "../src/models/cache-dir.js";
 
 const model = join(defaultModelsDir(), "whisper-tiny.en", "ggml-tiny.en.bin");
+/** The default model: slow enough per utterance that a kill beats a reload by a wide margin. */
+const baseModel = join(defaultModelsDir(), "whisper-base", "ggml-base-q8_0.bin");
 
-describe.skipIf(!existsSync(model))("whisper.cpp engine (tiny.en from the model cache; `pnpm models` fetches it)", () => {
-  it("transcribes, and replaces a dead worker thread so later turns work", async () => {
+describe.skipIf(!existsSync(model))("whisper.cpp engine (models from the cache; `pnpm models` fetches them)", () => {
+  it("transcribes, and replaces a dead process so later turns work", async () => {
     const dir = mkdtempSync(join(tmpdir(), "asr-"));
     execFileSync("espeak-ng", ["-v", "en-us", "-w", join(dir, "a.wav"), "Turn on the kitchen lights."]);
     execFileSync("sox", [join(dir, "a.wav"), "-r", "16000", join(dir, "b.wav")]);
@@ -28,4 +30,50 @@ describe.skipIf(!existsSync(model))("whisper.cpp engine (tiny.en from the model 
       await asr.close();
     }
   });
+
+  it.skipIf(!existsSync(baseModel))(
+    "an aborted long transcription stops at once: its process is killed and a fresh one serves the next turn",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "asr-"));
+      // A long utterance (~28 s: the whole 30 s encoder window, several times the model's load time),
+      // so killing the process is worth it when it is aborted just after it started.
+      const story = "The kitchen lights were on all night, and the cat sat by the window watching the rain fall on the garden. ";
+      execFileSync("espeak-ng", ["-v", "en-us", "-w", join(dir, "long.wav"), story.repeat(4)]);
+      execFileSync("sox", [join(dir, "long.wav"), "-r", "16000", join(dir, "long16.wav")]);
+      execFileSync("espeak-ng", ["-v", "en-us", "-w", join(dir, "a.wav"), "Turn on the kitchen lights."]);
+      execFileSync("sox", [join(dir, "a.wav"), "-r", "16000", join(dir, "b.wav")]);
+      const long = readWav(readFileSync(join(dir, "long16.wav"))).samples;
+      const short = readWav(readFileSync(join(dir, "b.wav"))).samples;
+      const asr = await createWhisperCpp({
+        modelPath: baseModel,
+        modelName: "whisper-base",
+        threads: 2,
+        partials: false,
+        fitContext: true,
+      });
+      try {
+        // One real turn first: the engine learns how long a transcription takes.
+        expect((await asr.transcribe(short, {})).text.toLowerCase()).toMatch(/kitchen/);
+        const abort = new AbortController();
+        const guess = asr.transcribe(long, { signal: abort.signal });
+        const next = asr.transcribe(short, {}); // waits behind the guess
+        abort.abort(new Error("the speaker went on"));
+        await expect(guess).rejects.toThrow("the speaker went on");
+        expect((await next).text.toLowerCase()).toMatch(/kitchen/);
+        expect(asr.killed()).toBe(1);
+        expect(asr.restarts()).toBe(0); // a kill on purpose is not a crash
+        // An aborted request still waiting in line is only dropped: nothing is killed.
+        const first = asr.transcribe(short, {});
+        const queued = new AbortController();
+        const second = asr.transcribe(short, { signal: queued.signal });
+        queued.abort(new Error("not needed"));
+        await expect(second).rejects.toThrow("not needed");
+        expect((await first).text.toLowerCase()).toMatch(/kitchen/);
+        expect(asr.killed()).toBe(1);
+      } finally {
+        await asr.close();
+      }
+    },
+    60_000,
+  );
 });

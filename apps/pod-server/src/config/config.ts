@@ -163,7 +163,7 @@ export const SETTINGS = {
     "FIRESIDE_ASR_SPECULATE",
     bool,
     true,
-    "Transcribe the utterance when the speaker pauses (200 ms), and use that transcript at the end of the turn if no voice followed: ASR overlaps the end-of-turn wait.",
+    "Transcribe the utterance when the speaker pauses (128 ms), and use that transcript at the end of the turn if no voice followed: ASR overlaps the end-of-turn wait.",
   ),
   continuationMs: s(
     "FIRESIDE_CONTINUATION_MS",

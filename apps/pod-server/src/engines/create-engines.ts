@@ -89,6 +89,7 @@ export async function createEngines(
           threads: config.asrThreads,
           partials: config.asrPartialMs > 0,
           fitContext: config.asrFitContext,
+          nice: config.computeNice,
         }),
     tts ?? createPiperWithPresets(config, ttsModel!),
     createGe2eEncoder({ modelPath: speakerModel.path, modelName: speakerModel.name }),

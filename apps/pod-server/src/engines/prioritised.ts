@@ -1,6 +1,6 @@
 /**
  * Live conversation turns go before studio work on every engine that serves one request at a
- * time: speech recognition (one Whisper thread), the speaker encoder (one thread) and Piper (which
+ * time: speech recognition (one Whisper process), the speaker encoder (one thread) and Piper (which
  * computes on the calling thread). Each is wrapped with a PriorityLock; FireRedTTS2 has its own
  * (the GPU scheduler in create-engines.ts). A studio request waiting here never delays a live one
  * by more than the request already running.

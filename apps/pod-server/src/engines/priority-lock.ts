@@ -1,5 +1,5 @@
 /**
- * An engine instance serves `capacity` requests at a time: one for the Whisper thread, the speaker
+ * An engine instance serves `capacity` requests at a time: one for the Whisper process, the speaker
  * encoder and Piper; the FireRedTTS2 worker's stream slots (it batches them on the GPU). Requests
  * wait here: live conversation turns before studio work, first come first served within a
  * priority; a full queue answers E_BUSY (retryable); a request aborted while waiting leaves the queue.

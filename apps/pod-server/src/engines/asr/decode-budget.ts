@@ -1,3 +1,5 @@
+/** What Whisper may spend on one utterance: the tokens it decodes and the encoder's context. */
+
 /**
  * How many tokens Whisper may decode for one utterance. Fast conversational speech is ~4–5 words
  * (5–7 tokens) a second, and the audio carries pauses and pre-roll too, so 7 a second plus 10
@@ -8,4 +10,13 @@
  */
 export function whisperTokenBudget(samples: number, sampleRate = 16000): number {
   return Math.ceil((samples / sampleRate) * 7) + 10;
+}
+
+/**
+ * The encoder's context for an utterance: its cost scales with the context, and fitting it to the
+ * utterance (plus a margin, at least 384 = 7.7 s) is 2–3× faster on CPU for short turns than the
+ * full 1500 (30 s). 50 positions = 1 s of audio.
+ */
+export function whisperEncoderContext(samples: number, sampleRate = 16000): number {
+  return Math.min(1500, Math.max(384, Math.ceil((samples / sampleRate) * 50) + 128));
 }

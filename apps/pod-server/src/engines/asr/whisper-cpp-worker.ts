@@ -1,10 +1,13 @@
 /**
- * Worker thread for whisper.cpp: the binding's `full()` is synchronous, so it runs here, off the
- * event loop that streams audio for every session. One request at a time, in arrival order.
+ * Child process for whisper.cpp: the binding's `full()` is synchronous and cannot be interrupted,
+ * so it runs here, off the event loop that streams audio for every session, where the pod can kill
+ * a transcription nobody needs any more (a guess the speaker talked over). One request at a time.
+ *
+ * argv: modelPath threads fitContext(0|1) nice
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { setPriority } from "node:os";
 import { Whisper, WhisperFullParams, WhisperSamplingStrategy } from "@napi-rs/whisper";
-import { whisperTokenBudget } from "./decode-budget.js";
+import { whisperEncoderContext, whisperTokenBudget } from "./decode-budget.js";
 import { collapseRepeatedTail } from "./whisper-loops.js";
 
 export interface AsrRequest {
@@ -12,13 +15,27 @@ export interface AsrRequest {
   audio: Float32Array;
   language?: string;
 }
-export type AsrReply = { id: number; text: string; language: string } | { id: number; error: string };
+export type AsrReply = { ready: true } | { id: number; text: string; language: string } | { id: number; error: string };
 
-const { modelPath, threads, fitContext } = workerData as { modelPath: string; threads: number; fitContext: boolean };
+const [modelPath = "", threadsArg = "1", fitArg = "1", niceArg = "0"] = process.argv.slice(2);
+const threads = Number(threadsArg);
+const fitContext = fitArg === "1";
+const send = (reply: AsrReply) => process.send!(reply);
+// The pod's event loop runs first on busy cores; whisper.cpp's threads inherit this thread's nice value.
+if (Number(niceArg) > 0) {
+  try {
+    setPriority(0, Number(niceArg));
+  } catch {
+    // not permitted here: run at the same priority
+  }
+}
+// The pod went away: nobody will read a transcript.
+process.on("disconnect", () => process.exit(0));
+
 const whisper = new Whisper(modelPath);
 const multilingual = whisper.isMultilingual !== 0;
 
-parentPort!.on("message", (req: AsrRequest) => {
+process.on("message", (req: AsrRequest) => {
   try {
     const params = new WhisperFullParams(WhisperSamplingStrategy.Greedy);
     params.nThreads = threads;
@@ -32,14 +49,13 @@ parentPort!.on("message", (req: AsrRequest) => {
     const language = multilingual ? (req.language ?? "auto") : "en";
     params.language = language;
     params.detectLanguage = false;
-    // The encoder's cost scales with its context; fitting it to the utterance (plus margin)
-    // is 2–3× faster on CPU for short turns. 50 context positions = 1 s of audio.
-    if (fitContext) params.audioCtx = Math.min(1500, Math.max(384, Math.ceil((req.audio.length / 16000) * 50) + 128));
+    if (fitContext) params.audioCtx = whisperEncoderContext(req.audio.length);
     const text = collapseRepeatedTail(whisper.full(params, req.audio).trim());
     const langId = whisper.fullLangId;
     const detected = language === "auto" ? (langId >= 0 ? (Whisper.lang(langId) ?? "und") : "und") : language;
-    parentPort!.postMessage({ id: req.id, text, language: detected } satisfies AsrReply);
+    send({ id: req.id, text, language: detected });
   } catch (err) {
-    parentPort!.postMessage({ id: req.id, error: (err as Error).message } satisfies AsrReply);
+    send({ id: req.id, error: (err as Error).message });
   }
 });
+send({ ready: true });
