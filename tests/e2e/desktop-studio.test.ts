@@ -83,11 +83,14 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("studio screens in Chromium", () =
       expect((await sample).headers()["content-type"]).toBe("audio/wav");
     }
 
-    // The assistant's voice is marked in the list.
+    // The assistant's voice is marked in the list: the pod's default until one is chosen, then that
+    // one, whose "Use as assistant voice" goes away.
+    expect(await page.getByTestId("assistant-voice").textContent()).toBe("assistant voice (pod default)");
     const mine = page.locator("li", { hasText: "My voice" });
     await mine.getByRole("button", { name: "Use as assistant voice" }).click();
-    await expect.poll(async () => mine.getByTestId("assistant-voice").count()).toBe(1);
+    await expect.poll(async () => mine.getByTestId("assistant-voice").textContent()).toBe("assistant voice");
     expect(await page.getByTestId("assistant-voice").count()).toBe(1);
+    expect(await mine.getByRole("button", { name: "Use as assistant voice" }).count()).toBe(0);
 
     // Import a script and cast the preset and the clone.
     await page.getByText("Import / export script").click();

@@ -69,9 +69,10 @@ describe("voice profiles", () => {
     expect(Math.abs(wav.frames / 16 - body.durationMs)).toBeLessThan(5);
   });
 
-  it("lists presets from the TTS engine beside the profiles; renames; refuses without the token", async () => {
+  it("lists presets from the TTS engine beside the profiles, and the default voice; renames; refuses without the token", async () => {
     const list = await (await api("/v1/voices")).json();
     expect(list.voices.find((v: { preset: boolean }) => v.preset)).toMatchObject({ id: "en_US-joe-medium" });
+    expect(list).toMatchObject({ defaultVoice: "en_US-joe-medium", cloning: { available: false, engine: "piper" } });
     expect(list.voices.find((v: { id: string }) => v.id === id)).toMatchObject({ transcript: TRANSCRIPT });
     const renamed = await (await api(`/v1/voices/${id}`, { method: "PATCH", body: JSON.stringify({ name: "Eve" }) })).json();
     expect(renamed.name).toBe("Eve");

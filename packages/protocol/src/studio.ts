@@ -27,6 +27,15 @@ export interface VoiceSummary {
   quality?: VoiceQuality | null;
 }
 
+/** GET /v1/voices. */
+export interface VoiceList {
+  voices: VoiceSummary[];
+  /** Whether this pod can speak a cloned voice, and its TTS engine's name (to say why not). */
+  cloning: { available: boolean; engine: string | null };
+  /** The voice a conversation speaks when its hello names none; null while the engines load. */
+  defaultVoice: string | null;
+}
+
 export type DialogueJobStatus = "queued" | "running" | "done" | "failed" | "cancelled";
 
 export interface DialogueJob {

@@ -6,7 +6,14 @@
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readWav } from "@fireside/audio";
-import { dialogueRequestSchema, ProtocolError, parseDialogueScript, ScriptError, type VoiceQuality } from "@fireside/protocol";
+import {
+  dialogueRequestSchema,
+  ProtocolError,
+  parseDialogueScript,
+  ScriptError,
+  type VoiceList,
+  type VoiceQuality,
+} from "@fireside/protocol";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Engines } from "../engines/types.js";
 import type { ConversationStore } from "../store/conversations.js";
@@ -54,7 +61,9 @@ export function studioRoutes(deps: StudioDeps) {
       const presets = (tts?.voices ?? []).map((v) => ({ ...v, preset: true }));
       // Whether this pod can speak a cloned voice (the app offers cloning only then), and its engine's name to say why not.
       const cloning = { available: !!tts?.registerVoice, engine: tts?.info.name ?? null };
-      return sendJson(res, 200, { voices: [...presets, ...deps.profiles.list()], cloning });
+      // The engine's first voice speaks when a hello names none (Piper's own, FireRedTTS2's first).
+      const list: VoiceList = { voices: [...presets, ...deps.profiles.list()], cloning, defaultVoice: tts?.voices[0]?.id ?? null };
+      return sendJson(res, 200, list);
     }
     if (!id && method === "POST") {
       const bytes = await readBody(req, deps.maxUploadBytes);

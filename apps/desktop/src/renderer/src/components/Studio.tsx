@@ -15,12 +15,14 @@ export function Studio({ token }: { token: string }) {
   const api = useMemo(() => new StudioApi(podUrl, token), [podUrl, token]);
   const [voices, setVoices] = useState<Voice[]>([]);
   const [cloning, setCloning] = useState<{ available: boolean; engine: string | null }>({ available: true, engine: null });
+  const [defaultVoice, setDefaultVoice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const refresh = useCallback(() => {
     api
       .voices()
       .then((r) => {
         setCloning(r.cloning ?? { available: true, engine: null });
+        setDefaultVoice(r.defaultVoice ?? null);
         // A cloned voice this pod cannot speak is not offered anywhere.
         setVoices(r.cloning?.available === false ? r.voices.filter((v) => v.preset) : r.voices);
       })
@@ -34,7 +36,7 @@ export function Studio({ token }: { token: string }) {
           {error}
         </p>
       )}
-      <VoiceProfiles api={api} voices={voices} cloning={cloning} onChange={refresh} onError={setError} />
+      <VoiceProfiles api={api} voices={voices} cloning={cloning} defaultVoice={defaultVoice} onChange={refresh} onError={setError} />
       <DialogueEditor api={api} voices={voices} onError={setError} />
     </section>
   );
@@ -44,12 +46,14 @@ function VoiceProfiles({
   api,
   voices,
   cloning,
+  defaultVoice,
   onChange,
   onError,
 }: {
   api: StudioApi;
   voices: Voice[];
   cloning: { available: boolean; engine: string | null };
+  defaultVoice: string | null;
   onChange: () => void;
   onError: (e: string | null) => void;
 }) {
@@ -62,7 +66,9 @@ function VoiceProfiles({
   const [inputKey, setInputKey] = useState(0);
   const language = useApp((s) => s.settings.language);
   const inputDevice = useApp((s) => s.settings.inputDeviceId);
-  const assistantVoice = useApp((s) => s.settings.voice);
+  // The voice conversations speak: the one chosen in Settings, else the pod's default.
+  const chosenVoice = useApp((s) => s.settings.voice);
+  const assistantVoice = chosenVoice || defaultVoice;
   // Delete asks once more: the first click arms it, the second (on the same voice) deletes.
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
   const [playing, setPlaying] = useState<string | null>(null);
@@ -131,18 +137,21 @@ function VoiceProfiles({
               {playing === v.id ? "…" : "▶"}
             </button>
             <span className="voice-name">{v.name}</span>
-            {v.id === assistantVoice && (
-              <span className="voice-tag current" data-testid="assistant-voice">
-                assistant voice
-              </span>
-            )}
-            {v.preset ? (
-              <span className="voice-tag">preset</span>
-            ) : (
-              <span className="voice-tag">{((v.durationMs ?? 0) / 1000).toFixed(1)} s clip</span>
-            )}
+            <span className="voice-tags">
+              {v.preset ? (
+                <span className="voice-tag">preset</span>
+              ) : (
+                <span className="voice-tag">{((v.durationMs ?? 0) / 1000).toFixed(1)} s clip</span>
+              )}
+              {v.id === assistantVoice && (
+                <span className="voice-tag current" data-testid="assistant-voice">
+                  {chosenVoice ? "assistant voice" : "assistant voice (pod default)"}
+                </span>
+              )}
+            </span>
             <button
               type="button"
+              hidden={v.id === assistantVoice}
               onClick={() => {
                 setRowError(null);
                 bridge.setSettings({ voice: v.id }).then(

@@ -6,6 +6,7 @@ import {
   type DialogueLine,
   type LineTiming,
   type Speaker,
+  type VoiceList,
   type VoiceSummary,
 } from "@fireside/protocol";
 
@@ -16,8 +17,8 @@ export type { DialogueJob as Job, LineTiming, VoiceQuality, VoiceSummary as Voic
 export { StudioApiError };
 
 export class StudioApi extends PodRest {
-  /** The voices, and whether the pod can clone (`cloning` is absent from pods older than this app). */
-  voices = () => this.call<{ voices: VoiceSummary[]; cloning?: { available: boolean; engine: string | null } }>("/v1/voices");
+  /** The voices, whether the pod can clone and its default voice (the last two are absent from pods older than this app). */
+  voices = () => this.call<Pick<VoiceList, "voices"> & Partial<VoiceList>>("/v1/voices");
   createVoice = (clip: Blob, name: string, language: string, transcript: string) =>
     this.call<VoiceSummary>(`/v1/voices?${new URLSearchParams({ name, language, transcript })}`, { method: "POST", body: clip });
   suggestTranscript = (clip: Blob, language: string) =>
