@@ -280,6 +280,33 @@ describe("voice session (renderer)", () => {
     await s.session.stop();
   });
 
+  it("a reply nobody heard leaves the view: taken back by a continuation, cancelled, or cut in on before its first word", async () => {
+    const s = await start();
+    s.t.pod({ type: "transcript.final", itemId: "item_a_1", text: "My brother is visiting.", language: "en" });
+    reply(s, "item_a_1", "resp_a_2", 2);
+    s.t.pod({ type: "response.text.delta", responseId: "resp_a_2", delta: "OK." });
+    s.t.pod({ type: "response.completed", responseId: "resp_a_2", status: "completed", text: "OK." });
+    expect(useApp.getState().turns.map((t) => t.text)).toEqual(["My brother is visiting.", "OK."]);
+    // The user went on before it was heard: the pod takes it back.
+    s.t.pod({ type: "response.interrupted", responseId: "resp_a_2", playedSamples: 0, heardText: "" });
+    expect(useApp.getState().turns.map((t) => t.text)).toEqual(["My brother is visiting."]);
+    // A reply dropped while it ran (its streamed text was never spoken).
+    reply(s, "item_a_1", "resp_a_3", 3);
+    s.t.pod({ type: "response.text.delta", responseId: "resp_a_3", delta: "Your brother" });
+    s.t.pod({ type: "response.completed", responseId: "resp_a_3", status: "cancelled", text: "" });
+    // A barge-in before the first word: interrupted, then completed, both with nothing heard.
+    reply(s, "item_a_1", "resp_a_4", 4);
+    s.t.pod({ type: "response.interrupted", responseId: "resp_a_4", playedSamples: 0, heardText: "" });
+    s.t.pod({ type: "response.completed", responseId: "resp_a_4", status: "interrupted", text: "" });
+    expect(useApp.getState().turns.map((t) => t.text)).toEqual(["My brother is visiting."]);
+    // What was heard stays, marked.
+    reply(s, "item_a_1", "resp_a_5", 5);
+    s.t.pod({ type: "response.interrupted", responseId: "resp_a_5", playedSamples: 12000, heardText: "Have a" });
+    s.t.pod({ type: "response.completed", responseId: "resp_a_5", status: "interrupted", text: "Have a" });
+    expect(useApp.getState().turns.at(-1)).toMatchObject({ text: "Have a", status: "interrupted" });
+    await s.session.stop();
+  });
+
   it("captions follow the voice: a clause shows once playback reaches it, the whole reply once it is done", async () => {
     const s = await start();
     reply(s, "item_a_1", "resp_a_2", 2);

@@ -479,6 +479,45 @@ describe("Session", () => {
     ]);
   });
 
+  it("a short reply sent in full before the speaker went on, not yet heard, is taken back: the utterance continues", async () => {
+    const prompts: string[][] = [];
+    const p = pod({
+      engines: (e) => ({
+        ...e,
+        asr: { ...e.asr, transcribe: async (audio) => ({ text: `${(audio.length / 16000).toFixed(1)} seconds of words`, language: "en" }) },
+        llm: {
+          ...e.llm,
+          async *stream(messages) {
+            prompts.push(messages.filter((m) => m.role === "user").map((m) => m.content));
+            yield "OK.";
+          },
+        },
+      }),
+    });
+    const c = p.connect();
+    c.send(HELLO);
+    c.speak();
+    const first = await c.next("input.committed");
+    // The whole short reply goes out at once (under the pacer's second of lead)…
+    const sent = await c.next("response.completed");
+    expect(sent.status).toBe("completed");
+    // …and the user goes on before it could be heard.
+    c.send({ type: "input.speech_started" });
+    const takenBack = await c.next("response.interrupted", (m) => m.responseId === sent.responseId);
+    expect(takenBack).toMatchObject({ playedSamples: 0, heardText: "" });
+    const from = c.messages.length;
+    c.speak();
+    const second = await c.next("input.committed", () => true, from);
+    expect(second.itemId).toBe(first.itemId);
+    const final = await c.next("transcript.final", () => true, from);
+    await c.next("response.completed", (m) => m.status === "completed", from);
+    expect(prompts.at(-1)).toEqual([final.text]); // one user message: the whole utterance
+    expect(p.conversations.messages(c.session.snapshot().conversationId!)).toEqual([
+      { role: "user", content: final.text },
+      { role: "assistant", content: "OK." },
+    ]);
+  });
+
   it("speech after the reply was heard is a barge-in, not a continuation", async () => {
     const p = pod();
     const c = p.connect();

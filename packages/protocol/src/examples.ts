@@ -159,7 +159,8 @@ export const serverMessageDocs: Doc<ServerMessage> = {
     example: { type: "response.completed", responseId: "resp_3", status: "completed", text: "It's sunny and mild in Paris today." },
   },
   "response.interrupted": {
-    about: "Acknowledges a barge-in: generation stopped and history now holds only heardText.",
+    about:
+      'Acknowledges a barge-in: generation stopped and history now holds only heardText. Also takes back a reply that was sent in full but not yet heard when the user\'s sentence went on (heardText "", see Turn-taking): a client stops playing it.',
     example: { type: "response.interrupted", responseId: "resp_3", playedSamples: 36000, heardText: "It's sunny and" },
   },
   "turn.metrics": {

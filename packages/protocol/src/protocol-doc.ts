@@ -88,7 +88,9 @@ sentence ("and", "the", "um"). The turn never ends before that transcript is rea
 \`client_vad\` the client's \`input.audio.commit\` ends it. Either way, speech (the client's
 \`input.speech_started\`, or the server's VAD) within the pod's continuation window (default 1.5 s)
 after a commit, before any of its reply could be heard, continues that utterance: the reply to the
-first part ends with \`response.completed\` (status \`cancelled\`, text ""), and the next
+first part ends with \`response.completed\` (status \`cancelled\`, text ""), or, when that reply was
+short enough to have been sent in full already, is taken back with \`response.interrupted\`
+(\`playedSamples\` 0, \`heardText\` "": stop playing it; it is stored as cancelled), and the next
 \`input.committed\` and \`transcript.final\` carry the same \`itemId\` with the whole utterance's
 text, which replaces the first part's. Later speech is a barge-in. The server's VAD judges both from
 when the voice came back, not from when it confirmed it (\`minSpeechMs\` later), so a reply that

@@ -537,11 +537,13 @@ export class Session {
     const r = this.response;
     const spokeAt = Date.now() - spokeAgoMs;
     const replyHeard = (x: Response) => x.pacer.firstSentAt > 0 && spokeAt - x.pacer.firstSentAt > CONTINUATION_HEARD_MS;
+    // The reply to the first part: still running, or already sent in full (a short one).
+    const answer = last ? this.recent.findLast((x) => x.inReplyTo === last.itemId) : undefined;
     const continues =
       last !== null &&
       spokeAt - last.at <= this.config.continuationMs &&
-      (!r || (r.inReplyTo === last.itemId && !replyHeard(r))) &&
-      !this.recent.some((x) => x.inReplyTo === last.itemId && x.status !== "running");
+      (!r || r.inReplyTo === last.itemId) &&
+      !(answer && replyHeard(answer));
     if (!continues) {
       this.bargeIn();
       return;
@@ -550,10 +552,16 @@ export class Session {
     this.pendingItemId = last.itemId;
     // The first part's turn makes no reply (its words are kept until the whole is transcribed).
     for (const t of this.pendingTurns) t.cancelled = true;
-    if (r?.status === "running") {
-      this.stopReply(r, "cancelled");
-      this.history.keepHeard(r.id, "");
-      this.finish(r, "cancelled", { store: false });
+    if (answer?.status === "running") {
+      this.stopReply(answer, "cancelled");
+      this.history.keepHeard(answer.id, "");
+      this.finish(answer, "cancelled", { store: false });
+    } else if (answer?.status === "completed") {
+      // Sent in full before the speaker went on, but not heard: taken back, so the client stops
+      // playing it and the history keeps nothing of it.
+      answer.status = "cancelled";
+      this.keepHeard(answer, 0, "cancelled");
+      this.io.send({ type: "response.interrupted", responseId: answer.id, playedSamples: 0, heardText: "" });
     }
   }
 

@@ -48,10 +48,18 @@ export function applyServerMessage(m: ServerMessage): void {
     case "response.caption":
       app.addCaption(m.responseId, { text: m.text, startSample: m.startSample });
       break;
+    // A reply nobody heard (the user went on, or cut in before its first word) is gone from the
+    // pod's history too: it leaves the view rather than linger as text that was never said.
     case "response.interrupted":
-      app.upsertTurn({ id: m.responseId, role: "assistant", text: m.heardText, live: false, status: "interrupted" });
+      if (!m.heardText) app.removeTurn(m.responseId);
+      else app.upsertTurn({ id: m.responseId, role: "assistant", text: m.heardText, live: false, status: "interrupted" });
       break;
     case "response.completed":
+      // Nothing kept: a cancelled reply, or one already taken out of the view above.
+      if (!m.text && (m.status === "cancelled" || !app.turns.some((t) => t.id === m.responseId))) {
+        app.removeTurn(m.responseId);
+        break;
+      }
       app.upsertTurn({
         id: m.responseId,
         role: "assistant",

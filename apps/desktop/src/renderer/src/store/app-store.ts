@@ -71,6 +71,7 @@ export interface AppState {
   levels: { input: number; output: number };
   set: (patch: Partial<AppState>) => void;
   upsertTurn: (turn: Turn) => void;
+  removeTurn: (id: string) => void;
   appendToTurn: (id: string, delta: string) => void;
   addCaption: (id: string, caption: { text: string; startSample: number }) => void;
   recordLatency: (responseId: string, patch: Partial<TurnLatency>) => void;
@@ -105,6 +106,7 @@ export const useApp = create<AppState>((set) => ({
       turns[i] = { ...turns[i]!, ...turn };
       return { turns };
     }),
+  removeTurn: (id) => set((s) => ({ turns: s.turns.filter((t) => t.id !== id) })),
   appendToTurn: (id, delta) => set((s) => ({ turns: s.turns.map((t) => (t.id === id ? { ...t, text: t.text + delta } : t)) })),
   addCaption: (id, caption) =>
     set((s) => ({ turns: s.turns.map((t) => (t.id === id ? { ...t, captions: [...(t.captions ?? []), caption] } : t)) })),
