@@ -6,7 +6,8 @@
  * mid-utterance, and on a small CPU a guess over a long utterance (a pause, then the speaker went
  * on) would hold the cores for a second while the real turn waits. So an aborted transcription
  * that still has longer to run than a fresh process takes to load the model is killed, and the
- * fresh one takes over; a nearly done one is left to finish, its result dropped.
+ * fresh one takes over — unless other transcriptions wait (a reload would delay them all); a
+ * nearly done one, or one with others behind it, is left to finish, its result dropped.
  */
 import type { ChildProcess } from "node:child_process";
 import { forkModule } from "../child-process.js";
@@ -148,8 +149,10 @@ export async function createWhisperCpp(opts: WhisperCppOptions): Promise<Whisper
             job.reject(why);
             // No estimate yet (the first real turn): kill, which costs at most a reload.
             const left = msPerPosition === null ? Number.POSITIVE_INFINITY : msPerPosition * positions(job) - (Date.now() - job.startedAt!);
-            if (left <= loadMs || !proc) {
-              job.abandoned = true; // nearly done: cheaper to let it finish than to reload
+            // Others waiting (several conversations): a reload would hold them all up, and its CPU
+            // competes with theirs; the process goes on to serve them once this one is done.
+            if (left <= loadMs || queue.length > 0 || !proc) {
+              job.abandoned = true;
               return;
             }
             running = null;
