@@ -26,6 +26,15 @@ const HELLO = {
   turnDetection: { mode: "client_vad", silenceMs: 600, threshold: 0.5, minSpeechMs: 200 },
 };
 
+/** Engines whose ASR says how much audio it heard (a continued utterance reads longer) and whose LLM is `stream`. */
+const hearingSeconds =
+  (stream: Engines["llm"]["stream"]) =>
+  (e: Engines): Engines => ({
+    ...e,
+    asr: { ...e.asr, transcribe: async (audio) => ({ text: `${(audio.length / 16000).toFixed(1)} seconds of words`, language: "en" }) },
+    llm: { ...e.llm, stream },
+  });
+
 /** One pod's worth of shared state: engines, config, the database and the resume store. */
 function pod(opts: { token?: string; engines?: (e: Engines) => Engines } = {}) {
   const base = createInstantEngines({ replySeconds: 1 });
@@ -434,21 +443,14 @@ describe("Session", () => {
     const prompts: string[][] = [];
     let release = () => {};
     const p = pod({
-      engines: (e) => ({
-        ...e,
-        asr: { ...e.asr, transcribe: async (audio) => ({ text: `${(audio.length / 16000).toFixed(1)} seconds of words`, language: "en" }) },
-        llm: {
-          ...e.llm,
-          async *stream(messages) {
-            prompts.push(messages.filter((m) => m.role === "user").map((m) => m.content));
-            // The first reply waits (nothing of it is sent) until the test lets it go.
-            if (prompts.length === 1)
-              await new Promise<void>((r) => {
-                release = r;
-              });
-            yield "Understood.";
-          },
-        },
+      engines: hearingSeconds(async function* (messages) {
+        prompts.push(messages.filter((m) => m.role === "user").map((m) => m.content));
+        // The first reply waits (nothing of it is sent) until the test lets it go.
+        if (prompts.length === 1)
+          await new Promise<void>((r) => {
+            release = r;
+          });
+        yield "Understood.";
       }),
     });
     const c = p.connect();
@@ -482,23 +484,16 @@ describe("Session", () => {
   it("a short reply sent in full before the speaker went on, not yet heard, is taken back: the utterance continues", async () => {
     const prompts: string[][] = [];
     const p = pod({
-      engines: (e) => ({
-        ...e,
-        asr: { ...e.asr, transcribe: async (audio) => ({ text: `${(audio.length / 16000).toFixed(1)} seconds of words`, language: "en" }) },
-        llm: {
-          ...e.llm,
-          async *stream(messages) {
-            prompts.push(messages.filter((m) => m.role === "user").map((m) => m.content));
-            yield "OK.";
-          },
-        },
+      engines: hearingSeconds(async function* (messages) {
+        prompts.push(messages.filter((m) => m.role === "user").map((m) => m.content));
+        yield "OK.";
       }),
     });
     const c = p.connect();
     c.send(HELLO);
     c.speak();
     const first = await c.next("input.committed");
-    // The whole short reply goes out at once (under the pacer's second of lead)…
+    // The whole short reply (75 ms of the double's audio) goes out at once, inside the pacer's lead…
     const sent = await c.next("response.completed");
     expect(sent.status).toBe("completed");
     // …and the user goes on before it could be heard.

@@ -93,10 +93,11 @@ export async function createWhisperCpp(opts: WhisperCppOptions): Promise<Whisper
         const perPosition = (Date.now() - job.startedAt!) / positions(job);
         msPerPosition = msPerPosition === null ? perPosition : 0.7 * msPerPosition + 0.3 * perPosition;
       }
-      if (job.abandoned) {
-        // already rejected
-      } else if ("error" in reply) job.reject(new EngineError("asr", reply.error));
-      else job.resolve({ text: reply.text, language: reply.language });
+      // An abandoned job was rejected when it was aborted.
+      if (!job.abandoned) {
+        if ("error" in reply) job.reject(new EngineError("asr", reply.error));
+        else job.resolve({ text: reply.text, language: reply.language });
+      }
       pump();
     });
     // "exit" follows "error" when a process dies; a failed spawn emits only "error".
