@@ -29,7 +29,8 @@ describe.skipIf(!existsSync(model))("whisper.cpp engine (models from the cache; 
     } finally {
       await asr.close();
     }
-  });
+    // Two processes start (each a Node boot and a model load): a deadline for a loaded CI machine.
+  }, 30_000);
 
   it.skipIf(!existsSync(baseModel))(
     "an aborted long transcription stops at once (its process is killed, a fresh one serves the next turn) unless others wait",
