@@ -84,7 +84,7 @@ type Row = { name: string; turns: number; voiceToVoiceMs: number; wer: number | 
 /**
  * One utterance through one client, as a microphone would send it: the whole utterance in real
  * time (replies to parts of it are talked over, as a person would), then silence until a reply to
- * its last part starts; that reply is then cancelled.
+ * its last part starts; the user hears its first second and moves on (response.interrupt).
  */
 export async function speakUtterance(client: RealtimeClient, u: Utterance): Promise<Row> {
   const pcm = floatToInt16(u.audio);
@@ -112,7 +112,15 @@ export async function speakUtterance(client: RealtimeClient, u: Utterance): Prom
   await pollUntil("the reply's first frame", () => client.frames.some((f) => f.value.streamId === started.streamId), 10_000, 1);
   const firstFrameAt = client.frames.find((f) => f.value.streamId === started.streamId)!.at;
   const final = await client.waitFor("transcript.final", { from: mark });
-  client.send({ type: "response.cancel", responseId: started.responseId });
+  // The user hears the reply's first second and moves on: the pod keeps what was heard, so the
+  // history holds answers as a real conversation's does. (Cancelling kept nothing, and after ~17
+  // unanswered questions SmolLM2 answered everything with "What should I do?".)
+  const heard = started.format.sampleRate;
+  const received = () => client.frames.reduce((n, f) => n + (f.value.streamId === started.streamId ? f.value.samples.length : 0), 0);
+  const sentInFull = () =>
+    client.messages.slice(mark).some((m) => m.value.type === "response.audio.done" && m.value.responseId === started.responseId);
+  await pollUntil("a second of the reply", () => received() >= heard || sentInFull(), 30_000, 5);
+  client.send({ type: "response.interrupt", responseId: started.responseId, playedSamples: Math.min(heard, received()) });
   const metrics = (await client.waitFor("turn.metrics", { from: mark, pred: (m) => m.responseId === started.responseId })).value.metrics;
   await client.waitFor("response.completed", { from: mark, pred: (m) => m.responseId === started.responseId });
   // BENCH_TRACE=1 prints the utterance's messages (ms from its last voiced frame), to see why a turn split.
