@@ -1,5 +1,5 @@
 /** The voice studio: voice profiles from a reference clip, and multi-speaker dialogues rendered on the pod. */
-import { type DialogueLine, formatDialogueScript, parseDialogueScript, SPEAKERS, type Speaker } from "@fireside/protocol";
+import { type DialogueLine, formatDialogueScript, parseDialogueScript, SPEAKERS, type Speaker, type VoiceList } from "@fireside/protocol";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { saveTextFile } from "../files/save-text-file";
 import { bridge } from "../settings/bridge";
@@ -14,7 +14,7 @@ export function Studio({ token }: { token: string }) {
   const podUrl = useApp((s) => s.settings.podUrl);
   const api = useMemo(() => new StudioApi(podUrl, token), [podUrl, token]);
   const [voices, setVoices] = useState<Voice[]>([]);
-  const [cloning, setCloning] = useState<{ available: boolean; engine: string | null }>({ available: true, engine: null });
+  const [cloning, setCloning] = useState<VoiceList["cloning"]>({ available: true, engine: null });
   const [defaultVoice, setDefaultVoice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const refresh = useCallback(() => {
@@ -52,7 +52,7 @@ function VoiceProfiles({
 }: {
   api: StudioApi;
   voices: Voice[];
-  cloning: { available: boolean; engine: string | null };
+  cloning: VoiceList["cloning"];
   defaultVoice: string | null;
   onChange: () => void;
   onError: (e: string | null) => void;
