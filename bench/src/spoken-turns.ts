@@ -161,10 +161,19 @@ export function summarise(rows: Row[]) {
   };
 }
 
+/** fireside_asr_first_pass_total by outcome, from the pod's /metrics (loopback, no token). */
+export async function firstPassOutcomes(podUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${podUrl}/metrics`)).text();
+  return Object.fromEntries(
+    [...text.matchAll(/^fireside_asr_first_pass_total\{outcome="(\w+)"\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])]),
+  );
+}
+
 export async function benchSpokenTurns() {
   // BENCH_POD_ENV='{"FIRESIDE_ASR_MODEL":"whisper-tiny.en"}' tries other settings against the same utterances.
   const pod = await startPod(process.env.BENCH_POD_ENV ? (JSON.parse(process.env.BENCH_POD_ENV) as Record<string, string>) : {});
   const rows: Row[] = [];
+  let firstPass: Record<string, number> = {};
   try {
     const client = await RealtimeClient.connect(pod.wsUrl);
     await client.hello({ language: "en" });
@@ -173,12 +182,15 @@ export async function benchSpokenTurns() {
       process.stderr.write(`  ${rows.at(-1)!.voiceToVoiceMs} ms  ${u.name} (asr ${rows.at(-1)!.asrMs} ms)\n`);
     }
     client.close();
+    firstPass = await firstPassOutcomes(pod.url);
   } finally {
     await pod.stop();
   }
   return {
     what: "voice-to-voice = last voiced frame sent → first reply frame received (server VAD ends turns; default CPU engines; loopback)",
     ...summarise(rows),
+    /** Transcriptions (guesses included) whose Moonshine words were kept, sent on to Whisper, or not tried. */
+    firstPass,
     rows,
   };
 }

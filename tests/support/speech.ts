@@ -11,12 +11,12 @@ let n = 0;
 /** Speaks `text` and returns mono float samples at `rate`, with silence before and after. */
 export function synthesize(
   text: string,
-  opts: { rate: number; voice?: "espeak" | "flite"; padBefore?: number; padAfter?: number },
+  opts: { rate: number; voice?: "espeak" | "flite"; padBefore?: number; padAfter?: number; espeakVoice?: string },
 ): Float32Array {
   const raw = join(work, `s${n}.wav`);
   const out = join(work, `s${n++}-${opts.rate}.wav`);
   if (opts.voice === "flite") execFileSync("flite", ["-voice", "slt", "-t", text, "-o", raw]);
-  else execFileSync("espeak-ng", ["-v", "en-us", "-s", "150", "-w", raw, text]);
+  else execFileSync("espeak-ng", ["-v", opts.espeakVoice ?? "en-us", "-s", "150", "-w", raw, text]);
   // sox, not our resampler, so a resampler bug cannot hide in the test's own input.
   execFileSync("sox", [
     raw,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { whisperTokenBudget } from "../src/engines/asr/decode-budget.js";
+import { asrTokenBudget } from "../src/engines/asr/decode-budget.js";
 import { collapseRepeatedTail } from "../src/engines/asr/whisper-loops.js";
 
 describe("Whisper loops", () => {
@@ -16,8 +16,8 @@ describe("Whisper loops", () => {
   });
   it("lets a fast talker's sentence through but bounds a loop", () => {
     // 3 s at 5 words a second with ~1.4 tokens a word: ~21 tokens, and punctuation.
-    expect(whisperTokenBudget(3 * 16000)).toBeGreaterThanOrEqual(30);
+    expect(asrTokenBudget(3 * 16000)).toBeGreaterThanOrEqual(30);
     // A 2 s question may not decode Whisper's 224-token maximum.
-    expect(whisperTokenBudget(2 * 16000)).toBeLessThan(30);
+    expect(asrTokenBudget(2 * 16000)).toBeLessThan(30);
   });
 });

@@ -138,6 +138,18 @@ export const SETTINGS = {
     "whisper-base",
     "Whisper model id (whisper-base, whisper-tiny.en, whisper-large-v3-turbo) or a ggml file path.",
   ),
+  asrFirstPass: s(
+    "FIRESIDE_ASR_FIRST_PASS",
+    z.string(),
+    "off",
+    "CPU only: a fast English recogniser (moonshine-tiny-en, or a folder with Moonshine's files) tried before Whisper on live turns up to 8 s; its transcript is kept when its confidence reaches FIRESIDE_ASR_FIRST_PASS_CONFIDENCE, else Whisper transcribes. off (default: on two cores it made the median turn slower, docs/performance.md).",
+  ),
+  asrFirstPassConfidence: s(
+    "FIRESIDE_ASR_FIRST_PASS_CONFIDENCE",
+    z.coerce.number().min(0).max(1),
+    0.9,
+    "Geometric mean of the first pass's token probabilities at or above which its transcript is kept; 0 = always (Moonshine alone for live English turns up to 8 s: fastest, more word errors).",
+  ),
   asrDevice: s(
     "FIRESIDE_ASR_DEVICE",
     z.enum(["cpu", "cuda"]),

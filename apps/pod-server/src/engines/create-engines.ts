@@ -1,10 +1,12 @@
 /** Builds the four engines named by config, fetching their models on first use. */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Config } from "../config/config.js";
 import type { ServerMetrics } from "../metrics/metrics.js";
 import { ensureModel, type FetchOptions } from "../models/fetch-model.js";
 import { findModel } from "../models/manifest.js";
+import { withFirstPass } from "./asr/first-pass.js";
+import { createMoonshine } from "./asr/moonshine.js";
 import { createWhisperCpp } from "./asr/whisper-cpp.js";
 import { createWhisperCppCuda } from "./asr/whisper-cpp-cuda.js";
 import { createAnthropic } from "./llm/anthropic.js";
@@ -94,14 +96,37 @@ export async function createEngines(
     tts ?? createPiperWithPresets(config, ttsModel!),
     createGe2eEncoder({ modelPath: speakerModel.path, modelName: speakerModel.name }),
   ]);
+  const firstPass = config.asrDevice === "cpu" && config.asrFirstPass !== "off" ? await createFirstPass(config, fetch) : null;
   return {
     vad,
-    asr: prioritisedAsr(asr, metrics),
+    asr: prioritisedAsr(
+      firstPass
+        ? withFirstPass(firstPass, asr, {
+            minConfidence: config.asrFirstPassConfidence,
+            maxSeconds: FIRST_PASS_MAX_SECONDS,
+            onOutcome: (outcome) => metrics?.asrFirstPass.inc({ outcome }),
+          })
+        : asr,
+      metrics,
+    ),
     llm,
     // FireRedTTS2 queues on its own GPU scheduler; Piper computes on the caller's thread.
     tts: tts ? ttsEngine : prioritisedTts(ttsEngine, metrics),
     speaker: prioritisedSpeaker(speaker, metrics),
   };
+}
+
+/**
+ * Longer utterances go straight to Whisper: Moonshine's cost grows with the audio (~55 ms a second
+ * on one core) and tiny is wrong more often on long talk, so the detour would mostly be wasted.
+ */
+const FIRST_PASS_MAX_SECONDS = 8;
+
+/** Moonshine on one thread (Whisper, the LLM and Piper share the other cores). */
+async function createFirstPass(config: Config, fetch: FetchOptions) {
+  const model = await resolveModel(config.asrFirstPass, fetch);
+  const modelDir = statSync(model.path).isDirectory() ? model.path : dirname(model.path);
+  return createMoonshine({ modelDir, modelName: model.name, threads: 1 });
 }
 
 /** The worker's command line (workers/fireredtts2/fireside_tts_worker/__main__.py) for this config. */

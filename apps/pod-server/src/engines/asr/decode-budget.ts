@@ -1,14 +1,15 @@
-/** What Whisper may spend on one utterance: the tokens it decodes and the encoder's context. */
+/** What a recogniser may spend on one utterance: the tokens it decodes and Whisper's encoder context. */
 
 /**
- * How many tokens Whisper may decode for one utterance. Fast conversational speech is ~4–5 words
- * (5–7 tokens) a second, and the audio carries pauses and pre-roll too, so 7 a second plus 10
- * lets a fast talker's sentence through (checked: 23 words in 4.7 s). A decoder caught in a loop
- * ("Tell me you joke. Tell me you joke. …") decodes up to the bound on every temperature
- * fallback: one 1.9 s question took 8–10 s unbounded, 1.9 s at 10 a second, 0.75 s at this bound
- * (whisper base, two cores). The loop's repeats are then cut by `collapseRepeatedTail`.
+ * How many tokens a recogniser (Whisper, Moonshine) may decode for one utterance. Fast
+ * conversational speech is ~4–5 words (5–7 tokens) a second, and the audio carries pauses and
+ * pre-roll too, so 7 a second plus 10 lets a fast talker's sentence through (checked: 23 words
+ * in 4.7 s). A decoder caught in a loop ("Tell me you joke. Tell me you joke. …") decodes up to
+ * the bound on every temperature fallback: one 1.9 s question took 8–10 s unbounded, 1.9 s at 10
+ * a second, 0.75 s at this bound (whisper base, two cores). The loop's repeats are then cut by
+ * `collapseRepeatedTail`.
  */
-export function whisperTokenBudget(samples: number, sampleRate = 16000): number {
+export function asrTokenBudget(samples: number, sampleRate = 16000): number {
   return Math.ceil((samples / sampleRate) * 7) + 10;
 }
 

@@ -7,7 +7,7 @@
  */
 import { setPriority } from "node:os";
 import { Whisper, WhisperFullParams, WhisperSamplingStrategy } from "@napi-rs/whisper";
-import { whisperEncoderContext, whisperTokenBudget } from "./decode-budget.js";
+import { asrTokenBudget, whisperEncoderContext } from "./decode-budget.js";
 import { collapseRepeatedTail } from "./whisper-loops.js";
 
 export interface AsrRequest {
@@ -45,7 +45,7 @@ process.on("message", (req: AsrRequest) => {
     params.printRealtime = false;
     params.printTimestamps = false;
     params.suppressNonSpeechTokens = true;
-    params.maxTokens = whisperTokenBudget(req.audio.length);
+    params.maxTokens = asrTokenBudget(req.audio.length);
     const language = multilingual ? (req.language ?? "auto") : "en";
     params.language = language;
     params.detectLanguage = false;

@@ -2,7 +2,7 @@
  * Whisper's decoder sometimes loops: a phrase said once comes back three, four, twenty times
  * ("Tell me a joke Tell me a joke Tell me a joke"). A phrase of 2–8 words repeated 3+ times in a
  * row at the end, or one word 4+ times, is kept once; people repeat themselves, but not like that.
- * (Decoding itself is bounded by `whisperTokenBudget`.)
+ * (Decoding itself is bounded by `asrTokenBudget`.)
  */
 const bare = (word: string) => word.toLowerCase().replace(/[^\p{L}\p{N}']+/gu, "");
 
