@@ -84,4 +84,46 @@ describe.skipIf(!existsSync(model))("llama.cpp engine (SmolLM2-135M from the mod
       await llm.close();
     }
   });
+
+  it("a prefill while the user speaks leaves the turn only its own words to evaluate", { timeout: 120_000 }, async () => {
+    const llm = await createLlamaCpp({
+      modelPath: model,
+      modelName: "smollm2-135m",
+      threads: 1,
+      contextSize: 2048,
+      parallel: 2,
+      gpu: false,
+    });
+    const persona: ChatMessage = {
+      role: "system",
+      content: "You are Fireside, a friendly voice assistant. Answer in one to three short spoken sentences. No lists, no markdown.",
+    };
+    const question: ChatMessage = { role: "user", content: "What is the capital of France?" };
+    /** Input tokens llama.cpp really evaluated for one turn (its own meter), and the words it answered. */
+    const turn = async (cacheKey: string, prompt: ChatMessage[]) => {
+      const before = llm.inputTokensEvaluated();
+      let reply = "";
+      for await (const d of llm.stream(prompt, { signal: new AbortController().signal, cacheKey, maxTokens: 8, temperature: 0 }))
+        reply += d;
+      return { evaluated: llm.inputTokensEvaluated() - before, reply };
+    };
+    try {
+      // Two conversations, the same words; only "warm" is prefilled while its user speaks.
+      await llm.prefill!([persona, { role: "user", content: "" }], { cacheKey: "warm" });
+      const [cold1, warm1] = [await turn("cold", [persona, question]), await turn("warm", [persona, question])];
+      // The persona (~30 tokens) and the turn's opening were evaluated before the question came.
+      expect(warm1.evaluated, `cold ${cold1.evaluated}, warm ${warm1.evaluated}`).toBeLessThan(cold1.evaluated - 20);
+      expect(warm1.reply).toBe(cold1.reply); // the same cache contents give the same answer
+
+      // Later turns: the reply as heard, then the next user turn's opening, before the words come.
+      const heard: ChatMessage = { role: "assistant", content: "Paris is the capital" };
+      const next: ChatMessage = { role: "user", content: "And of Spain?" };
+      await llm.prefill!([persona, question, heard, { role: "user", content: "" }], { cacheKey: "warm" });
+      const cold2 = await turn("cold", [persona, question, heard, next]);
+      const warm2 = await turn("warm", [persona, question, heard, next]);
+      expect(warm2.evaluated, `cold ${cold2.evaluated}, warm ${warm2.evaluated}`).toBeLessThan(cold2.evaluated);
+    } finally {
+      await llm.close();
+    }
+  });
 });

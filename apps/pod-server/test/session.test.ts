@@ -12,7 +12,7 @@ import { describe, expect, it, vi } from "vitest";
 import { pollUntil } from "../../../tests/support/poll.js";
 import { loadConfig } from "../src/config/config.js";
 import { createInstantEngines } from "../src/engines/test-doubles/instant-engines.js";
-import { EngineError, type Engines } from "../src/engines/types.js";
+import { type ChatMessage, EngineError, type Engines } from "../src/engines/types.js";
 import { ServerMetrics } from "../src/metrics/metrics.js";
 import { ResumeStore } from "../src/session/resume-store.js";
 import { Session } from "../src/session/session.js";
@@ -141,6 +141,32 @@ describe("Session", () => {
     c.send({ type: "client.metrics", responseId: typed.responseId, voiceToVoiceMs: 14_000 });
     const v2v = observe.mock.calls.map(([m]) => m.voiceToVoiceMs).filter((v) => v !== undefined);
     expect(v2v).toEqual([900]);
+  });
+
+  it("warms the LLM with the next prompt up to the user's words: at hello, and once a reply is over", async () => {
+    const prefills: { messages: ChatMessage[]; cacheKey: string }[] = [];
+    const p = pod({
+      engines: (e) => ({
+        ...e,
+        llm: { ...e.llm, prefill: async (messages, { cacheKey }) => void prefills.push({ messages, cacheKey }) },
+      }),
+    });
+    const c = p.connect();
+    c.send(HELLO);
+    await c.next("session.ready");
+    const persona = { role: "system", content: loadConfig({ env: {} }).persona };
+    expect(prefills.map((x) => x.messages)).toEqual([[persona, { role: "user", content: "" }]]);
+
+    c.send({ type: "input.text", text: "Tell me something." });
+    const done = await c.next("response.completed");
+    await pollUntil("the warm-up after the reply", () => prefills.length === 2, 5000, 1);
+    expect(prefills[1]!.messages).toEqual([
+      persona,
+      { role: "user", content: "Tell me something." },
+      { role: "assistant", content: done.text },
+      { role: "user", content: "" },
+    ]);
+    expect(prefills.every((x) => x.cacheKey === c.session.id)).toBe(true);
   });
 
   it("ids are unique across sessions, so a reconnect never overwrites earlier turns", async () => {

@@ -39,4 +39,17 @@ describe("LLM slot pool", () => {
     await carol;
     expect(order).toEqual(["bob:s0", "carol:s0"]);
   });
+
+  it("tryAcquire picks as acquire would, and gives nothing (no queueing) when every slot is busy", async () => {
+    const pool = new SlotPool(slots(2));
+    const a = pool.tryAcquire("alice")!;
+    pool.release(a, "alice");
+    expect(pool.tryAcquire("alice")?.name).toBe(a.name);
+    const other = pool.tryAcquire("bob");
+    expect(other?.name).not.toBe(a.name);
+    expect(pool.tryAcquire("carol")).toBeNull();
+    // Nothing was queued: a release frees the slot for the next caller.
+    pool.release(other!, "bob");
+    expect((await pool.acquire("bob")).name).toBe(other!.name);
+  });
 });

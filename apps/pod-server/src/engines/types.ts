@@ -68,6 +68,13 @@ export interface LlmStreamOptions {
 /** Streaming chat completion. Stops promptly when `signal` aborts. */
 export interface LlmEngine extends Engine {
   stream(messages: ChatMessage[], opts: LlmStreamOptions): AsyncIterable<string>;
+  /**
+   * Engines with a local KV cache: evaluates the next prompt up to where its last message's
+   * words will begin (persona, history, the user turn's opening) into the conversation's cache
+   * while the user is still speaking, so the turn evaluates only its own words. `messages` ends
+   * with that user message, its text not yet known. Best effort: it never rejects.
+   */
+  prefill?(messages: ChatMessage[], opts: { cacheKey: string }): Promise<void>;
 }
 
 export interface SynthesisContext {

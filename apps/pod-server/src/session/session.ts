@@ -428,6 +428,7 @@ export class Session {
         })),
       },
     });
+    this.warmLlm();
   }
 
   // ------------------------------------------------------------------ input audio and VAD
@@ -608,6 +609,7 @@ export class Session {
       })
       .finally(() => {
         this.pendingTurns.delete(turn);
+        this.warmLlm();
       });
   }
 
@@ -825,6 +827,16 @@ export class Session {
     if (!this.closed) this.machine.tryTo(this.input.collecting ? "user_speaking" : "idle");
   }
 
+  /**
+   * With the history settled (a reply finished, or was cut to what was heard), the LLM evaluates
+   * the next prompt up to the user's words while the user is still speaking.
+   */
+  private warmLlm(): void {
+    if (this.closed || !this.engines.llm.prefill || this.response || this.pendingTurns.size > 0) return;
+    const next = this.history.prompt(this.persona, this.config.llmHistoryTurns, { itemId: "next", text: "" });
+    void this.engines.llm.prefill(next, { cacheKey: this.id });
+  }
+
   private sendTurnMetrics(r: Response): void {
     if (r.metricsSent) return;
     r.metricsSent = true;
@@ -868,6 +880,7 @@ export class Session {
       // Reply fully sent but still playing when the user cut in: shorten the kept turn.
       r.status = "interrupted";
       this.cutHistory(r, played, false);
+      this.warmLlm();
     }
     // A reply that was played to its end cannot be interrupted: nothing changes.
   }

@@ -9,9 +9,12 @@
  *   and history, so llama.cpp evaluates only the new turn (the chat reuses the longest common prefix);
  * - when the prompt's window of turns slides (the oldest turn leaves it), the left turn's tokens are
  *   cut out of the cache and the rest shifted into place (`alignCache`), instead of evaluating
- *   the whole history again — which cost 5–9 s a turn on one core once a talk passed 20 turns.
+ *   the whole history again — which cost 5–9 s a turn on one core once a talk passed 20 turns;
+ * - `prefill` evaluates the next prompt up to the user's words while the user speaks: the persona
+ *   on a conversation's first turn, else the end of the last reply as heard and the next user
+ *   turn's opening markers.
  */
-import { type ChatHistoryItem, getLlama, LlamaChat, type LlamaContextSequence } from "node-llama-cpp";
+import { type ChatHistoryItem, getLlama, LlamaChat, type LlamaContextSequence, type Token } from "node-llama-cpp";
 import { AsyncQueue } from "../../streams/async-queue.js";
 import { type ChatMessage, EngineError, type LlmEngine } from "../types.js";
 import { SlotPool } from "./slot-pool.js";
@@ -65,7 +68,7 @@ interface Slot {
 
 export async function createLlamaCpp(
   opts: LlamaCppOptions,
-): Promise<LlmEngine & { promptTokens(): { reused: number; evaluated: number } }> {
+): Promise<LlmEngine & { promptTokens(): { reused: number; evaluated: number }; inputTokensEvaluated(): number }> {
   const llama = await getLlama({ gpu: opts.gpu ? "auto" : false, build: "never", progressLogs: false, logLevel: "error" as never });
   const model = await llama.loadModel({ modelPath: opts.modelPath });
   const context = await model.createContext({ contextSize: opts.contextSize, sequences: opts.parallel, threads: opts.threads });
@@ -82,31 +85,68 @@ export async function createLlamaCpp(
   /** Prompt tokens found in a slot's cache and prompt tokens left to evaluate, over all generations. */
   const promptTokens = { reused: 0, evaluated: 0 };
 
+  const render = (slot: Slot, history: ChatHistoryItem[]) =>
+    slot.chat.chatWrapper
+      .generateContextState({ chatHistory: [...history, { type: "model", response: [] }] })
+      .contextText.tokenize(model.tokenizer);
+
   /**
    * Cuts turns that left the prompt's window out of the slot's cache (a shift, not a
-   * re-evaluation) when the slot still holds this conversation; counts what is reused.
+   * re-evaluation) when the slot still holds this conversation; returns how many of `tokens`
+   * the cache already holds.
    */
-  const alignCache = async (slot: Slot, history: ChatHistoryItem[], sameOwner: boolean) => {
-    const { contextText } = slot.chat.chatWrapper.generateContextState({ chatHistory: [...history, { type: "model", response: [] }] });
-    const tokens = contextText.tokenize(model.tokenizer);
+  const alignCache = async (slot: Slot, tokens: readonly Token[], sameOwner: boolean) => {
     const range = sameOwner ? droppedRange(slot.sequence.contextTokens, tokens) : null;
     if (range) await slot.sequence.eraseContextTokenRanges([range]);
-    const reused = slot.sequence.compareContextTokens(tokens).firstDifferentIndex;
-    promptTokens.reused += reused;
-    promptTokens.evaluated += tokens.length - reused;
+    return slot.sequence.compareContextTokens([...tokens]).firstDifferentIndex;
+  };
+
+  /** Per conversation, the prefill under way; its turn waits for it rather than take another slot. */
+  const prefilling = new Map<string, Promise<void>>();
+
+  const prefill = async (messages: ChatMessage[], cacheKey: string) => {
+    const slot = pool.tryAcquire(cacheKey);
+    if (!slot) return; // every slot is generating: nothing is idle to warm
+    try {
+      // What the prompt holds whatever the user says: the common prefix of two renderings.
+      const withText = (text: string) => render(slot, toHistory([...messages.slice(0, -1), { role: "user", content: text }]));
+      const [a, b] = [withText("a"), withText("b")];
+      let n = 0;
+      while (n < a.length && n < b.length && a[n] === b[n]) n++;
+      const reused = await alignCache(slot, a.slice(0, n), slot.owner === cacheKey);
+      const next = slot.sequence.nextTokenIndex;
+      if (reused < next) await slot.sequence.eraseContextTokenRanges([{ start: reused, end: next }]);
+      if (reused < n) await slot.sequence.evaluateWithoutGeneratingNewTokens(a.slice(reused, n));
+    } finally {
+      pool.release(slot, cacheKey);
+    }
   };
 
   return {
     promptTokens: () => ({ ...promptTokens }),
+    /** Input tokens llama.cpp evaluated over every sequence (its own meter, prefills included). */
+    inputTokensEvaluated: () => slots.reduce((n, s) => n + s.sequence.tokenMeter.usedInputTokens, 0),
     info: { name: "llama-cpp", model: opts.modelName, device: opts.gpu ? "cuda" : "cpu" },
+    prefill(messages, { cacheKey }) {
+      const run = (prefilling.get(cacheKey) ?? Promise.resolve()).then(() => prefill(messages, cacheKey)).catch(() => {});
+      prefilling.set(cacheKey, run);
+      void run.then(() => {
+        if (prefilling.get(cacheKey) === run) prefilling.delete(cacheKey);
+      });
+      return run;
+    },
     stream(messages, { signal, maxTokens = 200, temperature = 0.7, cacheKey }) {
       const out = new AsyncQueue<string>();
       void (async () => {
+        if (cacheKey) await prefilling.get(cacheKey);
         const slot = await pool.acquire(cacheKey);
         try {
           if (signal.aborted) return;
           const history = toHistory(messages);
-          await alignCache(slot, history, slot.owner === cacheKey);
+          const tokens = render(slot, history);
+          const reused = await alignCache(slot, tokens, slot.owner === cacheKey);
+          promptTokens.reused += reused;
+          promptTokens.evaluated += tokens.length - reused;
           await slot.chat.generateResponse(history, {
             signal,
             stopOnAbortSignal: true,
