@@ -40,16 +40,17 @@ describe("LLM slot pool", () => {
     expect(order).toEqual(["bob:s0", "carol:s0"]);
   });
 
-  it("tryAcquire picks as acquire would, and gives nothing (no queueing) when every slot is busy", async () => {
+  it("a spare slot is the caller's own or an unused one, never another's cache, and nothing is queued", async () => {
     const pool = new SlotPool(slots(2));
-    const a = pool.tryAcquire("alice")!;
+    const a = pool.tryAcquireSpare("alice")!;
     pool.release(a, "alice");
-    expect(pool.tryAcquire("alice")?.name).toBe(a.name);
-    const other = pool.tryAcquire("bob");
-    expect(other?.name).not.toBe(a.name);
-    expect(pool.tryAcquire("carol")).toBeNull();
-    // Nothing was queued: a release frees the slot for the next caller.
-    pool.release(other!, "bob");
-    expect((await pool.acquire("bob")).name).toBe(other!.name);
+    expect(pool.tryAcquireSpare("alice")?.name).toBe(a.name);
+    pool.release(a, "alice");
+    const b = pool.tryAcquireSpare("bob")!;
+    expect(b.name).not.toBe(a.name);
+    pool.release(b, "bob");
+    // Both slots hold someone's history: a newcomer gets none (a turn would evict, a warm-up does not).
+    expect(pool.tryAcquireSpare("carol")).toBeNull();
+    expect((await pool.acquire("bob")).name).toBe(b.name);
   });
 });

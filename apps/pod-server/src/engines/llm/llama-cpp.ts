@@ -105,8 +105,9 @@ export async function createLlamaCpp(
   const prefilling = new Map<string, Promise<void>>();
 
   const prefill = async (messages: ChatMessage[], cacheKey: string) => {
-    const slot = pool.tryAcquire(cacheKey);
-    if (!slot) return; // every slot is generating: nothing is idle to warm
+    // Only its own or an unused sequence: warming one conversation never evicts another's history.
+    const slot = pool.tryAcquireSpare(cacheKey);
+    if (!slot) return;
     try {
       // What the prompt holds whatever the user says: the common prefix of two renderings.
       const withText = (text: string) => render(slot, toHistory([...messages.slice(0, -1), { role: "user", content: text }]));

@@ -16,9 +16,14 @@ export class SlotPool<T extends { owner: string | undefined; lastUsed: number }>
     return Promise.resolve(this.take(key));
   }
 
-  /** A free slot now (as `acquire` would pick it), or null when every slot is busy. */
-  tryAcquire(key: string | undefined): T | null {
-    return this.free.length ? this.take(key) : null;
+  /**
+   * A free slot now that holds no other owner's cache: the caller's own, else an unused one;
+   * null otherwise (it never queues, and never evicts another conversation's history).
+   */
+  tryAcquireSpare(key: string): T | null {
+    const i = this.free.findIndex((s) => s.owner === key);
+    const j = i >= 0 ? i : this.free.findIndex((s) => s.owner === undefined);
+    return j >= 0 ? this.free.splice(j, 1)[0]! : null;
   }
 
   private take(key: string | undefined): T {
