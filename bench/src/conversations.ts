@@ -51,6 +51,9 @@ export async function benchConversations(levels = [1, 2, 4]) {
       }
       for (const c of clients) c.close();
     }
+  } catch (e) {
+    process.stderr.write(pod.stderr().slice(-6000));
+    throw e;
   } finally {
     await pod.stop();
   }

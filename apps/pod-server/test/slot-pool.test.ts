@@ -51,6 +51,16 @@ describe("LLM slot pool", () => {
     pool.release(b, "bob");
     // Both slots hold someone's history: a newcomer gets none (a turn would evict, a warm-up does not).
     expect(pool.tryAcquireSpare("carol")).toBeNull();
-    expect((await pool.acquire("bob")).name).toBe(b.name);
+    // While any slot generates, nothing is spare: a warm-up would slow that generation down.
+    const busy = await pool.acquire("bob");
+    expect(busy.name).toBe(b.name);
+    expect(pool.tryAcquireSpare("alice")).toBeNull();
+    let idle = false;
+    const idling = pool.idle().then(() => (idle = true));
+    await Promise.resolve();
+    expect(idle).toBe(false);
+    pool.release(busy, "bob");
+    await idling;
+    expect(pool.tryAcquireSpare("alice")?.name).toBe(a.name);
   });
 });

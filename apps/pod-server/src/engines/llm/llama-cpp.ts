@@ -19,6 +19,9 @@ import { AsyncQueue } from "../../streams/async-queue.js";
 import { type ChatMessage, EngineError, type LlmEngine } from "../types.js";
 import { SlotPool } from "./slot-pool.js";
 
+/** How long a warm-up waits for the LLM to go idle before it gives up. */
+const PREFILL_WAIT_MS = 500;
+
 export interface LlamaCppOptions {
   modelPath: string;
   modelName: string;
@@ -101,14 +104,21 @@ export async function createLlamaCpp(
     return slot.sequence.compareContextTokens([...tokens]).firstDifferentIndex;
   };
 
-  /** Per conversation, the prefill under way; its turn waits for it rather than take another slot. */
-  const prefilling = new Map<string, Promise<void>>();
+  /** Per conversation, the warm-up evaluating now; its turn waits for it rather than take another slot. */
+  const evaluating = new Map<string, Promise<void>>();
+  /** Per conversation, the newest request (a warm-up or a turn): an older warm-up still waiting gives up. */
+  const latest = new Map<string, object>();
 
   const prefill = async (messages: ChatMessage[], cacheKey: string) => {
-    // Only its own or an unused sequence: warming one conversation never evicts another's history.
+    const mine = {};
+    latest.set(cacheKey, mine);
+    // A reply that was just stopped may still hold its sequence for a moment: wait for the LLM to
+    // go idle (not long: then another conversation is generating, and a warm-up would slow it).
+    await Promise.race([pool.idle(), new Promise((r) => setTimeout(r, PREFILL_WAIT_MS))]);
+    if (latest.get(cacheKey) !== mine) return;
     const slot = pool.tryAcquireSpare(cacheKey);
     if (!slot) return;
-    try {
+    const run = (async () => {
       // What the prompt holds whatever the user says: the common prefix of two renderings.
       const withText = (text: string) => render(slot, toHistory([...messages.slice(0, -1), { role: "user", content: text }]));
       const [a, b] = [withText("a"), withText("b")];
@@ -118,8 +128,15 @@ export async function createLlamaCpp(
       const next = slot.sequence.nextTokenIndex;
       if (reused < next) await slot.sequence.eraseContextTokenRanges([{ start: reused, end: next }]);
       if (reused < n) await slot.sequence.evaluateWithoutGeneratingNewTokens(a.slice(reused, n));
+    })().finally(() => pool.release(slot, cacheKey));
+    evaluating.set(
+      cacheKey,
+      run.catch(() => {}),
+    );
+    try {
+      await run;
     } finally {
-      pool.release(slot, cacheKey);
+      evaluating.delete(cacheKey);
     }
   };
 
@@ -128,18 +145,14 @@ export async function createLlamaCpp(
     /** Input tokens llama.cpp evaluated over every sequence (its own meter, prefills included). */
     inputTokensEvaluated: () => slots.reduce((n, s) => n + s.sequence.tokenMeter.usedInputTokens, 0),
     info: { name: "llama-cpp", model: opts.modelName, device: opts.gpu ? "cuda" : "cpu" },
-    prefill(messages, { cacheKey }) {
-      const run = (prefilling.get(cacheKey) ?? Promise.resolve()).then(() => prefill(messages, cacheKey)).catch(() => {});
-      prefilling.set(cacheKey, run);
-      void run.then(() => {
-        if (prefilling.get(cacheKey) === run) prefilling.delete(cacheKey);
-      });
-      return run;
-    },
+    prefill: (messages, { cacheKey }) => prefill(messages, cacheKey).catch(() => {}),
     stream(messages, { signal, maxTokens = 200, temperature = 0.7, cacheKey }) {
       const out = new AsyncQueue<string>();
       void (async () => {
-        if (cacheKey) await prefilling.get(cacheKey);
+        if (cacheKey) {
+          latest.set(cacheKey, {}); // the turn is here: a warm-up still waiting is not wanted
+          await evaluating.get(cacheKey);
+        }
         const slot = await pool.acquire(cacheKey);
         try {
           if (signal.aborted) return;

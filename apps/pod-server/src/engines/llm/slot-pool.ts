@@ -7,8 +7,23 @@ export class SlotPool<T extends { owner: string | undefined; lastUsed: number }>
   private readonly waiters: { key: string | undefined; resolve: (slot: T) => void }[] = [];
   private clock = 0;
 
+  private readonly size: number;
+
   constructor(slots: T[]) {
     this.free = [...slots];
+    this.size = slots.length;
+  }
+
+  private idleWaiters: (() => void)[] = [];
+
+  /** Settles when no slot is in use (at once if none is). */
+  idle(): Promise<void> {
+    return this.busy === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Slots handed out and not yet released. */
+  get busy(): number {
+    return this.size - this.free.length;
   }
 
   acquire(key: string | undefined): Promise<T> {
@@ -17,10 +32,12 @@ export class SlotPool<T extends { owner: string | undefined; lastUsed: number }>
   }
 
   /**
-   * A free slot now that holds no other owner's cache: the caller's own, else an unused one;
-   * null otherwise (it never queues, and never evicts another conversation's history).
+   * For work that may wait (a warm-up): a slot now, only while no slot is in use (it would slow
+   * that generation down), and only the caller's own or an unused one (it never evicts another
+   * conversation's history); null otherwise. It never queues.
    */
   tryAcquireSpare(key: string): T | null {
+    if (this.busy > 0) return null;
     const i = this.free.findIndex((s) => s.owner === key);
     const j = i >= 0 ? i : this.free.findIndex((s) => s.owner === undefined);
     return j >= 0 ? this.free.splice(j, 1)[0]! : null;
@@ -42,5 +59,6 @@ export class SlotPool<T extends { owner: string | undefined; lastUsed: number }>
     const waiter = this.waiters.shift();
     if (waiter) waiter.resolve(slot);
     else this.free.push(slot);
+    if (this.busy === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }
