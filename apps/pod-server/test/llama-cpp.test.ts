@@ -30,17 +30,13 @@ describe("a cache holding the prompt minus the turns that left it", () => {
 });
 
 const model = join(defaultModelsDir(), "smollm2-135m", "SmolLM2-135M-Instruct.Q4_1.gguf");
+/** SmolLM2 on one thread with two KV-cache sequences, as the pod runs it on two cores. */
+const smollm = () =>
+  createLlamaCpp({ modelPath: model, modelName: "smollm2-135m", threads: 1, contextSize: 2048, parallel: 2, gpu: false });
 
 describe.skipIf(!existsSync(model))("llama.cpp engine (SmolLM2-135M from the model cache; `pnpm models` fetches it)", () => {
   it("evaluates only the new turn when the oldest turn leaves the prompt", { timeout: 120_000 }, async () => {
-    const llm = await createLlamaCpp({
-      modelPath: model,
-      modelName: "smollm2-135m",
-      threads: 1,
-      contextSize: 2048,
-      parallel: 2,
-      gpu: false,
-    });
+    const llm = await smollm();
     try {
       const questions = [
         "What is the capital of France?",
@@ -86,14 +82,7 @@ describe.skipIf(!existsSync(model))("llama.cpp engine (SmolLM2-135M from the mod
   });
 
   it("a prefill while the user speaks leaves the turn only its own words to evaluate", { timeout: 120_000 }, async () => {
-    const llm = await createLlamaCpp({
-      modelPath: model,
-      modelName: "smollm2-135m",
-      threads: 1,
-      contextSize: 2048,
-      parallel: 2,
-      gpu: false,
-    });
+    const llm = await smollm();
     const persona: ChatMessage = {
       role: "system",
       content: "You are Fireside, a friendly voice assistant. Answer in one to three short spoken sentences. No lists, no markdown.",

@@ -114,7 +114,7 @@ export async function createLlamaCpp(
     latest.set(cacheKey, mine);
     // A reply that was just stopped may still hold its sequence for a moment: wait for the LLM to
     // go idle (not long: then another conversation is generating, and a warm-up would slow it).
-    await Promise.race([pool.idle(), new Promise((r) => setTimeout(r, PREFILL_WAIT_MS))]);
+    await Promise.race([pool.idle(), new Promise((r) => setTimeout(r, PREFILL_WAIT_MS).unref())]);
     if (latest.get(cacheKey) !== mine) return;
     const slot = pool.tryAcquireSpare(cacheKey);
     if (!slot) return;

@@ -5,16 +5,14 @@
 export class SlotPool<T extends { owner: string | undefined; lastUsed: number }> {
   private readonly free: T[];
   private readonly waiters: { key: string | undefined; resolve: (slot: T) => void }[] = [];
-  private clock = 0;
-
+  private readonly idleWaiters: (() => void)[] = [];
   private readonly size: number;
+  private clock = 0;
 
   constructor(slots: T[]) {
     this.free = [...slots];
     this.size = slots.length;
   }
-
-  private idleWaiters: (() => void)[] = [];
 
   /** Settles when no slot is in use (at once if none is). */
   idle(): Promise<void> {
