@@ -29,7 +29,7 @@ const MIN_SAMPLES = 1600;
 /** Key/value heads and head size by decoder depth (tiny: 6 layers, base: 8). */
 const KV_SHAPE: Record<number, [heads: number, headDim: number]> = { 6: [8, 36], 8: [8, 52] };
 
-export function parseMoonshineTokens(bytes: Uint8Array): Uint8Array[] {
+function parseMoonshineTokens(bytes: Uint8Array): Uint8Array[] {
   const tokens: Uint8Array[] = [];
   for (let i = 0; i < bytes.length; ) {
     const n = bytes[i]!;
@@ -39,7 +39,7 @@ export function parseMoonshineTokens(bytes: Uint8Array): Uint8Array[] {
   return tokens;
 }
 
-export function detokenise(vocab: Uint8Array[], ids: number[]): string {
+function detokenise(vocab: Uint8Array[], ids: number[]): string {
   const bytes = Buffer.concat(ids.map((id) => vocab[id] ?? new Uint8Array(0)));
   return bytes.toString("utf8").replaceAll("\u2581", " ").trim();
 }

@@ -106,16 +106,17 @@ export async function createLlamaCpp(
 
   /** Per conversation, the warm-up evaluating now; its turn waits for it rather than take another slot. */
   const evaluating = new Map<string, Promise<void>>();
-  /** Per conversation, the newest request (a warm-up or a turn): an older warm-up still waiting gives up. */
-  const latest = new Map<string, object>();
+  /** Per conversation, the warm-up waiting for the LLM to go idle; a newer one replaces it, its turn removes it. */
+  const waiting = new Map<string, object>();
 
   const prefill = async (messages: ChatMessage[], cacheKey: string) => {
     const mine = {};
-    latest.set(cacheKey, mine);
+    waiting.set(cacheKey, mine);
     // A reply that was just stopped may still hold its sequence for a moment: wait for the LLM to
     // go idle (not long: then another conversation is generating, and a warm-up would slow it).
     await Promise.race([pool.idle(), new Promise((r) => setTimeout(r, PREFILL_WAIT_MS).unref())]);
-    if (latest.get(cacheKey) !== mine) return;
+    if (waiting.get(cacheKey) !== mine) return;
+    waiting.delete(cacheKey); // entries live only while a warm-up waits: nothing stays per session
     const slot = pool.tryAcquireSpare(cacheKey);
     if (!slot) return;
     const run = (async () => {
@@ -150,7 +151,7 @@ export async function createLlamaCpp(
       const out = new AsyncQueue<string>();
       void (async () => {
         if (cacheKey) {
-          latest.set(cacheKey, {}); // the turn is here: a warm-up still waiting is not wanted
+          waiting.delete(cacheKey); // the turn is here: a warm-up still waiting is not wanted
           await evaluating.get(cacheKey);
         }
         const slot = await pool.acquire(cacheKey);
