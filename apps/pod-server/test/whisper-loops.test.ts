@@ -10,6 +10,17 @@ describe("Whisper loops", () => {
     expect(collapseRepeatedTail("What is this? I mean, I mean, I mean, I mean,")).toBe("What is this? I mean,");
     expect(collapseRepeatedTail("and and and and and")).toBe("and");
   });
+  it("keeps one copy of a question read twice from audio too short to hold both", () => {
+    // 8 words from 1.6 s of audio: more than anyone says.
+    expect(collapseRepeatedTail("Why do cats purr? Why do cats purr?", 1.6)).toBe("Why do cats purr?");
+    expect(collapseRepeatedTail("Set a timer for 10 minutes Set a timer for 10 minutes", 2.3)).toBe("Set a timer for 10 minutes");
+    // Said twice over the time it takes to say it twice: kept.
+    expect(collapseRepeatedTail("Are you there? Are you there?", 2.2)).toBe("Are you there? Are you there?");
+    // Without the audio's length, two copies are not a loop.
+    expect(collapseRepeatedTail("Why do cats purr? Why do cats purr?")).toBe("Why do cats purr? Why do cats purr?");
+    // A short phrase twice ("Bye bye", "Thank you thank you") is how people talk, however fast.
+    expect(collapseRepeatedTail("Thank you, thank you.", 0.6)).toBe("Thank you, thank you.");
+  });
   it("leaves real repetition alone", () => {
     for (const t of ["No, no, no.", "Very very good.", "I said yes, yes I did.", "Bye bye.", "It is what it is."])
       expect(collapseRepeatedTail(t)).toBe(t);

@@ -14,10 +14,13 @@ export function asrTokenBudget(samples: number, sampleRate = 16000): number {
 }
 
 /**
- * The encoder's context for an utterance: its cost scales with the context, and fitting it to the
- * utterance (plus a margin, at least 384 = 7.7 s) is 2–3× faster on CPU for short turns than the
- * full 1500 (30 s). 50 positions = 1 s of audio.
+ * The encoder's context for an utterance: its cost scales with the context, so it is fitted to the
+ * utterance plus a 128-position margin (2.6 s), at least 192 (3.8 s); 50 positions = 1 s of audio.
+ * On two cores a short question takes ~360 ms at this fit against ~480 ms at the earlier floor of
+ * 384 and ~1.2 s at the full 1500 (30 s). Tighter fits (margin 64–96, floor 128) were faster still
+ * but fell back to sampling at higher temperatures about twice as often (1–2 s a time), and very
+ * short contexts make Whisper say a short question twice, which `collapseRepeatedTail` undoes.
  */
 export function whisperEncoderContext(samples: number, sampleRate = 16000): number {
-  return Math.min(1500, Math.max(384, Math.ceil((samples / sampleRate) * 50) + 128));
+  return Math.min(1500, Math.max(192, Math.ceil((samples / sampleRate) * 50) + 128));
 }

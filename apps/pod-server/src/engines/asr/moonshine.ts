@@ -103,7 +103,7 @@ export async function createMoonshine(opts: MoonshineOptions): Promise<AsrEngine
       next = best;
     }
     const raw = detokenise(vocab, ids);
-    const text = collapseRepeatedTail(raw);
+    const text = collapseRepeatedTail(raw, audio.length / 16000);
     // Cut short or looping: the words are not to be trusted, whatever their probabilities.
     const confidence = ended && text === raw ? Math.exp(logProbSum / (ids.length + 1)) : 0;
     return { text, confidence, language: "en" };

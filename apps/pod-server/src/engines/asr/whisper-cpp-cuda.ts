@@ -60,7 +60,7 @@ export async function createWhisperCppCuda(opts: { modelPath: string; modelName:
         signal?.addEventListener("abort", onAbort, { once: true });
         try {
           const r = await job.promise;
-          return { text: collapseRepeatedTail(r.result.trim()), language: r.language ?? language ?? "und" };
+          return { text: collapseRepeatedTail(r.result.trim(), audio.length / 16000), language: r.language ?? language ?? "und" };
         } catch (err) {
           throw new EngineError("asr", (err as Error).message);
         } finally {

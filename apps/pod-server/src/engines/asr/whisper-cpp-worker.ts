@@ -50,7 +50,7 @@ process.on("message", (req: AsrRequest) => {
     params.language = language;
     params.detectLanguage = false;
     if (fitContext) params.audioCtx = whisperEncoderContext(req.audio.length);
-    const text = collapseRepeatedTail(whisper.full(params, req.audio).trim());
+    const text = collapseRepeatedTail(whisper.full(params, req.audio).trim(), req.audio.length / 16000);
     const langId = whisper.fullLangId;
     const detected = language === "auto" ? (langId >= 0 ? (Whisper.lang(langId) ?? "und") : "und") : language;
     send({ id: req.id, text, language: detected });

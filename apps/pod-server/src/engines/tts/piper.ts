@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import * as ort from "onnxruntime-node";
 import { EngineError, type TtsEngine } from "../types.js";
 import { chunks80ms } from "./audio-chunks.js";
-import { phonemize } from "./espeak-phonemes.js";
+import { createPhonemizer } from "./espeak-phonemes.js";
 
 interface PiperConfig {
   audio: { sample_rate: number };
@@ -35,9 +35,10 @@ export async function createPiper(opts: PiperOptions): Promise<TtsEngine> {
   const [pad, bos, eos] = [id("_") ?? 0, id("^") ?? 1, id("$") ?? 2];
   const rate = config.audio.sample_rate;
   const language = config.language?.code.split("_")[0] ?? "en";
+  const phonemizer = createPhonemizer(config.espeak.voice);
 
   async function synthesizeAll(text: string): Promise<Float32Array> {
-    const phonemes = await phonemize(text, config.espeak.voice);
+    const phonemes = await phonemizer.phonemize(text);
     const ids: number[] = [bos, pad];
     for (const ch of phonemes) {
       const i = id(ch);
@@ -70,6 +71,7 @@ export async function createPiper(opts: PiperOptions): Promise<TtsEngine> {
       yield* chunks80ms(audio, rate, signal);
     },
     async close() {
+      phonemizer.close();
       await session.release();
     },
   };
