@@ -557,6 +557,24 @@ describe("Session", () => {
     expect(second.itemId).not.toBe(first.itemId);
   });
 
+  it("speech soon after the reply began is a barge-in once the client says it played half a second of it", async () => {
+    const p = pod();
+    const c = p.connect();
+    c.send(HELLO);
+    c.speak();
+    const first = await c.next("input.committed");
+    const started = await c.next("response.audio.started");
+    // The pacer sends 200 ms ahead: 0.6 s of audio is here well before 0.5 s have passed.
+    await pollUntil("0.6 s of the reply", () => samplesOf(c.frames) >= 0.6 * 24000, 10_000, 1);
+    c.send({ type: "response.interrupt", responseId: started.responseId, playedSamples: samplesOf(c.frames) });
+    await c.next("response.interrupted");
+    c.send({ type: "input.speech_started" });
+    const from = c.messages.length;
+    c.speak();
+    const second = await c.next("input.committed", () => true, from);
+    expect(second.itemId).not.toBe(first.itemId);
+  });
+
   it("server VAD: voice that came back before the reply began continues the utterance, though confirmed after", async () => {
     // minSpeechMs 1000: the detector confirms speech a second after it began.
     const p = pod();

@@ -11,8 +11,8 @@ describe("Whisper loops", () => {
     expect(collapseRepeatedTail("and and and and and")).toBe("and");
   });
   it("keeps one copy of a question read twice from audio too short to hold both", () => {
-    // 8 words from 1.6 s of audio: more than anyone says.
-    expect(collapseRepeatedTail("Why do cats purr? Why do cats purr?", 1.6)).toBe("Why do cats purr?");
+    // 8 words from 2 s of audio (with its pre-roll and trailing silence): more than anyone says.
+    expect(collapseRepeatedTail("Why do cats purr? Why do cats purr?", 2)).toBe("Why do cats purr?");
     expect(collapseRepeatedTail("Set a timer for 10 minutes Set a timer for 10 minutes", 2.3)).toBe("Set a timer for 10 minutes");
     // Said twice over the time it takes to say it twice: kept.
     expect(collapseRepeatedTail("Are you there? Are you there?", 2.2)).toBe("Are you there? Are you there?");

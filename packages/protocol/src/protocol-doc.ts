@@ -87,7 +87,9 @@ it?"), and only after \`unfinishedSilenceMs\` (default 1500) when it stops on a 
 sentence ("and", "the", "um"). The turn never ends before that transcript is ready. Under
 \`client_vad\` the client's \`input.audio.commit\` ends it. Either way, speech (the client's
 \`input.speech_started\`, or the server's VAD) within the pod's continuation window (default 1.5 s)
-after a commit, before any of its reply could be heard, continues that utterance: the reply to the
+after a commit, before its reply could be heard (its first frame sent less than 500 ms before
+the voice came back, and no \`response.interrupt\` reporting more than 500 ms of it played),
+continues that utterance: the reply to the
 first part ends with \`response.completed\` (status \`cancelled\`, text ""), or, when that reply was
 short enough to have been sent in full already, is taken back with \`response.interrupted\`
 (\`playedSamples\` 0, \`heardText\` "": stop playing it; it is stored as cancelled), and the next

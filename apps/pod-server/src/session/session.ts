@@ -540,7 +540,10 @@ export class Session {
     this.lastCommitted = null;
     const r = this.response;
     const spokeAt = Date.now() - spokeAgoMs;
-    const replyHeard = (x: Response) => x.pacer.firstSentAt > 0 && spokeAt - x.pacer.firstSentAt > CONTINUATION_HEARD_MS;
+    // Heard: the client said it played that much of it, or its first frame went out that long ago.
+    const replyHeard = (x: Response) =>
+      (x.playedSamples ?? 0) * 1000 > CONTINUATION_HEARD_MS * this.outputRate ||
+      (x.pacer.firstSentAt > 0 && spokeAt - x.pacer.firstSentAt > CONTINUATION_HEARD_MS);
     // The reply to the first part: still running, or already sent in full (a short one).
     const answer = last ? this.recent.findLast((x) => x.inReplyTo === last.itemId) : undefined;
     const continues =

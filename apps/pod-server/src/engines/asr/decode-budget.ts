@@ -15,12 +15,14 @@ export function asrTokenBudget(samples: number, sampleRate = 16000): number {
 
 /**
  * The encoder's context for an utterance: its cost scales with the context, so it is fitted to the
- * utterance plus a 128-position margin (2.6 s), at least 192 (3.8 s); 50 positions = 1 s of audio.
- * On two cores a short question takes ~360 ms at this fit against ~480 ms at the earlier floor of
- * 384 and ~1.2 s at the full 1500 (30 s). Tighter fits (margin 64–96, floor 128) were faster still
- * but fell back to sampling at higher temperatures about twice as often (1–2 s a time), and very
- * short contexts make Whisper say a short question twice, which `collapseRepeatedTail` undoes.
+ * utterance plus a 128-position margin (2.6 s), at least 256 (5.1 s); 50 positions = 1 s of audio.
+ * Whisper base q8_0 on two cores over 74 synthetic questions, 2–3 runs each: a floor of 384 gave
+ * word error 0.097–0.099 at ~480 ms a question (p50), 320 gave 0.099 at ~440 ms, 256 0.102 at
+ * ~410 ms, 192 0.104 at ~370 ms — and without `collapseRepeatedTail`'s rule for a question read
+ * twice (short contexts make Whisper do that) 192 gave 0.118. Shorter contexts also fell back to
+ * sampling at higher temperatures (1–2 s a time) a little more often. The full 1500 (30 s) costs
+ * ~1.2 s a question.
  */
 export function whisperEncoderContext(samples: number, sampleRate = 16000): number {
-  return Math.min(1500, Math.max(192, Math.ceil((samples / sampleRate) * 50) + 128));
+  return Math.min(1500, Math.max(256, Math.ceil((samples / sampleRate) * 50) + 128));
 }

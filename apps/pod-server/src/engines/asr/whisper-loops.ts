@@ -5,14 +5,14 @@
  * (Decoding itself is bounded by `asrTokenBudget`.)
  *
  * Given the audio's length, a phrase of 3+ words said twice at the end is kept once too when the
- * words are more than the audio could hold (over 4 a second, pre-roll and pauses included: people
- * say ~2.5–3): Whisper with a short encoder context sometimes reads a short question twice
- * ("Why do cats purr? Why do cats purr?" from 1.5 s), while someone who really repeats themselves
+ * words are more than the audio could hold (over 3.5 a second, pre-roll and pauses included:
+ * people say ~2.5–3): Whisper with a short encoder context sometimes reads a short question twice
+ * ("Why do cats purr? Why do cats purr?" from 2 s), while someone who really repeats themselves
  * ("Are you there? Are you there?") takes the time to say it.
  */
 const bare = (word: string) => word.toLowerCase().replace(/[^\p{L}\p{N}']+/gu, "");
 
-const MAX_WORDS_PER_SECOND = 4;
+const MAX_WORDS_PER_SECOND = 3.5;
 
 export function collapseRepeatedTail(text: string, audioSeconds?: number): string {
   const words = text.trim().split(/\s+/).filter(Boolean);
