@@ -170,8 +170,16 @@ export class RealtimeClient {
   startPlayback(): void {
     const tick = new Float32Array((this.outputRate * 20) / 1000);
     let last = performance.now();
+    const start = new Float32Array(0);
     this.playTimer = setInterval(() => {
       const now = performance.now();
+      if (!this.player.stats.playing) {
+        // A speaker cannot play audio before it arrives: while nothing plays, no time is owed
+        // (catching up a late tick here once "played" a reply up to a tick before its first frame
+        // came, and a drop right after the end then looked early to the pod). Starts once the lead is here.
+        this.player.pull(start);
+        last = now;
+      }
       // Catch up on late timer ticks so the played count follows the wall clock.
       while (now - last >= 20) {
         this.player.pull(tick);
