@@ -120,6 +120,10 @@ export async function speakUtterance(client: RealtimeClient, u: Utterance): Prom
   const sentInFull = () =>
     client.messages.slice(mark).some((m) => m.value.type === "response.audio.done" && m.value.responseId === started.responseId);
   await pollUntil("a second of the reply", () => received() >= heard || sentInFull(), 30_000, 5);
+  // …in real time: the pod sends up to a second ahead, and a user cannot have heard a second of it
+  // (nor all of a shorter one) before that much time has passed since it began.
+  const heardMs = (Math.min(heard, received()) / heard) * 1000;
+  await pollUntil("the reply's first second to play", () => performance.now() - firstFrameAt >= heardMs, 30_000, 5);
   client.send({ type: "response.interrupt", responseId: started.responseId, playedSamples: Math.min(heard, received()) });
   const metrics = (await client.waitFor("turn.metrics", { from: mark, pred: (m) => m.responseId === started.responseId })).value.metrics;
   await client.waitFor("response.completed", { from: mark, pred: (m) => m.responseId === started.responseId });
