@@ -110,7 +110,7 @@ export async function createEngines(
       metrics,
     ),
     llm,
-    // FireRedTTS2 queues on its own GPU scheduler; Piper computes on the caller's thread.
+    // FireRedTTS2 queues on its own GPU scheduler; Piper's worker thread takes one clause at a time.
     tts: tts ? ttsEngine : prioritisedTts(ttsEngine, metrics),
     speaker: prioritisedSpeaker(speaker, metrics),
   };

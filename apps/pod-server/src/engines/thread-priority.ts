@@ -1,8 +1,8 @@
 /**
- * The event loop before the engines' compute threads. whisper.cpp, llama.cpp and onnxruntime run
- * their inference on their own native threads; on a small machine those keep every core busy while
- * a reply is made, and the event loop (which moves every session's frames, pings and barge-ins)
- * waits its turn in the OS scheduler. Linux keeps a nice value per thread, so every thread of this
+ * The event loop before the engines' compute threads. llama.cpp and onnxruntime (in worker
+ * threads) compute on threads of this process; on a small machine those keep every core busy
+ * while a reply is made, and the event loop (which moves every session's frames, pings and
+ * barge-ins) waits its turn in the OS scheduler. Linux keeps a nice value per thread, so every thread of this
  * process except the main one gets a lower priority: inference still uses every idle cycle, but
  * the loop runs first when it has work.
  *

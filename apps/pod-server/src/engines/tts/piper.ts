@@ -1,9 +1,9 @@
 /**
- * Piper (VITS) voices in onnxruntime-node: espeak-ng phonemes → ids → waveform. A whole clause is
- * synthesised at once, then yielded in 80 ms chunks.
+ * Piper (VITS) voices in onnxruntime-node, run in a worker thread: espeak-ng phonemes → ids →
+ * waveform. A whole clause is synthesised at once, then yielded in 80 ms chunks.
  */
 import { readFile } from "node:fs/promises";
-import * as ort from "onnxruntime-node";
+import { openOnnxSessions } from "../onnx-sessions.js";
 import { EngineError, type TtsEngine } from "../types.js";
 import { chunks80ms } from "./audio-chunks.js";
 import { createPhonemizer } from "./espeak-phonemes.js";
@@ -25,11 +25,7 @@ export interface PiperOptions {
 
 export async function createPiper(opts: PiperOptions): Promise<TtsEngine> {
   const config = JSON.parse(await readFile(`${opts.modelPath}.json`, "utf8")) as PiperConfig;
-  const session = await ort.InferenceSession.create(opts.modelPath, {
-    executionProviders: ["cpu"],
-    intraOpNumThreads: opts.threads,
-    interOpNumThreads: 1,
-  });
+  const onnx = await openOnnxSessions({ models: { piper: opts.modelPath }, threads: opts.threads }, "tts", "Piper");
   const map = config.phoneme_id_map;
   const id = (p: string) => map[p]?.[0];
   const [pad, bos, eos] = [id("_") ?? 0, id("^") ?? 1, id("$") ?? 2];
@@ -48,10 +44,10 @@ export async function createPiper(opts: PiperOptions): Promise<TtsEngine> {
     ids.push(eos);
     if (ids.length <= 3) return new Float32Array(0);
     const { noise_scale, length_scale, noise_w } = config.inference;
-    const out = await session.run({
-      input: new ort.Tensor("int64", BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
-      input_lengths: new ort.Tensor("int64", BigInt64Array.from([BigInt(ids.length)]), [1]),
-      scales: new ort.Tensor("float32", Float32Array.from([noise_scale, length_scale, noise_w]), [3]),
+    const out = await onnx.run("piper", {
+      input: { type: "int64", data: BigInt64Array.from(ids.map(BigInt)), dims: [1, ids.length] },
+      input_lengths: { type: "int64", data: BigInt64Array.from([BigInt(ids.length)]), dims: [1] },
+      scales: { type: "float32", data: Float32Array.from([noise_scale, length_scale, noise_w]), dims: [3] },
     });
     return out.output!.data as Float32Array;
   }
@@ -72,7 +68,7 @@ export async function createPiper(opts: PiperOptions): Promise<TtsEngine> {
     },
     async close() {
       phonemizer.close();
-      await session.release();
+      await onnx.close();
     },
   };
 }
