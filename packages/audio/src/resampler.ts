@@ -100,23 +100,23 @@ export class Resampler {
   }
 
   private drain(available: number, limit = Number.POSITIVE_INFINITY): Float32Array {
-    const out: number[] = [];
-    const { up, down, half, buffer, bufferStart } = this;
-    for (;;) {
-      if (this.nextOut >= limit) break;
-      const num = this.nextOut * down;
+    const { up, down, half, buffer, bufferStart, table } = this;
+    // Output n needs input up to floor(n·down/up) + half, which must be below `available`.
+    const reachable = Math.floor(((available - half) * up - 1) / down) + 1;
+    const end = Math.min(limit, Math.max(this.nextOut, reachable));
+    const out = new Float32Array(end - this.nextOut);
+    const taps = 2 * half;
+    for (let o = 0; o < out.length; o++) {
+      const num = (this.nextOut + o) * down;
       const base = Math.floor(num / up);
-      if (base + half >= available) break;
-      const kernel = this.table[num % up]!;
+      const kernel = table[num % up]!;
+      const offset = base - half + 1 - bufferStart; // buffer index of the kernel's first tap
       let acc = 0;
-      const first = base - half + 1;
-      for (let j = 0; j < kernel.length; j++) {
-        const idx = first + j - bufferStart;
-        if (idx >= 0) acc += buffer[idx]! * kernel[j]!;
-      }
-      out.push(acc);
-      this.nextOut++;
+      // Taps before the buffer's start fall on the stream's leading silence.
+      for (let j = offset < 0 ? -offset : 0; j < taps; j++) acc += buffer[offset + j]! * kernel[j]!;
+      out[o] = acc;
     }
+    this.nextOut = end;
     // Drop input no future output needs.
     const keepFrom = Math.floor((this.nextOut * down) / up) - half + 1;
     const drop = Math.max(0, Math.min(keepFrom - bufferStart, buffer.length));
@@ -124,7 +124,7 @@ export class Resampler {
       this.buffer = buffer.subarray(drop);
       this.bufferStart += drop;
     }
-    return Float32Array.from(out);
+    return out;
   }
 }
 

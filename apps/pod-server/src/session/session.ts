@@ -4,6 +4,7 @@
  * through `SessionIo`. It never throws to the transport: bad input becomes an `error` message.
  */
 import { randomBytes } from "node:crypto";
+import { setImmediate } from "node:timers/promises";
 import { Framer, floatToInt16, int16ToFloat, Resampler } from "@fireside/audio";
 import {
   type ClientMessage,
@@ -756,6 +757,9 @@ export class Session {
           const audio = resampler ? resampler.process(chunk) : chunk;
           queued += audio.length;
           for (const f of framer.push(floatToInt16(audio))) sendFrame(f, false);
+          // One chunk per turn of the event loop: a clause synthesised whole (Piper, a draft) is
+          // otherwise resampled, encoded and framed at once, holding every session's frames ~10 ms.
+          await setImmediate();
         }
         r.segments.push({ text: piece, start, end: queued });
         if (queued > start) this.io.send({ type: "response.caption", responseId: id, text: piece, startSample: start, endSample: queued });
