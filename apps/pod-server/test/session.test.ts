@@ -526,6 +526,7 @@ describe("Session", () => {
     c.send({ type: "input.speech_started" });
     const takenBack = await c.next("response.interrupted", (m) => m.responseId === sent.responseId);
     expect(takenBack).toMatchObject({ playedSamples: 0, heardText: "" });
+    expect((await p.metrics.repliesTakenBack.get()).values[0]?.value).toBe(1);
     const from = c.messages.length;
     c.speak();
     const second = await c.next("input.committed", () => true, from);

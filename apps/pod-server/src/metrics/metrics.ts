@@ -22,6 +22,11 @@ export class ServerMetrics {
     labelNames: ["status"] as const,
     registers: [this.registry],
   });
+  readonly repliesTakenBack = new Counter({
+    name: "fireside_replies_taken_back_total",
+    help: "Replies sent in full (so counted completed in fireside_turns_total), then taken back unheard because the speaker's sentence went on",
+    registers: [this.registry],
+  });
   readonly errors = new Counter({
     name: "fireside_errors_total",
     help: "Errors sent to clients",

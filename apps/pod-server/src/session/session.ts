@@ -568,6 +568,7 @@ export class Session {
       // Sent in full before the speaker went on, but not heard: taken back, so the client stops
       // playing it and the history keeps nothing of it.
       answer.status = "cancelled";
+      this.metrics.repliesTakenBack.inc();
       this.keepHeard(answer, 0, "cancelled");
       this.io.send({ type: "response.interrupted", responseId: answer.id, playedSamples: 0, heardText: "" });
     }
