@@ -25,6 +25,12 @@ describe("clause chunker (LLM → TTS)", () => {
       "because of a process called Rayleigh scattering.",
       "It makes blue light scatter.",
     ]);
+    // A number is read as several words: the first piece ends before it.
+    expect(feed("The moon is approximately 2,150 miles away from the earth.")).toEqual([
+      "The moon is approximately",
+      "2,150 miles away from the earth.",
+    ]);
+    expect(feed("It is 5 o'clock.")).toEqual(["It is 5 o'clock."]);
     // Too few words before the opener: the piece goes on to a later boundary.
     expect(feed("I am happy to help. Ask me anything.")).toEqual(["I am happy to help.", "Ask me anything."]);
   });

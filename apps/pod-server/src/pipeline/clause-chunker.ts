@@ -1,8 +1,9 @@
 /**
  * Sits between the LLM and TTS: turns a token stream into speakable pieces. The first piece is
- * released early — at the first clause boundary with a few words, or where a phrase begins
- * ("…blue | because of…") once it has a few words, or after a handful of words at the latest —
- * because a TTS that synthesises a piece at once (Piper) makes the listener wait for all of it.
+ * released early — at the first clause boundary with a few words, or where a phrase or a number
+ * begins ("…blue | because of…", "…approximately | 2,150 miles") once it has a few words, or
+ * after a handful of words at the latest — because a TTS that synthesises a piece at once
+ * (Piper) makes the listener wait for all of it.
  * Later pieces end at sentence ends (or long clauses), so prosody stays natural.
  */
 
@@ -112,13 +113,20 @@ export class ClauseChunker {
       const next = words[i + 1];
       const after = words[i]!.index! + words[i]![0].length;
       if (firstMaxWords > 0 && n >= firstMaxWords) return after + 1;
-      if (firstPhraseWords > 0 && n >= firstPhraseWords && next && PHRASE_OPENERS.has(bare(next[0]))) return next.index!;
+      if (firstPhraseWords > 0 && n >= firstPhraseWords && next && opensPhrase(next[0])) return next.index!;
     }
     return -1;
   }
 }
 
 const bare = (word: string) => word.toLowerCase().replace(/^[^a-z']+|[^a-z']+$/g, "");
+
+/**
+ * A phrase opener, or a number: "2,150" is read as five words, so a first piece running on
+ * through one ("…approximately two thousand one hundred and fifty miles away") takes twice as long
+ * to synthesise as its written words suggest.
+ */
+const opensPhrase = (word: string) => PHRASE_OPENERS.has(bare(word)) || /^[$£€]?\d/.test(word);
 
 /** Strips markdown and symbols a voice should not read out. */
 function clean(s: string): string {
