@@ -12,7 +12,7 @@ import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AudioStreamEncoder, FrameKind, LIMITS, PROTOCOL_VERSION, type ServerMessageOf } from "@fireside/protocol";
+import { AudioStreamEncoder, FrameKind, LIMITS, PROTOCOL_VERSION, type ServerMessage, type ServerMessageOf } from "@fireside/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type PodProcess, startPod } from "../support/pod-process.js";
@@ -101,9 +101,20 @@ function rawTcp(bytes: string, from: string): Promise<string> {
 }
 
 /** A WebSocket that opens (resolves the socket) or is refused at the upgrade (resolves the HTTP status). */
+/**
+ * What each socket from openSocket received, from its first byte: a refusal's error can arrive
+ * with the handshake, and is emitted before a caller awaiting the open could listen for it.
+ */
+const received = new WeakMap<WebSocket, { messages: ServerMessage[]; closed: Promise<number> }>();
+
 function openSocket(path: string, from: string, headers: Record<string, string> = {}): Promise<WebSocket | number> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${pod.port}${path}`, { localAddress: from, headers });
+    const messages: ServerMessage[] = [];
+    ws.on("message", (d, binary) => {
+      if (!binary) messages.push(JSON.parse(d.toString()));
+    });
+    received.set(ws, { messages, closed: new Promise((r) => ws.once("close", r)) });
     ws.once("open", () => resolve(ws));
     ws.once("unexpected-response", (_req, res) => {
       resolve(res.statusCode ?? 0);
@@ -293,23 +304,19 @@ describe("a stranger attacks the pod", () => {
     for (let i = 0; i < 45 && !rateLimited; i++) {
       const ws = await openSocket(`/v1/realtime?token=${TOKEN}`, "127.0.0.31");
       if (typeof ws === "number") throw new Error(`connect refused with HTTP ${ws}`);
-      const first = await new Promise<ServerMessageOf<"error"> | null>((resolve) => {
-        ws.once("message", (d) => resolve(JSON.parse(d.toString())));
-        ws.once("close", (code) => {
-          closeCode = code;
-          resolve(null);
-        });
-        ws.send(
-          JSON.stringify({
-            type: "session.hello",
-            protocols: [PROTOCOL_VERSION],
-            audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
-          }),
-        );
-      });
+      const { messages, closed } = received.get(ws)!;
+      ws.send(
+        JSON.stringify({
+          type: "session.hello",
+          protocols: [PROTOCOL_VERSION],
+          audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
+        }),
+      );
+      await Promise.race([closed, new Promise((r) => (messages.length ? r(null) : ws.once("message", r)))]);
+      const first = messages[0];
       if (first?.type === "error") {
         rateLimited = first;
-        closeCode = (await closeOf(ws)).code || closeCode;
+        closeCode = await closed;
       }
       ws.terminate();
     }

@@ -42,5 +42,5 @@ describe("config", () => {
       out = e.stderr.toString();
     }
     expect(out).toMatch(/invalid configuration: FIRESIDE_PORT/);
-  });
+  }, 30_000); // a process start under tsx: seconds on two loaded cores
 });
