@@ -16,8 +16,8 @@ type FromWorker<Info, Res> = { ready: Info } | { loadFailed: string } | { id: nu
 export interface WorkerRpc<Req, Res, Info> {
   /** What the worker reported when it was ready (e.g. a model's input names). */
   readonly info: Info;
-  /** Sends `req` (buffers in `transfer` move to the worker) and resolves with the worker's answer. */
-  call(req: Req, transfer?: readonly Transferable[]): Promise<Res>;
+  /** Sends `req` (copied) and resolves with the worker's answer. */
+  call(req: Req): Promise<Res>;
   close(): Promise<void>;
 }
 
@@ -84,13 +84,13 @@ export async function startWorkerRpc<Req, Res, Info = undefined>(opts: WorkerRpc
     get info() {
       return info;
     },
-    async call(req, transfer) {
+    async call(req) {
       if (restarting) await restarting;
       return new Promise((resolve, reject) => {
         if (!worker) return reject(new EngineError(opts.stage, `${opts.what} is not running (it could not be restarted)`));
         const id = nextId++;
         pending.set(id, { resolve, reject });
-        worker.postMessage({ id, req }, transfer);
+        worker.postMessage({ id, req });
       });
     },
     async close() {

@@ -25,6 +25,8 @@ interface Model {
   decoder: ort.InferenceSession;
   pastNames: string[];
   kv: [number, number];
+  /** Jobs decoding now, and those of them to stop (a late cancel names a job that is done). */
+  running: Set<number>;
   cancelled: Set<number>;
 }
 
@@ -39,7 +41,7 @@ async function load(): Promise<{ state: Model; info: undefined }> {
   const pastNames = decoder.inputNames.filter((n) => n.startsWith("past_key_values."));
   const kv = KV_SHAPE[pastNames.length / 4];
   if (!kv) throw new Error(`unknown Moonshine decoder layout (${pastNames.length / 4} layers)`);
-  return { state: { encoder, decoder, pastNames, kv, cancelled: new Set() }, info: undefined };
+  return { state: { encoder, decoder, pastNames, kv, running: new Set(), cancelled: new Set() }, info: undefined };
 }
 
 async function decode(m: Model, job: number, audio: Float32Array, maxTokens: number): Promise<MoonshineReply> {
@@ -97,8 +99,13 @@ function argmaxWithLogProb(logits: ort.Tensor): { best: number; logProb: number 
 
 await serveWorkerRpc<MoonshineRequest, MoonshineReply, Model, undefined>(load, (m, req) => {
   if ("cancel" in req) {
-    m.cancelled.add(req.cancel);
+    if (m.running.has(req.cancel)) m.cancelled.add(req.cancel);
     return null;
   }
-  return decode(m, req.decode.job, req.decode.audio, req.decode.maxTokens);
+  const { job, audio, maxTokens } = req.decode;
+  m.running.add(job);
+  return decode(m, job, audio, maxTokens).finally(() => {
+    m.running.delete(job);
+    m.cancelled.delete(job);
+  });
 });

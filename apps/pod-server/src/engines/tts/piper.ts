@@ -3,7 +3,7 @@
  * waveform. A whole clause is synthesised at once, then yielded in 80 ms chunks.
  */
 import { readFile } from "node:fs/promises";
-import { openOnnxSessions } from "../onnx-sessions.js";
+import { openOnnxSession } from "../onnx-session.js";
 import { EngineError, type TtsEngine } from "../types.js";
 import { chunks80ms } from "./audio-chunks.js";
 import { createPhonemizer } from "./espeak-phonemes.js";
@@ -25,7 +25,7 @@ export interface PiperOptions {
 
 export async function createPiper(opts: PiperOptions): Promise<TtsEngine> {
   const config = JSON.parse(await readFile(`${opts.modelPath}.json`, "utf8")) as PiperConfig;
-  const onnx = await openOnnxSessions({ models: { piper: opts.modelPath }, threads: opts.threads }, "tts", "Piper");
+  const onnx = await openOnnxSession({ modelPath: opts.modelPath, threads: opts.threads }, "tts", "Piper");
   const map = config.phoneme_id_map;
   const id = (p: string) => map[p]?.[0];
   const [pad, bos, eos] = [id("_") ?? 0, id("^") ?? 1, id("$") ?? 2];
@@ -44,7 +44,7 @@ export async function createPiper(opts: PiperOptions): Promise<TtsEngine> {
     ids.push(eos);
     if (ids.length <= 3) return new Float32Array(0);
     const { noise_scale, length_scale, noise_w } = config.inference;
-    const out = await onnx.run("piper", {
+    const out = await onnx.run({
       input: { type: "int64", data: BigInt64Array.from(ids.map(BigInt)), dims: [1, ids.length] },
       input_lengths: { type: "int64", data: BigInt64Array.from([BigInt(ids.length)]), dims: [1] },
       scales: { type: "float32", data: Float32Array.from([noise_scale, length_scale, noise_w]), dims: [3] },
