@@ -4,15 +4,16 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { readWav } from "@fireside/audio";
-import { loadConfig } from "@fireside/pod-server";
-import { createWhisperCpp } from "../../apps/pod-server/src/engines/asr/whisper-cpp.js";
-import { resolveModel } from "../../apps/pod-server/src/engines/create-engines.js";
-import { createLlamaCpp } from "../../apps/pod-server/src/engines/llm/llama-cpp.js";
-import { createGe2eEncoder } from "../../apps/pod-server/src/engines/speaker/ge2e.js";
-import { createPiper } from "../../apps/pod-server/src/engines/tts/piper.js";
-import type { ChatMessage } from "../../apps/pod-server/src/engines/types.js";
-import { createSileroVad } from "../../apps/pod-server/src/engines/vad/silero.js";
-import { windowStart } from "../../apps/pod-server/src/session/conversation-history.js";
+import { loadConfig, windowStart } from "@fireside/pod-server";
+import {
+  type ChatMessage,
+  createGe2eEncoder,
+  createLlamaCpp,
+  createPiper,
+  createSileroVad,
+  createWhisperCpp,
+  resolveModel,
+} from "@fireside/pod-server/engines";
 import { percentile } from "./child.js";
 
 function speech(text: string): Float32Array {

@@ -1,8 +1,6 @@
 /** The real pod server (transport, sessions, pacing) on instant test-double engines, for benchmarks. */
-import { loadConfig } from "@fireside/pod-server";
-import { createInstantEngines } from "../../apps/pod-server/src/engines/test-doubles/instant-engines.js";
-import { createPodServer } from "../../apps/pod-server/src/transport/http-server.js";
-import { createLogger } from "../../apps/pod-server/src/transport/logger.js";
+import { createLogger, createPodServer, loadConfig } from "@fireside/pod-server";
+import { createInstantEngines } from "../../tests/support/instant-engines.js";
 
 const replySeconds = Number(process.env.BENCH_REPLY_SECONDS ?? 2);
 // Hundreds of sessions from one address: lift the per-address guards that would stop a stranger.

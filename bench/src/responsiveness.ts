@@ -3,29 +3,15 @@
  * synthesised, another session's JSON ping round trip. Anything computing on the event loop shows
  * up here as a stall.
  */
-import { PROTOCOL_VERSION } from "@fireside/protocol";
-import WebSocket from "ws";
 import { startPod } from "../../tests/support/pod-process.js";
+import { RealtimeClient } from "../../tests/support/realtime-client.js";
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
 
-function open(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once("open", () => {
-      ws.send(
-        JSON.stringify({
-          type: "session.hello",
-          protocols: [PROTOCOL_VERSION],
-          audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
-        }),
-      );
-    });
-    ws.on("message", (d, binary) => {
-      if (!binary && JSON.parse(d.toString()).type === "session.ready") resolve(ws);
-    });
-    ws.once("error", reject);
-  });
+async function open(url: string): Promise<RealtimeClient> {
+  const client = await RealtimeClient.connect(url);
+  await client.hello();
+  return client;
 }
 
 export async function benchResponsiveness(turns = 3) {
@@ -33,30 +19,18 @@ export async function benchResponsiveness(turns = 3) {
   try {
     const speaker = await open(pod.wsUrl);
     const pinger = await open(pod.wsUrl);
-    const rtts: number[] = [];
-    let sentAt = 0;
-    pinger.on("message", (d, binary) => {
-      if (!binary && JSON.parse(d.toString()).type === "pong") rtts.push(performance.now() - sentAt);
-    });
-    const ping = setInterval(() => {
-      sentAt = performance.now();
-      pinger.send(JSON.stringify({ type: "ping", id: 1, t: 1 }));
-    }, 25);
+    let id = 0;
+    // Each ping carries its send time; its pong's arrival time (recorded by the client) gives the round trip.
+    const ping = setInterval(() => pinger.send({ type: "ping", id: ++id, t: performance.now() }), 25);
     for (let i = 0; i < turns; i++) {
-      await new Promise<void>((resolve) => {
-        const onMessage = (d: WebSocket.RawData, binary: boolean) => {
-          if (!binary && JSON.parse(d.toString()).type === "response.completed") {
-            speaker.off("message", onMessage);
-            resolve();
-          }
-        };
-        speaker.on("message", onMessage);
-        speaker.send(JSON.stringify({ type: "input.text", text: "Tell me a short story about a lighthouse keeper, in four sentences." }));
-      });
+      const from = speaker.messages.length;
+      speaker.send({ type: "input.text", text: "Tell me a short story about a lighthouse keeper, in four sentences." });
+      await speaker.waitFor("response.completed", { from, timeoutMs: 120_000 });
     }
     clearInterval(ping);
     speaker.close();
     pinger.close();
+    const rtts = pinger.messages.flatMap(({ at, value }) => (value.type === "pong" ? [at - value.t] : []));
     return {
       what: "another session's ping round trip while one session's replies are synthesised (Piper, SmolLM2), ms",
       pings: rtts.length,

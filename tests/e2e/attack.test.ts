@@ -12,7 +12,8 @@ import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AudioStreamEncoder, FrameKind, LIMITS, PROTOCOL_VERSION, type ServerMessage, type ServerMessageOf } from "@fireside/protocol";
+import { helloMessage } from "@fireside/client";
+import { AudioStreamEncoder, FrameKind, LIMITS, type ServerMessage, type ServerMessageOf } from "@fireside/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type PodProcess, startPod } from "../support/pod-process.js";
@@ -305,13 +306,7 @@ describe("a stranger attacks the pod", () => {
       const ws = await openSocket(`/v1/realtime?token=${TOKEN}`, "127.0.0.31");
       if (typeof ws === "number") throw new Error(`connect refused with HTTP ${ws}`);
       const { messages, closed } = received.get(ws)!;
-      ws.send(
-        JSON.stringify({
-          type: "session.hello",
-          protocols: [PROTOCOL_VERSION],
-          audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
-        }),
-      );
+      ws.send(JSON.stringify(helloMessage()));
       await Promise.race([closed, new Promise((r) => (messages.length ? r(null) : ws.once("message", r)))]);
       const first = messages[0];
       if (first?.type === "error") {
@@ -349,14 +344,7 @@ describe("a stranger attacks the pod", () => {
       const ws = await openSocket("/v1/realtime", "127.0.0.41");
       if (typeof ws === "number") throw new Error(`refused early with ${ws}`);
       const closed = closeOf(ws);
-      ws.send(
-        JSON.stringify({
-          type: "session.hello",
-          token: `guess-${i}`,
-          protocols: [PROTOCOL_VERSION],
-          audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
-        }),
-      );
+      ws.send(JSON.stringify(helloMessage({ token: `guess-${i}` })));
       const c = await closed;
       expect(c.code).toBe(4401);
       expect(c.messages[0]).toMatchObject({ code: "E_AUTH" });
@@ -413,12 +401,7 @@ describe("a stranger attacks the pod", () => {
 
   it("silence and noise are answered E_NO_SPEECH without reaching the LLM; a hello naming an unknown voice is refused", async () => {
     const c = await RealtimeClient.connect(`${pod.wsUrl}?token=${TOKEN}`);
-    c.send({
-      type: "session.hello",
-      protocols: [PROTOCOL_VERSION],
-      voice: "no-such-voice",
-      audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
-    });
+    c.send(helloMessage({ voice: "no-such-voice" }));
     const refused = (await c.waitFor("error")).value;
     expect(refused.code).toBe("E_BAD_MESSAGE");
     expect(refused.message).toMatch(/unknown voice no-such-voice.*en_US-joe-medium/);

@@ -2,6 +2,7 @@
  * Bad input against the real server process: each case gets a typed error or a clean close,
  * and the server keeps serving other clients.
  */
+import { helloMessage } from "@fireside/client";
 import { AUDIO_HEADER_BYTES, LIMITS, PROTOCOL_VERSION } from "@fireside/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -46,11 +47,7 @@ describe("auth and negotiation", () => {
 
   it("refuses a hello without a token with E_AUTH and closes", async () => {
     const c = await RealtimeClient.connect(pod.wsUrl);
-    c.send({
-      type: "session.hello",
-      protocols: [PROTOCOL_VERSION],
-      audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
-    });
+    c.send(helloMessage());
     const err = (await c.waitFor("error")).value;
     expect(err).toMatchObject({ code: "E_AUTH", retryable: false });
     await new Promise((r) => c.ws.once("close", r));
@@ -65,11 +62,7 @@ describe("auth and negotiation", () => {
 
   it("refuses an unknown protocol version with E_PROTOCOL_VERSION", async () => {
     const c = await RealtimeClient.connect(pod.wsUrl, auth);
-    c.send({
-      type: "session.hello",
-      protocols: ["fireside.v9"],
-      audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
-    });
+    c.send(helloMessage({ protocols: ["fireside.v9"] }));
     expect((await c.waitFor("error")).value.code).toBe("E_PROTOCOL_VERSION");
     await new Promise((r) => c.ws.once("close", r));
     expect(c.closeCode).toBe(4400);

@@ -1,27 +1,23 @@
 /**
- * A Node client of the realtime protocol for tests and benchmarks: it streams audio paced like a
- * microphone, records every message with its arrival time, and plays received audio through the
- * same PlayoutQueue the desktop app uses, in real time, so it can report what was heard.
+ * The tests' and benchmarks' realtime client, on the shared protocol client (@fireside/client) over
+ * Node's `ws`: it streams audio paced like a microphone, records every message with its arrival
+ * time, and plays received audio through the same PlayoutQueue the desktop app uses, in real time,
+ * so it can report what was heard.
  */
+
 import { floatToInt16, int16ToFloat, PlayoutQueue } from "@fireside/audio";
+import { type HelloOptions, RealtimeConnection, type SocketLike } from "@fireside/client";
 import {
   AudioCodec,
-  AudioStreamEncoder,
   type ClientMessage,
-  type ClientMessageOf,
   type CodecName,
-  decodeAudioFrame,
-  encodeMessage,
-  FrameKind,
   type PcmAudioFrame,
-  PROTOCOL_VERSION,
-  parseServerMessage,
   type SampleRate,
   type ServerMessage,
   type ServerMessageOf,
 } from "@fireside/protocol";
 import WebSocket from "ws";
-import { FrameDecoder, FrameEncoder } from "../../apps/pod-server/src/session/audio-codecs.js";
+import { opusMicrophone, replyDecoder } from "./node-opus.js";
 
 /** A received frame as PCM (Opus frames decoded on arrival). */
 export type PcmFrame = PcmAudioFrame;
@@ -34,45 +30,44 @@ export interface Received<T> {
 export class RealtimeClient {
   readonly messages: Received<ServerMessage>[] = [];
   readonly frames: Received<PcmFrame>[] = [];
-  /** Audio frame bytes on the wire (header and payload), for bitrates. */
-  bytesSent = 0;
+  /** Audio frame bytes received (header and payload), for bitrates. */
   bytesReceived = 0;
-  private decoder = new FrameDecoder("pcm_s16le", 24000);
-  private opusInput: FrameEncoder | null = null;
   readonly player: PlayoutQueue;
+  closeCode: number | null = null;
+  readonly connection: RealtimeConnection;
+  private decode = replyDecoder(24000);
   private waiters: (() => void)[] = [];
   private playTimer: NodeJS.Timeout | null = null;
-  private readonly input = new AudioStreamEncoder(FrameKind.InputAudio, 1, 16000);
-  closeCode: number | null = null;
 
   private constructor(
     readonly ws: WebSocket,
     readonly outputRate: number,
   ) {
     this.player = new PlayoutQueue((outputRate * 60) / 1000);
-    ws.on("message", (data, isBinary) => {
-      const at = performance.now();
-      const buf = data as Buffer;
-      if (isBinary) {
-        const wire = decodeAudioFrame(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
-        this.bytesReceived += buf.byteLength;
-        const samples = this.decoder.decode(wire);
-        const frame: PcmFrame = { ...wire, codec: AudioCodec.PcmS16le, samples };
-        this.frames.push({ at, value: frame });
+    this.connection = new RealtimeConnection(ws as unknown as SocketLike, {
+      frame: (wire, bytes, at) => {
+        this.bytesReceived += bytes;
+        const samples = this.decode(wire);
+        this.frames.push({ at, value: { ...wire, codec: AudioCodec.PcmS16le, samples } });
         this.player.push(int16ToFloat(samples));
-        if (frame.last) this.player.end();
-      } else {
-        const msg = parseServerMessage(buf.toString("utf8"));
+        if (wire.last) this.player.end();
+        this.wake();
+      },
+      message: (msg, at) => {
         this.messages.push({ at, value: msg });
         if (msg.type === "response.audio.started") this.player.reset();
-        if (msg.type === "ping") this.send({ type: "pong", id: msg.id, t: msg.t });
-      }
-      for (const w of this.waiters.splice(0)) w();
+        this.wake();
+      },
+      close: (code) => {
+        this.closeCode = code;
+        this.wake();
+      },
     });
-    ws.on("close", (code) => {
-      this.closeCode = code;
-      for (const w of this.waiters.splice(0)) w();
-    });
+  }
+
+  /** Encoded audio bytes sent (header and payload), for bitrates. */
+  get bytesSent(): number {
+    return this.connection.bytesSent;
   }
 
   /** `localAddress`: connect from another loopback address (127.0.0.2 …), as a second client machine would. */
@@ -91,27 +86,24 @@ export class RealtimeClient {
   }
 
   send(msg: ClientMessage): void {
-    this.ws.send(encodeMessage(msg));
+    this.connection.send(msg);
   }
 
   /** `codec`: both directions; opus input is encoded at 24 kbit/s like a voice client would. */
   async hello(
-    over: Partial<ClientMessageOf<"session.hello">> = {},
+    over: HelloOptions = {},
     inputRate: SampleRate = 16000,
     codec: CodecName = "pcm_s16le",
   ): Promise<ServerMessageOf<"session.ready">> {
-    this.decoder = new FrameDecoder(codec, this.outputRate as SampleRate);
-    this.opusInput = codec === "opus" ? new FrameEncoder("opus", FrameKind.InputAudio, 1, inputRate, 24_000, "voip") : null;
-    this.send({
-      type: "session.hello",
-      protocols: [PROTOCOL_VERSION],
-      audio: {
-        input: { codec, sampleRate: inputRate },
-        output: { codec, sampleRate: this.outputRate as SampleRate },
+    this.decode = replyDecoder(this.outputRate as SampleRate);
+    this.connection.hello(
+      {
+        audio: { input: { codec, sampleRate: inputRate }, output: { codec, sampleRate: this.outputRate as SampleRate } },
+        client: { name: "fireside-tests", version: "0" },
+        ...over,
       },
-      client: { name: "fireside-tests", version: "0" },
-      ...over,
-    });
+      codec === "opus" ? opusMicrophone(inputRate) : null,
+    );
     return (await this.waitFor("session.ready")).value;
   }
 
@@ -145,12 +137,7 @@ export class RealtimeClient {
 
   /** One frame in the negotiated codec (`rate` other than the stream's sends PCM, for tests of rate checks). */
   sendAudioFrame(samples: Int16Array, rate: SampleRate): void {
-    const bytes =
-      this.opusInput && rate === this.opusInput.sampleRate
-        ? this.opusInput.encode(samples, false)
-        : this.input.encode(samples, { sampleRate: rate });
-    this.bytesSent += bytes.byteLength;
-    this.ws.send(bytes);
+    this.connection.sendAudio(samples, rate);
   }
 
   /** Streams float audio as 20 ms frames in real time, like a microphone. */
@@ -196,5 +183,9 @@ export class RealtimeClient {
   terminate(): void {
     if (this.playTimer) clearInterval(this.playTimer);
     this.ws.terminate();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
   }
 }

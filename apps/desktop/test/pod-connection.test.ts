@@ -13,6 +13,7 @@ import { AudioCodec, decodeAudioFrame } from "@fireside/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket as NodeWebSocket, WebSocketServer } from "ws";
 import { WasmOpusEncoder } from "../src/renderer/src/audio/wasm-opus";
+import { CodecChoice } from "../src/renderer/src/transport/audio-codecs";
 import { PodConnection } from "../src/renderer/src/transport/pod-connection";
 import type { ConnectionStatus } from "../src/renderer/src/transport/pod-transport";
 import { sessionReady } from "./fake-transport";
@@ -73,10 +74,7 @@ function connect(url: string, token = "right", opusMic: (() => Promise<WasmOpusE
     {
       url,
       token,
-      hello: () => ({
-        protocols: ["fireside.v1"],
-        audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
-      }),
+      hello: () => ({ protocols: ["fireside.v1"] }),
       onMessage: () => {},
       onAudio: () => {},
       onStatus: (status, notice) => {
@@ -85,8 +83,7 @@ function connect(url: string, token = "right", opusMic: (() => Promise<WasmOpusE
       },
       onRtt: () => {},
     },
-    undefined,
-    opusMic,
+    new CodecChoice(undefined, opusMic),
   );
   closers.push(() => conn.close());
   conn.connect();

@@ -7,8 +7,8 @@ import { ConfigError, helpText, loadConfig } from "./config/config.js";
 import { createEngines } from "./engines/create-engines.js";
 import { keepComputeThreadsBehindLoop } from "./engines/thread-priority.js";
 import { consoleProgress } from "./models/fetch-model.js";
-import { createPodServer } from "./transport/http-server.js";
 import { createLogger } from "./transport/logger.js";
+import { createPodServer } from "./transport/pod-server.js";
 
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {

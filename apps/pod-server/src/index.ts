@@ -1,4 +1,7 @@
+/** The pod server's public surface (`@fireside/pod-server`): settings, the engine interfaces, the server itself. */
 export * from "./config/config.js";
 export * from "./engines/types.js";
 export * from "./models/manifest.js";
-export { createPodServer, type PodServer } from "./transport/http-server.js";
+export { windowStart } from "./session/conversation-history.js";
+export { createLogger, type Logger } from "./transport/logger.js";
+export { createPodServer, type LoadingProgress, type PodServer } from "./transport/pod-server.js";

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/config.js";
-import { createPodServer } from "../src/transport/http-server.js";
 import { createLogger } from "../src/transport/logger.js";
+import { createPodServer } from "../src/transport/pod-server.js";
 
 describe("/ready while loading", () => {
   it("reports the model being fetched and its progress", async () => {

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { PROTOCOL_VERSION } from "@fireside/protocol";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { createInstantEngines } from "../../../tests/support/instant-engines.js";
 import { loadConfig } from "../src/config/config.js";
 import { defaultSessionLimit, UNLIMITED_SESSIONS } from "../src/engines/session-capacity.js";
-import { createInstantEngines } from "../src/engines/test-doubles/instant-engines.js";
-import { createPodServer } from "../src/transport/http-server.js";
 import { createLogger } from "../src/transport/logger.js";
+import { createPodServer } from "../src/transport/pod-server.js";
 
 const engines = createInstantEngines({ replySeconds: 1 });
 const gpu = (e: typeof engines) => ({

@@ -1,7 +1,7 @@
 /**
  * Sockets that have connected but not yet completed session.hello hold no session slot; they are
  * counted here instead, per client address and in all, so silent sockets from one address (or
- * many) cannot exhaust the server. Each is closed by the hello deadline (http-server.ts).
+ * many) cannot exhaust the server. Each is closed by the hello deadline (transport/realtime-sockets.ts).
  */
 export class PendingSockets {
   private readonly byAddress = new Map<string, number>();

@@ -15,6 +15,7 @@ import {
   type VoiceQuality,
 } from "@fireside/protocol";
 import type { AuditLog } from "../audit/audit-log.js";
+import { defaultVoice } from "../engines/tts/default-voice.js";
 import type { Engines } from "../engines/types.js";
 import type { ConversationStore } from "../store/conversations.js";
 import type { DialogueJobs } from "../studio/dialogue-jobs.js";
@@ -61,8 +62,11 @@ export function studioRoutes(deps: StudioDeps) {
       const presets = (tts?.voices ?? []).map((v) => ({ ...v, preset: true }));
       // Whether this pod can speak a cloned voice (the app offers cloning only then), and its engine's name to say why not.
       const cloning = { available: !!tts?.registerVoice, engine: tts?.info.name ?? null };
-      // The engine's first voice speaks when a hello names none (Piper's own, FireRedTTS2's first).
-      const list: VoiceList = { voices: [...presets, ...deps.profiles.list()], cloning, defaultVoice: tts?.voices[0]?.id ?? null };
+      const list: VoiceList = {
+        voices: [...presets, ...deps.profiles.list()],
+        cloning,
+        defaultVoice: tts ? defaultVoice(tts.voices) : null,
+      };
       return sendJson(res, 200, list);
     }
     if (!id && method === "POST") {

@@ -13,6 +13,7 @@ import { TalkStage } from "./components/TalkStage";
 import { VoiceSession } from "./session/voice-session";
 import { bridge } from "./settings/bridge";
 import { useApp } from "./store/app-store";
+import { CodecChoice } from "./transport/audio-codecs";
 import { PodConnection } from "./transport/pod-connection";
 import { isActive } from "./transport/pod-transport";
 
@@ -55,7 +56,8 @@ export function App() {
     session.current = new VoiceSession(useApp.getState().settings, {
       // The microphone goes as Opus at 24 kbit/s (libopus in WebAssembly) where the pod takes it;
       // an encoder that cannot load leaves it PCM (docs/desktop.md, "Codecs").
-      createTransport: (o) => new PodConnection(o, opusDecodeSupported(), () => WasmOpusEncoder.create(16000, MIC_OPUS_BITRATE)),
+      createTransport: (o) =>
+        new PodConnection(o, new CodecChoice(opusDecodeSupported(), () => WasmOpusEncoder.create(16000, MIC_OPUS_BITRATE))),
       createPlayer: (lead, onStats, onFinished, sink) => Player.create(lead, onStats, onFinished, sink),
       startMicrophone,
     });

@@ -6,6 +6,7 @@ import { int16ToFloat } from "@fireside/audio";
 import { normaliseForSpeech, splitForSpeech } from "../../pipeline/text-normaliser.js";
 import type { PriorityLock } from "../priority-lock.js";
 import type { TtsEngine, VoiceInfo } from "../types.js";
+import { defaultVoice } from "./default-voice.js";
 import { FireRedWorker, type WorkerOptions } from "./fireredtts2-worker.js";
 
 export interface FireRedTts2Options extends WorkerOptions {
@@ -29,7 +30,7 @@ export async function createFireRedTts2(opts: FireRedTts2Options): Promise<TtsEn
       const release = await opts.scheduler.acquire(priority ?? "live", signal);
       try {
         for (const piece of splitForSpeech(normaliseForSpeech(text, opts.language), opts.language)) {
-          for await (const pcm of worker.synthesize(piece, voice ?? opts.voices[0]?.id ?? null, signal, context)) {
+          for await (const pcm of worker.synthesize(piece, voice ?? defaultVoice(opts.voices), signal, context)) {
             if (signal.aborted) return;
             yield int16ToFloat(pcm);
           }

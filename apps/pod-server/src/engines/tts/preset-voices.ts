@@ -3,6 +3,7 @@
  * serves requests without a voice). All must share a sample rate.
  */
 import type { TtsEngine } from "../types.js";
+import { defaultVoice } from "./default-voice.js";
 
 export function combinePresetEngines(engines: TtsEngine[]): TtsEngine {
   const [primary] = engines;
@@ -11,11 +12,12 @@ export function combinePresetEngines(engines: TtsEngine[]): TtsEngine {
     if (e.sampleRate !== primary.sampleRate) throw new Error(`${e.info.name} runs at ${e.sampleRate} Hz, not ${primary.sampleRate} Hz`);
   }
   if (engines.length === 1) return primary;
-  const owner = (voice?: string) => engines.find((e) => e.voices.some((v) => v.id === voice)) ?? primary;
+  const voices = engines.flatMap((e) => e.voices);
+  const owner = (voice = defaultVoice(voices)) => engines.find((e) => e.voices.some((v) => v.id === voice)) ?? primary;
   return {
     info: primary.info,
     sampleRate: primary.sampleRate,
-    voices: engines.flatMap((e) => e.voices),
+    voices,
     synthesize: (text, opts) => owner(opts.voice).synthesize(text, opts),
     async close() {
       await Promise.all(engines.map((e) => e.close()));

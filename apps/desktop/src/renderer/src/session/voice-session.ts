@@ -127,7 +127,6 @@ export class VoiceSession {
       token,
       hello: () => ({
         protocols: [PROTOCOL_VERSION],
-        audio: { input: { codec: "pcm_s16le", sampleRate: 16000 }, output: { codec: "pcm_s16le", sampleRate: 24000 } },
         language: this.settings.language,
         ...(this.settings.persona ? { persona: this.settings.persona } : {}),
         ...(this.settings.voice ? { voice: this.settings.voice } : {}),

@@ -11,8 +11,8 @@ export type ConnectionStatus = "disconnected" | "refused" | "connecting" | "conn
 /** Whether the app is trying to talk to the pod (connected or on its way), as opposed to stopped. */
 export const isActive = (c: ConnectionStatus): boolean => c !== "disconnected" && c !== "refused";
 
-/** The hello's conversation settings; the transport adds the token, the resume token and the conversation. */
-export type HelloSettings = Omit<ClientMessageOf<"session.hello">, "type" | "token" | "resume" | "conversationId">;
+/** The hello's conversation settings; the transport adds the token, the resume token, the conversation and the codecs (audio-codecs.ts). */
+export type HelloSettings = Omit<ClientMessageOf<"session.hello">, "type" | "token" | "resume" | "conversationId" | "audio">;
 
 export interface TransportOptions {
   url: string;

@@ -3,7 +3,7 @@
  * the time they spent, so benchmarks can measure the pipeline's own overhead and capacity
  * without model cost. Never selectable from the server's config.
  */
-import type { Engines } from "../types.js";
+import type { Engines } from "@fireside/pod-server";
 
 export interface InstantEngineOptions {
   /** Seconds of reply audio the TTS double produces per reply. */

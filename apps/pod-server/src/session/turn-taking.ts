@@ -1,0 +1,275 @@
+/**
+ * Hearing the user: on top of the input audio and its VAD, decides when an utterance starts and
+ * ends (client or server VAD, semantic end of turn), guesses ahead at each pause (a transcript, and
+ * through the host a draft reply), sends partial transcripts, and tells a barge-in from the same
+ * sentence going on. A new end-of-turn rule or model plugs in here; speaking is the session's.
+ */
+import { LIMITS, type ServerMessage, type TurnDetection } from "@fireside/protocol";
+import type { Engines, Transcript } from "../engines/types.js";
+import { InputAudio, type Utterance } from "./input-audio.js";
+import type { Reply } from "./reply.js";
+import type { ReplyDraft } from "./reply-draft.js";
+import { sentenceCompleteness } from "./sentence-completeness.js";
+import type { TurnEvent } from "./turn-detector.js";
+
+/**
+ * A reply whose first frame went out longer ago than this may have been heard and reacted to:
+ * speech then is a barge-in, not the user's sentence going on. The client's playback lead delays
+ * what is heard by ~0.1–0.3 s, and nobody starts to answer what they heard in under ~0.3 s; at
+ * 300 ms a fast reply that began inside a speaker's long pause ("Can you tell me … how far it is
+ * to the station?") split the sentence in three of four bench runs.
+ */
+export const CONTINUATION_HEARD_MS = 500;
+/** Less audio than this (100 ms) is not worth transcribing. */
+const MIN_SAMPLES = 1600;
+
+/**
+ * What was started at the speaker's pause: a transcript of the utterance so far, and (once that is
+ * ready) a draft reply on it. Both hold only if no voice came after the pause.
+ */
+export interface Speculation {
+  lastVoicedAt: number;
+  /** Aborted when a newer pause or more speech makes it stale, so stale guesses never queue before the real one. */
+  abort: AbortController;
+  transcript: Promise<Transcript>;
+  draft: ReplyDraft | null;
+}
+
+export type CommittedUtterance = Utterance & { speculation?: Speculation };
+
+export interface TurnTakingSettings {
+  detection: TurnDetection;
+  language: string | undefined;
+  /** Transcribe at each pause (ASR speculation). */
+  speculate: boolean;
+  /** Re-transcribe the utterance so far this often for partials (0: never). */
+  partialMs: number;
+  /** Speech this soon after a commit may continue its utterance. */
+  continuationMs: number;
+}
+
+/** What turn-taking needs of the conversation around it. */
+export interface TurnTakingHost {
+  send(msg: ServerMessage): void;
+  fail(err: unknown, inReplyTo: string): void;
+  /** The reply being generated or paced out, if any. */
+  currentReply(): Reply | null;
+  /** The newest reply to an item. */
+  replyTo(itemId: string): Reply | undefined;
+  /** A draft reply on the pause's words, if the conversation is free to draft one now. */
+  draft(itemId: string, text: string): ReplyDraft | null;
+  /** Collecting an utterance began. */
+  userSpeaking(): void;
+  /** The user talks over the reply. */
+  bargeIn(): void;
+  /** The speaker went on with `itemId` after its commit; `answer` (its reply, if any) must go. */
+  continued(itemId: string, answer: Reply | undefined): void;
+  /** A whole utterance to transcribe and answer. */
+  committed(itemId: string, utterance: CommittedUtterance): void;
+  /** A commit with (almost) nothing in it. */
+  committedNothing(): void;
+}
+
+export class TurnTaking {
+  private readonly input: InputAudio;
+  /** Item id of the utterance being collected (given at speech start so partials can name it). */
+  private pendingItemId: string | null = null;
+  /** A transcript (and draft) started at the speaker's pause; the commit uses it if no voice came after. */
+  private speculation: Speculation | null = null;
+  /** The last spoken commit, which speech soon after may continue (see speechStarted). */
+  private lastCommitted: { itemId: string; audio: Float32Array; at: number } | null = null;
+  private partialAt = 0;
+  private partialInFlight = false;
+  private stopped = false;
+
+  constructor(
+    private readonly asr: Engines["asr"],
+    vad: Engines["vad"],
+    private readonly settings: TurnTakingSettings,
+    private readonly host: TurnTakingHost,
+    private readonly newItemId: () => string,
+  ) {
+    this.input = new InputAudio(vad, settings.detection, {
+      onTurnEvent: (ev) => this.onTurnEvent(ev),
+      onError: (err) => host.fail(err, "audio"),
+      onPause: ({ audio, lastVoicedAt }) => this.guessAtPause(audio, lastVoicedAt),
+      // The speaker went on: the pause was not the end of the turn.
+      onResume: () => this.setSpeculation(null),
+    });
+  }
+
+  get collecting(): boolean {
+    return this.input.collecting;
+  }
+
+  private get serverVad(): boolean {
+    return this.settings.detection.mode === "server_vad";
+  }
+
+  private get asrOptions() {
+    return this.settings.language ? { language: this.settings.language } : {};
+  }
+
+  /** 16 kHz input audio. */
+  push(audio: Float32Array): void {
+    // Under client VAD the client decides what is speech: everything it sends until commit counts.
+    if (!this.input.collecting && !this.serverVad) this.startCollecting();
+    this.input.push(audio);
+    if (!this.input.collecting) return;
+    if (this.input.collectedMs >= LIMITS.maxUtteranceMs) this.commit();
+    else this.maybePartial();
+  }
+
+  /** The client's VAD heard speech start. */
+  clientSpeechStarted(): void {
+    this.startCollecting();
+    this.speechStarted();
+  }
+
+  /** The utterance so far is a turn (input.audio.commit, or the server VAD's end of speech). */
+  commit(): void {
+    const utterance = this.input.take();
+    // The turn takes the speculation over: it adopts or discards its draft.
+    const speculation = this.speculation;
+    this.speculation = null;
+    const itemId = this.pendingItemId ?? this.newItemId();
+    this.pendingItemId = null;
+    if (utterance.samples < MIN_SAMPLES) {
+      speculation?.draft?.discard();
+      this.host.committedNothing();
+      return;
+    }
+    this.lastCommitted = { itemId, audio: utterance.audio, at: Date.now() };
+    this.host.committed(itemId, { ...utterance, ...(speculation ? { speculation } : {}) });
+  }
+
+  /** input.audio.clear: the utterance so far is dropped. */
+  clear(): void {
+    this.input.clear();
+    this.setSpeculation(null);
+    this.pendingItemId = null;
+  }
+
+  /** A typed turn: speech after it is a new turn, never the last spoken one going on. */
+  typed(): void {
+    this.lastCommitted = null;
+  }
+
+  /** The pause's transcript, if it still holds for this utterance (no voice since the pause). */
+  heldPause(speculation: Speculation | undefined): Speculation | null {
+    return speculation && speculation.lastVoicedAt === this.input.lastVoicedAt ? speculation : null;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.input.stop();
+    this.setSpeculation(null);
+  }
+
+  private onTurnEvent(ev: TurnEvent): void {
+    this.host.send({ type: `input.${ev.type}`, source: "server", atMs: ev.atMs });
+    if (ev.type === "speech_started") {
+      // Under client VAD the client's speech_started decides about continuations; ours only barges
+      // in, and only while the client is sending an utterance (not when it lags behind a commit).
+      if (this.serverVad) {
+        this.startCollecting();
+        this.speechStarted(ev.confirmedAfterMs);
+      } else if (this.input.collecting) this.host.bargeIn();
+    } else if (this.serverVad && this.input.collecting) {
+      this.commit();
+    }
+  }
+
+  private startCollecting(): void {
+    if (this.input.collecting) return;
+    this.input.startCollecting();
+    this.pendingItemId = this.newItemId();
+    this.host.userSpeaking();
+  }
+
+  /**
+   * The user is talking (confirmed speech). Within continuationMs of their last commit, and before
+   * its reply could be heard, it is the same sentence after a pause: the new words join that
+   * utterance (same item id) and the reply to its first part goes. Otherwise it is a barge-in.
+   * Both are judged at the moment the voice came back, `spokeAgoMs` before it was confirmed: a
+   * reply that started in between (a fast one) was not heard before the speaker went on.
+   */
+  private speechStarted(spokeAgoMs = 0): void {
+    const last = this.lastCommitted;
+    this.lastCommitted = null;
+    const current = this.host.currentReply();
+    const spokeAt = Date.now() - spokeAgoMs;
+    // The reply to the first part: still running, or already sent in full (a short one).
+    const answer = last ? this.host.replyTo(last.itemId) : undefined;
+    const continues =
+      last !== null &&
+      spokeAt - last.at <= this.settings.continuationMs &&
+      (!current || current.inReplyTo === last.itemId) &&
+      !answer?.heardMoreThan(CONTINUATION_HEARD_MS, spokeAt);
+    if (!continues) {
+      this.host.bargeIn();
+      return;
+    }
+    this.input.prepend(last.audio);
+    this.pendingItemId = last.itemId;
+    this.host.continued(last.itemId, answer);
+  }
+
+  /** Transcribes the utterance so far at a pause: the end-of-turn wait is dead time for ASR. */
+  private guessAtPause(audio: Float32Array, lastVoicedAt: number): void {
+    if (this.stopped || !this.settings.speculate || audio.length < MIN_SAMPLES) return;
+    const abort = new AbortController();
+    const transcript = this.asr.transcribe(audio, { signal: abort.signal, ...this.asrOptions });
+    const speculation: Speculation = { lastVoicedAt, abort, transcript, draft: null };
+    this.setSpeculation(speculation);
+    transcript.then(
+      (t) => {
+        if (this.stopped || this.speculation !== speculation) return;
+        if (t.text.trim() && this.pendingItemId) speculation.draft = this.host.draft(this.pendingItemId, t.text);
+        this.judgeEndOfTurn(speculation, t);
+      },
+      () => {}, // a failed guess is simply not used
+    );
+  }
+
+  /**
+   * Semantic end of turn (server VAD): the pause's transcript decides how long its silence must
+   * last — short after a finished sentence, long after a hanging "and…", the configured silence otherwise.
+   */
+  private judgeEndOfTurn(speculation: Speculation, t: Transcript): void {
+    if (!this.serverVad) return;
+    const verdict = sentenceCompleteness(t.text, this.settings.language ?? t.language);
+    const { finishedSilenceMs = 300, unfinishedSilenceMs = 1500 } = this.settings.detection;
+    if (verdict === "finished") this.input.endPauseAfter(speculation.lastVoicedAt, finishedSilenceMs);
+    else if (verdict === "unfinished") this.input.endPauseAfter(speculation.lastVoicedAt, unfinishedSilenceMs);
+  }
+
+  /** The newest pause's speculation replaces the last one, whose draft reply is thrown away. */
+  private setSpeculation(next: Speculation | null): void {
+    if (this.speculation && this.speculation !== next) {
+      this.speculation.abort.abort();
+      this.speculation.draft?.discard();
+    }
+    this.speculation = next;
+  }
+
+  /** Re-transcribes the utterance so far, at most every partialMs and one at a time. */
+  private maybePartial(): void {
+    const every = this.settings.partialMs;
+    if (!this.asr.supportsPartials || every <= 0 || this.partialInFlight || !this.pendingItemId) return;
+    if (Date.now() - this.partialAt < every || this.input.collectedMs < 500) return;
+    this.partialInFlight = true;
+    this.partialAt = Date.now();
+    const itemId = this.pendingItemId;
+    this.asr
+      .transcribe(this.input.current(), this.asrOptions)
+      .then((t) => {
+        // A partial that lands after the final would only confuse the client.
+        if (this.pendingItemId === itemId && !this.stopped) this.host.send({ type: "transcript.partial", itemId, text: t.text });
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.partialInFlight = false;
+      });
+  }
+}

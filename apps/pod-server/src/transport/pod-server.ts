@@ -1,0 +1,158 @@
+/**
+ * The pod's composition root: builds the stores, guards, studio and routes, and puts them on one
+ * port — plain HTTP (http-routes.ts) and WebSocket upgrades (upgrades.ts). Engines load after the
+ * port opens, so /health answers at once and /ready turns 200 when they are loaded; realtime clients
+ * are refused with E_BUSY until then.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { WebSocketServer } from "ws";
+import { AuditLog } from "../audit/audit-log.js";
+import type { Config } from "../config/config.js";
+import type { Engines } from "../engines/types.js";
+import { PendingSockets } from "../guard/pending-sockets.js";
+import { RateLimits } from "../guard/rate-limits.js";
+import { TokenGate } from "../guard/token-gate.js";
+import { GpuTelemetry } from "../metrics/gpu-telemetry.js";
+import { ServerMetrics } from "../metrics/metrics.js";
+import { ResumeStore } from "../session/resume-store.js";
+import { ConversationStore } from "../store/conversations.js";
+import { openDatabase } from "../store/database.js";
+import { DialogueJobs } from "../studio/dialogue-jobs.js";
+import { keepRetention } from "../studio/retention.js";
+import { VoiceProfiles } from "../studio/voice-profiles.js";
+import { VoiceRules } from "../studio/voice-rules.js";
+import { conversationRoutes } from "./conversation-routes.js";
+import { serveDialogueEvents } from "./dialogue-events.js";
+import type { LoadingProgress } from "./health-routes.js";
+import { httpRoutes } from "./http-routes.js";
+import type { Logger } from "./logger.js";
+import { RealtimeSockets } from "./realtime-sockets.js";
+import { studioRoutes } from "./studio-routes.js";
+import { upgrades } from "./upgrades.js";
+
+export type { LoadingProgress } from "./health-routes.js";
+
+export interface PodServer {
+  readonly server: Server;
+  readonly metrics: ServerMetrics;
+  /** Resolves with the bound port once listening. */
+  listen(): Promise<number>;
+  /** Hands over loaded engines; /ready turns 200. */
+  setEngines(engines: Engines): void;
+  /** Model download progress while loading, for /ready (the app shows it). */
+  setLoading(progress: LoadingProgress): void;
+  close(): Promise<void>;
+}
+
+export function createPodServer(config: Config, log: Logger): PodServer {
+  const metrics = new ServerMetrics();
+  let engines: Engines | null = null;
+  let loading: LoadingProgress | null = null;
+  const gpus = new GpuTelemetry(metrics.registry, config.nvidiaSmi);
+  // Text frames are checked for UTF-8 by the connection, which answers E_BAD_JSON instead of closing.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false, skipUTF8Validation: true });
+
+  const db = openDatabase(join(config.dataDir, "fireside.db"));
+  const audit = new AuditLog(config.dataDir, { maxBytes: config.auditMaxBytes, content: config.auditContent });
+  const limits = new RateLimits(config);
+  const gate = new TokenGate(config.token, limits, audit, metrics);
+  const pending = new PendingSockets(config.maxPendingPerAddress, config.maxPending);
+  const profiles = new VoiceProfiles(db, join(config.dataDir, "voices"));
+  const conversations = new ConversationStore(db);
+  const voices = new VoiceRules(profiles, () => engines?.tts ?? null);
+  // Dialogue jobs refuse unknown voices themselves ("does not exist"); a cloned one on a preset-only pod throws.
+  const jobs = new DialogueJobs(
+    db,
+    join(config.dataDir, "dialogues"),
+    () => engines?.tts ?? null,
+    (id) => voices.known(id),
+  );
+  const stopRetention = keepRetention({ profiles, jobs, conversations }, config.retentionDays, audit);
+  const realtime = new RealtimeSockets({
+    config,
+    log,
+    metrics,
+    audit,
+    gate,
+    gpus,
+    resumes: new ResumeStore(config.resumeGraceMs),
+    voices,
+    conversations,
+  });
+
+  const server = createServer(
+    httpRoutes({
+      config,
+      log,
+      limits,
+      gate,
+      audit,
+      health: { metrics, gpus, sessions: () => realtime.size, engines: () => engines, loading: () => loading },
+      conversations: conversationRoutes({ conversations, audit }),
+      studio: studioRoutes({ profiles, jobs, conversations, engines: () => engines, maxUploadBytes: config.maxUploadBytes, audit }),
+    }),
+  );
+  // A client that sends garbage before any request is answered 400 by Node; log nothing, crash never.
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    else socket.destroy();
+  });
+  server.on(
+    "upgrade",
+    upgrades({
+      config,
+      log,
+      wss,
+      limits,
+      pending,
+      gate,
+      audit,
+      metrics,
+      realtime: (ws, authenticated, address, release) => realtime.accept(ws, engines, authenticated, address, release),
+      dialogueEvents: (ws) => serveDialogueEvents(ws, jobs, config.pingIntervalMs),
+    }),
+  );
+
+  return {
+    server,
+    metrics,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        void gpus.start();
+        server.once("error", reject);
+        server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
+      }),
+    setLoading(progress) {
+      loading = progress;
+    },
+    setEngines(e) {
+      engines = e;
+      loading = null;
+      metrics.enginesReady.set(1);
+      // Cloning engines keep voices in memory: give them every stored profile.
+      const register = e.tts.registerVoice;
+      if (register) {
+        for (const p of profiles.list()) {
+          register(p.id, profiles.audioPath(p.id), p.transcript).catch((err: Error) =>
+            log.warn("voice not registered", { voice: p.id, error: err.message }),
+          );
+        }
+      }
+      jobs.start();
+    },
+    async close() {
+      gpus.stop();
+      stopRetention();
+      await jobs.stop();
+      for (const c of wss.clients) c.close(1001, "server shutting down");
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      if (engines)
+        await Promise.all([engines.vad.close(), engines.asr.close(), engines.llm.close(), engines.tts.close(), engines.speaker?.close()]);
+      db.close();
+      audit.close();
+    },
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The realtime sockets a pod holds: each accepted WebSocket gets a Connection, a hello deadline,
+ * keepalive, and — once its hello is admitted — a place among the pod's sessions (counted against
+ * the session limit, audited, parked for resume when it closes).
+ */
+import { isUtf8 } from "node:buffer";
+import { availableParallelism } from "node:os";
+import { ProtocolError, REALTIME_PATH, type ServerMessage } from "@fireside/protocol";
+import { WebSocket } from "ws";
+import type { AuditLog } from "../audit/audit-log.js";
+import type { Config } from "../config/config.js";
+import { defaultSessionLimit } from "../engines/session-capacity.js";
+import type { Engines } from "../engines/types.js";
+import type { TokenGate } from "../guard/token-gate.js";
+import type { GpuTelemetry } from "../metrics/gpu-telemetry.js";
+import type { ServerMetrics } from "../metrics/metrics.js";
+import { Connection } from "../session/connection.js";
+import type { ResumeStore } from "../session/resume-store.js";
+import type { ConversationStore } from "../store/conversations.js";
+import type { VoiceRules } from "../studio/voice-rules.js";
+import { keepAlive } from "./keepalive.js";
+import type { Logger } from "./logger.js";
+
+export interface RealtimeDeps {
+  config: Config;
+  log: Logger;
+  metrics: ServerMetrics;
+  audit: AuditLog;
+  gate: TokenGate;
+  gpus: GpuTelemetry;
+  resumes: ResumeStore;
+  voices: VoiceRules;
+  conversations: ConversationStore;
+}
+
+/** Sends a typed error a browser can read, then closes (it sees only close 1006 for an HTTP refusal). */
+export function refuse(ws: WebSocket, metrics: ServerMetrics, err: ProtocolError, closeCode: number): void {
+  metrics.countError(err.code);
+  const msg: ServerMessage = {
+    type: "error",
+    code: err.code,
+    message: err.message,
+    retryable: err.retryable,
+    ...(err.retryAfterMs ? { retryAfterMs: err.retryAfterMs } : {}),
+  };
+  ws.send(JSON.stringify(msg));
+  ws.close(closeCode, err.code);
+}
+
+export class RealtimeSockets {
+  private readonly admitted = new Set<Connection>();
+
+  constructor(private readonly deps: RealtimeDeps) {}
+
+  /** Conversations the pod is serving now. */
+  get size(): number {
+    return this.admitted.size;
+  }
+
+  /** A socket before hello: it holds a pending slot (released on hello or close) and a deadline. */
+  accept(ws: WebSocket, engines: Engines | null, authenticated: boolean, address: string, releasePending: () => void): void {
+    const { config, log, metrics, audit } = this.deps;
+    if (!engines) {
+      releasePending();
+      refuse(ws, metrics, new ProtocolError("E_BUSY", "models are still loading; retry when /ready answers 200"), 1013);
+      return;
+    }
+    const openedAt = Date.now();
+    let resumeToken: string | null = null;
+    let sessionId = "";
+    const connection: Connection = new Connection(
+      {
+        engines,
+        config,
+        metrics,
+        conversations: this.deps.conversations,
+        gpus: () => this.deps.gpus.latest,
+        handshake: {
+          token: config.token,
+          defaultPersona: config.persona,
+          checkVoice: (id) => this.deps.voices.check(id),
+          conversationExists: (id) => this.deps.conversations.exists(id),
+          resume: (token) => this.deps.resumes.take(token),
+          authFailed: () => void this.deps.gate.failed(address, `${REALTIME_PATH} session.hello`),
+          admit: (id) => {
+            const full = this.admit(connection, engines);
+            if (full) return full;
+            sessionId = id;
+            clearTimeout(helloDeadline);
+            releasePending();
+            audit.record("session.opened", "ok", { address, session: id });
+            log.info("session opened", { session: id });
+            return null;
+          },
+        },
+        issueResumeToken: (snapshot) => {
+          resumeToken = this.deps.resumes.issue({ snapshot, takeOver: () => ws.close(4409, "resumed on another connection") });
+          return { token: resumeToken, graceMs: this.deps.resumes.graceMs };
+        },
+      },
+      {
+        send: (msg) => {
+          if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+        },
+        sendBinary: (bytes) => {
+          if (ws.readyState === WebSocket.OPEN) ws.send(bytes, { binary: true });
+        },
+        backlog: () => ws.bufferedAmount,
+        close: (code, reason) => ws.close(code, reason),
+        log: (level, msg, fields) => log[level](msg, fields),
+      },
+      authenticated,
+    );
+    const helloDeadline = setTimeout(() => {
+      if (!connection.session && ws.readyState === WebSocket.OPEN) {
+        refuse(
+          ws,
+          metrics,
+          new ProtocolError("E_HELLO_TIMEOUT", `no session.hello within ${config.helloTimeoutMs} ms of connecting`),
+          4408,
+        );
+      }
+    }, config.helloTimeoutMs);
+
+    // Keepalive: JSON pings the client can see, and protocol pings that find dead peers.
+    let pingId = 0;
+    const liveness = keepAlive(ws, config.pingIntervalMs, () => {
+      if (connection.session) ws.send(JSON.stringify({ type: "ping", id: ++pingId, t: Date.now() } satisfies ServerMessage));
+    });
+    ws.on("message", (data, isBinary) => {
+      try {
+        liveness.touch();
+        const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+        if (isBinary) connection.onBinary(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        else if (!isUtf8(bytes)) connection.onMalformedText("text frame is not valid UTF-8");
+        else connection.onText(bytes.toString("utf8"));
+      } catch (err) {
+        log.error("message handler failed", { session: sessionId, error: (err as Error)?.stack ?? String(err) });
+      }
+    });
+    ws.on("error", (err) => log.warn("socket error", { session: sessionId, error: err.message }));
+    ws.on("close", (code) => {
+      clearTimeout(helloDeadline);
+      releasePending();
+      const session = connection.session;
+      try {
+        connection.close();
+        if (resumeToken && session) this.deps.resumes.park(resumeToken, session.snapshot());
+      } catch (err) {
+        log.error("session close failed", { session: sessionId, error: (err as Error)?.stack ?? String(err) });
+      }
+      if (!this.admitted.delete(connection)) return;
+      metrics.sessionsActive.set(this.admitted.size);
+      audit.record("session.closed", "ok", {
+        address,
+        session: sessionId,
+        durationMs: Date.now() - openedAt,
+        turns: session?.turns ?? 0,
+        code,
+      });
+      log.info("session closed", { session: sessionId, code });
+    });
+  }
+
+  /** Takes a session slot, or E_BUSY when the pod already serves as many as it answers in time. */
+  private admit(connection: Connection, engines: Engines): ProtocolError | null {
+    const limit = this.deps.config.maxSessions || defaultSessionLimit(engines, availableParallelism());
+    if (this.admitted.size >= limit) {
+      return new ProtocolError(
+        "E_BUSY",
+        `the pod is serving ${this.admitted.size} conversations, as many as it answers in time on this hardware (FIRESIDE_MAX_SESSIONS); try again later`,
+      );
+    }
+    this.admitted.add(connection);
+    this.deps.metrics.sessionsActive.set(this.admitted.size);
+    this.deps.metrics.sessionsTotal.inc();
+    return null;
+  }
+}
