@@ -198,9 +198,22 @@ describe("PodConnection", () => {
   });
 
   it("waits as long as the pod says when the address is blocked for wrong tokens", async () => {
-    const pod = await standInPod({ refuseUpgrade: () => 429, rest: () => 429, onHello: () => {} });
+    let upgrades = 0;
+    const pod = await standInPod({
+      refuseUpgrade: () => {
+        upgrades++;
+        return 429;
+      },
+      rest: () => 429, // no Retry-After: the app waits the pod's default block, a minute
+      onHello: () => {},
+    });
     const c = connect(pod.url, "right");
     await c.until((s) => s.status === "reconnecting" && /Too many wrong tokens/.test(s.notice ?? ""));
+    const waiting = c.statuses.find((s) => /Too many wrong tokens/.test(s.notice ?? ""))!;
+    expect(waiting.notice).toMatch(/Trying again in 60 s/);
+    // It waits instead of retrying: one attempt, no backoff loop behind the notice.
+    expect(upgrades).toBe(1);
+    expect(c.statuses.filter((s) => s.status === "connecting" || /attempt/.test(s.notice ?? ""))).toHaveLength(1);
   });
 
   it("shows a pod that is loading its models as loading, then connects when it is ready", async () => {

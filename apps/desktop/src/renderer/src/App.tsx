@@ -8,7 +8,7 @@ import { ConversationList } from "./components/ConversationList";
 import { ConversationView } from "./components/ConversationView";
 import { Dashboard } from "./components/Dashboard";
 import { SettingsPanel } from "./components/SettingsPanel";
-import { Studio } from "./components/Studio";
+import { Studio } from "./components/studio/Studio";
 import { TalkStage } from "./components/TalkStage";
 import { VoiceSession } from "./session/voice-session";
 import { bridge } from "./settings/bridge";
@@ -61,7 +61,7 @@ export function App() {
       createPlayer: (lead, onStats, onFinished, sink) => Player.create(lead, onStats, onFinished, sink),
       startMicrophone,
     });
-    await session.current.start(token);
+    await session.current.start(token, useApp.getState().conversationId);
   }, [token]);
 
   const stop = useCallback(async () => {

@@ -4,7 +4,7 @@ import os
 import sys
 
 from .context import CONTEXT_BUDGET, Contexts
-from .models import FireRedTTS2Model, ModelError, ToneModelDouble
+from .models import FireRedTTS2Model, ModelError
 from .worker import Worker
 
 
@@ -34,6 +34,10 @@ def main() -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     if args.model == "tone-double":
+        # The test double sits beside this package (test_doubles/), not in it: it is not in the pod image.
+        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        from test_doubles.tone_double import ToneModelDouble
+
         model = ToneModelDouble(chunk_delay_s=args.chunk_delay_s, max_streams=args.max_streams)
     else:
         model = FireRedTTS2Model(

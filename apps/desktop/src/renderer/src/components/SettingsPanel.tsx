@@ -2,9 +2,10 @@
  * Settings in plain language: each field says when a change applies, a bad value is explained in
  * a sentence next to its field and is not kept (the saved setting stays as it was).
  */
-import { useEffect, useState } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import { checkSetting, type Settings } from "../../../shared/settings";
 import { useApp } from "../store/app-store";
+import { FormField } from "./FormField";
 
 /** Sensitivity in words: the VAD's speech threshold, where a lower threshold hears quieter speech. */
 function sensitivityWord(threshold: number): string {
@@ -44,44 +45,44 @@ export function SettingsPanel({
     setErrors((e) => ({ ...e, [k]: problem ?? undefined }));
     if (!problem) onSave({ [k]: v } as Partial<Settings>);
   };
-  const note = (k: keyof Settings, applies: string) =>
-    errors[k] ? (
-      <span className="field-error" role="alert" data-testid={`error-${k}`}>
-        {errors[k]} The saved value is kept.
-      </span>
-    ) : (
-      <span className="field-note">{applies}</span>
-    );
+  /** A row for setting `k`: its label, its control, and when a change applies (or why a value was refused). */
+  const row = (k: keyof Settings, label: ReactNode, applies: string, control: ReactNode) => (
+    <FormField name={k} label={label} applies={applies} error={errors[k]}>
+      {control}
+    </FormField>
+  );
   return (
     <section className="settings" aria-label="Settings">
       <h2>Settings</h2>
-      <label>
-        Pod URL
+      {row(
+        "podUrl",
+        "Pod URL",
+        NEXT,
         <input
           defaultValue={settings.podUrl}
           key={settings.podUrl}
           onBlur={(e) => field("podUrl", e.target.value)}
           aria-label="Pod URL"
           aria-invalid={!!errors.podUrl}
-        />
-        {note("podUrl", NEXT)}
-      </label>
-      <label>
-        Token
+        />,
+      )}
+      <FormField name="token" label="Token" applies={NEXT}>
         <input type="password" value={tok} onChange={(e) => setTok(e.target.value)} onBlur={() => onToken(tok)} aria-label="Token" />
-        <span className="field-note">{NEXT}</span>
-      </label>
-      <label>
-        Mode
+      </FormField>
+      {row(
+        "mode",
+        "Mode",
+        NOW,
         <select value={settings.mode} onChange={(e) => field("mode", e.target.value as Settings["mode"])}>
           <option value="hands-free">Hands-free</option>
           <option value="push-to-talk">Push-to-talk (hold Space)</option>
-        </select>
-        {note("mode", NOW)}
-      </label>
-      <label>
-        Sensitivity: {sensitivityWord(settings.vadThreshold)}
-        {/* Right is more sensitive (hears quieter speech, and more noise): the slider is the inverse of the threshold. */}
+        </select>,
+      )}
+      {/* Right is more sensitive (hears quieter speech, and more noise): the slider is the inverse of the threshold. */}
+      {row(
+        "vadThreshold",
+        `Sensitivity: ${sensitivityWord(settings.vadThreshold)}`,
+        `Higher hears quieter speech, and more background noise. ${NOW}`,
         <input
           type="range"
           min="0.2"
@@ -90,11 +91,12 @@ export function SettingsPanel({
           value={1.1 - settings.vadThreshold}
           aria-valuetext={`${sensitivityWord(settings.vadThreshold)} sensitivity`}
           onChange={(e) => field("vadThreshold", Math.round((1.1 - Number(e.target.value)) * 100) / 100)}
-        />
-        <span className="field-note">Higher hears quieter speech, and more background noise. {NOW}</span>
-      </label>
-      <label>
-        Minimum silence ({settings.minSilenceMs} ms)
+        />,
+      )}
+      {row(
+        "minSilenceMs",
+        `Minimum silence (${settings.minSilenceMs} ms)`,
+        `How long a pause ends your turn. ${NOW}`,
         <input
           type="range"
           min="200"
@@ -102,11 +104,12 @@ export function SettingsPanel({
           step="50"
           value={settings.minSilenceMs}
           onChange={(e) => field("minSilenceMs", Number(e.target.value))}
-        />
-        <span className="field-note">How long a pause ends your turn. {NOW}</span>
-      </label>
-      <label>
-        Playback lead ({settings.playbackLeadMs} ms buffered before a reply plays)
+        />,
+      )}
+      {row(
+        "playbackLeadMs",
+        `Playback lead (${settings.playbackLeadMs} ms buffered before a reply plays)`,
+        NEXT,
         <input
           type="range"
           min="80"
@@ -114,9 +117,8 @@ export function SettingsPanel({
           step="20"
           value={settings.playbackLeadMs}
           onChange={(e) => field("playbackLeadMs", Number(e.target.value))}
-        />
-        <span className="field-note">{NEXT}</span>
-      </label>
+        />,
+      )}
       <DeviceSelect
         label="Input"
         kind="audioinput"
@@ -133,18 +135,21 @@ export function SettingsPanel({
         value={settings.outputDeviceId}
         onChange={(v) => field("outputDeviceId", v)}
       />
-      <label>
-        Language
+      {row(
+        "language",
+        "Language",
+        NEXT,
         <input
           defaultValue={settings.language}
           onBlur={(e) => field("language", e.target.value)}
           aria-label="Language"
           aria-invalid={!!errors.language}
-        />
-        {note("language", NEXT)}
-      </label>
-      <label>
-        Voice
+        />,
+      )}
+      {row(
+        "voice",
+        "Voice",
+        NEXT,
         <select value={settings.voice} onChange={(e) => field("voice", e.target.value)}>
           <option value="">Pod default</option>
           {voices.map((v) => (
@@ -152,28 +157,26 @@ export function SettingsPanel({
               {v.name}
             </option>
           ))}
-        </select>
-        <span className="field-note">{NEXT}</span>
-      </label>
-      <label>
-        Global talk shortcut
+        </select>,
+      )}
+      {row(
+        "pushToTalkShortcut",
+        "Global talk shortcut",
+        "Desktop app only, works while another app has focus: press to talk, press again to send (hands-free: mutes and unmutes). Applies now.",
         <input
           defaultValue={settings.pushToTalkShortcut}
           onBlur={(e) => field("pushToTalkShortcut", e.target.value.trim())}
           aria-label="Global talk shortcut"
           aria-invalid={!!errors.pushToTalkShortcut}
           placeholder="none"
-        />
-        {note(
-          "pushToTalkShortcut",
-          "Desktop app only, works while another app has focus: press to talk, press again to send (hands-free: mutes and unmutes). Applies now.",
-        )}
-      </label>
-      <label>
-        Persona
-        <textarea defaultValue={settings.persona} onBlur={(e) => field("persona", e.target.value)} rows={3} placeholder="Pod default" />
-        {note("persona", NEXT)}
-      </label>
+        />,
+      )}
+      {row(
+        "persona",
+        "Persona",
+        NEXT,
+        <textarea defaultValue={settings.persona} onBlur={(e) => field("persona", e.target.value)} rows={3} placeholder="Pod default" />,
+      )}
     </section>
   );
 }

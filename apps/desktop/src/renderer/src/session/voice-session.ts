@@ -1,8 +1,9 @@
 /**
  * Ties the microphone, the pod connection and the player into a conversation: hands-free (local
  * VAD) or push-to-talk, barge-in with an echo guard, resume after a drop, and the client-side
- * latency figures. Its parts come in as dependencies, so tests drive it with a fake transport, a
- * fake player and a fake microphone (apps/desktop/test/voice-session.test.ts).
+ * latency figures. It reports everything as typed events (session-events.ts) and never writes the
+ * store itself. Its parts come in as dependencies, so tests drive it with a fake transport, a fake
+ * player and a fake microphone (apps/desktop/test/voice-session.test.ts).
  *
  * Barge-in, step by step: local VAD hears speech while a reply is audible → playback pauses (nothing
  * dropped) → if the speech is confirmed real, playback is cleared and the pod is told how many
@@ -13,9 +14,11 @@ import { Framer, floatToInt16, rms } from "@fireside/audio";
 import { PROTOCOL_VERSION, pcmSamples, type ServerMessage } from "@fireside/protocol";
 import type { Settings } from "../../../shared/settings";
 import type { MicCallbacks, MicOptions } from "../audio/microphone";
-import { GPU_HISTORY, useApp } from "../store/app-store";
-import { httpBase, type PodTransport, type TransportFactory } from "../transport/pod-transport";
-import { applyServerMessage } from "./server-messages";
+import { useApp } from "../store/app-store";
+import type { ConnectionStatus, PodTransport, TransportFactory } from "../transport/pod-transport";
+import { MicControl } from "./mic-control";
+import { type HealthFetchers, PodHealth } from "./pod-health";
+import type { Emit } from "./session-events";
 
 /** Speech this soon after a reply starts playing is most likely its echo; ignore it. */
 const ECHO_WARMUP_MS = 400;
@@ -47,7 +50,7 @@ export interface MicLike {
   setOptions(o: { positiveSpeechThreshold: number; negativeSpeechThreshold: number; redemptionMs: number }): void;
 }
 
-export interface VoiceSessionDeps {
+export interface VoiceSessionDeps extends HealthFetchers {
   createTransport: TransportFactory;
   createPlayer(
     leadMs: number,
@@ -56,22 +59,9 @@ export interface VoiceSessionDeps {
     sinkId?: string,
   ): Promise<PlayerLike>;
   startMicrophone(opts: MicOptions, cb: MicCallbacks): Promise<MicLike>;
-  /** The pod's /ready, for the health line (fetch in the app). */
-  fetchReady?: (url: string) => Promise<{ status: number; body: ReadyBody }>;
-  /** The pod's /health, for its GPU over time (fetch in the app). */
-  fetchHealth?: (url: string) => Promise<HealthBody>;
+  /** Where the session's events go: the store's one reducer unless a test listens itself. */
+  emit?: Emit;
   now?: () => number;
-}
-
-/** GET /ready (docs/operations.md): while loading, which model file is downloading and how far. */
-interface ReadyBody {
-  ready?: boolean;
-  loading?: { model: string; fraction: number };
-}
-
-/** GET /health (docs/operations.md): the first GPU where the pod has nvidia-smi. */
-interface HealthBody {
-  gpu?: { utilisation: number; memoryMiB: number; memoryTotalMiB: number };
 }
 
 interface ActiveReply {
@@ -92,17 +82,20 @@ export class VoiceSession {
   private conn: PodTransport | null = null;
   private player: PlayerLike | null = null;
   private mic: MicLike | null = null;
+  private readonly state: MicControl;
+  private readonly health: PodHealth;
+  private readonly emit: Emit;
   private readonly framer = Framer.int16(320); // 20 ms at 16 kHz
   private ring: Float32Array[] = [];
-  private sending = false;
-  private pttHeld = false;
   private reply: ActiveReply | null = null;
   private tentativePause = false;
   private lastVoicedAt = 0;
   /** The last commit: its time and the last voiced frame before it, for the reply it gets. */
   private lastCommit: { at: number; lastVoicedAt: number } | null = null;
   private readonly spokenItems = new Set<string>();
-  private healthTimer: ReturnType<typeof setInterval> | null = null;
+  private connection: ConnectionStatus = "disconnected";
+  /** Reply audio is coming out of the speaker now (the player's last report). */
+  private playing = false;
   private levelTick = 0;
   private readonly now: () => number;
 
@@ -111,11 +104,14 @@ export class VoiceSession {
     private readonly deps: VoiceSessionDeps,
   ) {
     this.now = deps.now ?? (() => performance.now());
+    this.emit = deps.emit ?? ((ev) => useApp.getState().dispatch(ev));
+    this.state = new MicControl(this.emit);
+    this.health = new PodHealth(() => this.settings.podUrl, this.emit, deps);
   }
 
-  async start(token: string): Promise<void> {
-    const app = useApp.getState();
-    app.set({ mic: "starting", micError: null, notice: null });
+  /** `conversationId`: a stored conversation opened before starting, which this session continues. */
+  async start(token: string, conversationId: string | null = null): Promise<void> {
+    this.state.set("starting");
     this.player = await this.deps.createPlayer(
       this.settings.playbackLeadMs,
       (s) => this.onPlayerStats(s),
@@ -142,22 +138,20 @@ export class VoiceSession {
       onMessage: (m) => this.onMessage(m),
       onAudio: (f) => {
         const r = this.reply;
-        if (r && f.streamId === r.streamId && !r.interrupted) this.player?.push(pcmSamples(f), f.last); // this app negotiates pcm_s16le
+        if (r && f.streamId === r.streamId && !r.interrupted) this.player?.push(pcmSamples(f), f.last);
       },
-      onStatus: (connection, notice) => {
-        // Round trip and link figures describe a live connection; without one they would be stale.
-        useApp.getState().set(connection === "connected" ? { connection, notice } : { connection, notice, rttMs: null, link: null });
-        void this.refreshHealth();
+      onStatus: (status, notice) => {
+        this.connection = status;
+        this.emit({ type: "connection", status, notice });
+        void this.health.refresh();
         this.followConnection();
       },
-      onRtt: (ms) => useApp.getState().set({ rttMs: Math.round(ms) }),
-      onLinkStats: (link) => useApp.getState().set({ link }),
+      onRtt: (ms) => this.emit({ type: "rtt", ms }),
+      onLinkStats: (link) => this.emit({ type: "link", link }),
     });
-    // A stored conversation opened before starting is continued by this session.
-    const stored = useApp.getState().conversationId;
-    if (stored) this.conn.continueConversation(stored);
+    if (conversationId) this.conn.continueConversation(conversationId);
     this.conn.connect();
-    this.pollHealth();
+    this.health.start();
     try {
       this.mic = await this.deps.startMicrophone(
         {
@@ -175,18 +169,20 @@ export class VoiceSession {
       );
       this.followConnection();
     } catch (err) {
-      useApp.getState().set({ mic: "off", micError: `Microphone unavailable: ${(err as Error).message}` });
+      this.state.set("off");
+      this.emit({ type: "mic-error", message: `Microphone unavailable: ${(err as Error).message}` });
     }
   }
 
   async stop(): Promise<void> {
-    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.health.stop();
     this.conn?.close();
     await this.mic?.destroy();
     await this.player?.close();
     this.mic = null;
     this.player = null;
-    useApp.getState().set({ mic: "off", audible: false });
+    this.state.set("off");
+    this.emit({ type: "audible", audible: false });
   }
 
   updateSettings(settings: Settings): void {
@@ -201,7 +197,7 @@ export class VoiceSession {
 
   /** Continue a stored conversation (its turns are shown by the caller), or start a new one (null). */
   continueConversation(id: string | null): void {
-    useApp.getState().set({ conversationId: id });
+    this.emit({ type: "conversation", id });
     this.conn?.continueConversation(id);
   }
 
@@ -209,17 +205,7 @@ export class VoiceSession {
 
   /** The mic listens only while a session can hear it; otherwise it says so and sends nothing. */
   private followConnection(): void {
-    if (!this.mic) return;
-    const connected = useApp.getState().connection === "connected";
-    const idle = this.settings.mode === "push-to-talk" ? "push-to-talk" : "listening";
-    const mic = useApp.getState().mic;
-    if (useApp.getState().muted) return;
-    if (!connected) {
-      if (this.sending) this.sending = false; // what was said while the link was down is not sent later
-      useApp.getState().set({ mic: "paused" });
-    } else if (mic !== "hearing-speech" && mic !== idle) {
-      useApp.getState().set({ mic: idle });
-    }
+    if (this.mic) this.state.follow(this.connection === "connected", this.settings.mode);
   }
 
   private get connected(): boolean {
@@ -227,13 +213,13 @@ export class VoiceSession {
   }
 
   private onFrame(frame: Float32Array, probability: number): void {
-    if (++this.levelTick % 3 === 0) useApp.getState().set({ levels: { ...useApp.getState().levels, input: rms(frame) } });
-    if (useApp.getState().muted) {
+    if (++this.levelTick % 3 === 0) this.emit({ type: "input-level", level: rms(frame) });
+    if (this.state.muted) {
       this.ring = [];
       return;
     }
     if (probability >= this.settings.vadThreshold) this.lastVoicedAt = this.now();
-    if (this.sending) this.sendFrame(frame);
+    if (this.state.sending) this.sendFrame(frame);
     else {
       this.ring.push(frame);
       if (this.ring.length > PRE_SPEECH_FRAMES) this.ring.shift();
@@ -246,11 +232,12 @@ export class VoiceSession {
 
   private beginSending(): boolean {
     if (!this.connected) {
-      useApp.getState().set({ mic: "paused", notice: "Not connected to the pod: what you say now is not heard." });
+      this.state.set("paused");
+      this.emit({ type: "notice", text: "Not connected to the pod: what you say now is not heard." });
       return false;
     }
-    if (this.sending) return true;
-    this.sending = true;
+    if (this.state.sending) return true;
+    this.state.sending = true;
     for (const f of this.ring) this.sendFrame(f);
     this.ring = [];
     return true;
@@ -259,12 +246,12 @@ export class VoiceSession {
   /** Reply audio is coming out of the speaker (not merely received, and not finished). */
   private get replyAudible(): boolean {
     const r = this.reply;
-    return !!r && !r.interrupted && !r.finished && useApp.getState().playback.playing;
+    return !!r && !r.interrupted && !r.finished && this.playing;
   }
 
   private onSpeechStart(): void {
-    if (useApp.getState().muted) {
-      useApp.getState().set({ talkingWhileMuted: true });
+    if (this.state.muted) {
+      this.state.setTalkingWhileMuted(true);
       return;
     }
     if (this.settings.mode !== "hands-free") return;
@@ -275,41 +262,40 @@ export class VoiceSession {
       this.player?.pause();
       this.tentativePause = true;
     }
-    useApp.getState().set({ mic: "hearing-speech" });
+    this.state.set("hearing-speech");
   }
 
   private onSpeechConfirmed(): void {
-    if (useApp.getState().muted || this.settings.mode !== "hands-free" || !this.sending) return;
+    if (this.state.muted || this.settings.mode !== "hands-free" || !this.state.sending) return;
     void this.bargeIn();
   }
 
   private onMisfire(): void {
-    if (useApp.getState().muted) useApp.getState().set({ talkingWhileMuted: false });
+    if (this.state.muted) this.state.setTalkingWhileMuted(false);
     if (this.settings.mode !== "hands-free") return;
     if (this.tentativePause) this.player?.resume(); // it held no words: carry on talking
     this.tentativePause = false;
-    if (this.sending) this.conn?.send({ type: "input.audio.clear" });
-    this.sending = false;
+    if (this.state.sending) this.conn?.send({ type: "input.audio.clear" });
+    this.state.sending = false;
     this.followConnection();
-    if (useApp.getState().mic === "hearing-speech") useApp.getState().set({ mic: "listening" });
+    if (this.state.status === "hearing-speech") this.state.set("listening");
   }
 
   private onSpeechEnd(): void {
-    if (useApp.getState().muted) useApp.getState().set({ talkingWhileMuted: false });
-    if (this.settings.mode !== "hands-free" || !this.sending) return;
+    if (this.state.muted) this.state.setTalkingWhileMuted(false);
+    if (this.settings.mode !== "hands-free" || !this.state.sending) return;
     this.finishUtterance();
-    useApp.getState().set({ mic: "listening" });
+    this.state.set("listening");
   }
 
   private finishUtterance(): void {
     const rest = this.framer.flush();
     if (rest) this.conn?.sendAudio(rest);
-    this.sending = false;
+    this.state.sending = false;
     this.lastCommit = { at: this.now(), lastVoicedAt: this.lastVoicedAt || this.now() };
     this.conn?.send({ type: "input.audio.commit" });
   }
 
-  /** The user is really talking: tell the pod, and stop a reply that is still going (never a finished one). */
   /** Stops the reply the user hears; `byVoice`: they started talking (the pod is told so), else Esc or the button. */
   private async bargeIn(byVoice = true): Promise<void> {
     if (byVoice) this.conn?.send({ type: "input.speech_started" });
@@ -318,7 +304,7 @@ export class VoiceSession {
     if (!r || r.interrupted || r.finished || !this.player) return;
     r.interrupted = true;
     const played = await this.player.clear();
-    useApp.getState().set({ audible: false });
+    this.emit({ type: "audible", audible: false });
     this.conn?.send({ type: "response.interrupt", responseId: r.id, playedSamples: played });
   }
 
@@ -327,28 +313,32 @@ export class VoiceSession {
    * utterance being sent is dropped, not answered. The reply keeps playing.
    */
   setMuted(muted: boolean): void {
-    useApp.getState().set({ muted, talkingWhileMuted: false });
-    if (muted && this.sending) {
-      this.sending = false;
+    const wasSending = this.state.sending;
+    if (muted && wasSending) {
+      this.state.sending = false;
       this.framer.flush();
       this.conn?.send({ type: "input.audio.clear" });
     }
-    if (muted && this.pttHeld) this.pttHeld = false;
+    this.state.setMuted(muted);
     this.followConnection();
+  }
+
+  get muted(): boolean {
+    return this.state.muted;
   }
 
   /** Push-to-talk: hold to speak; pressing during a reply interrupts it. */
   pushToTalk(down: boolean): void {
-    if (useApp.getState().muted) return;
-    if (this.settings.mode !== "push-to-talk" || down === this.pttHeld) return;
-    this.pttHeld = down;
+    if (this.state.muted) return;
+    if (this.settings.mode !== "push-to-talk" || down === this.state.pttHeld) return;
+    this.state.pttHeld = down;
     if (down) {
       if (!this.beginSending()) return;
       void this.bargeIn();
-      useApp.getState().set({ mic: "hearing-speech" });
-    } else if (this.sending) {
+      this.state.set("hearing-speech");
+    } else if (this.state.sending) {
       this.finishUtterance();
-      useApp.getState().set({ mic: "push-to-talk" });
+      this.state.set("push-to-talk");
     }
   }
 
@@ -357,8 +347,8 @@ export class VoiceSession {
    * starts talking and the second sends; in hands-free mode it mutes and unmutes.
    */
   toggleTalk(): void {
-    if (this.settings.mode === "push-to-talk") this.pushToTalk(!this.pttHeld);
-    else this.setMuted(!useApp.getState().muted);
+    if (this.settings.mode === "push-to-talk") this.pushToTalk(!this.state.pttHeld);
+    else this.setMuted(!this.state.muted);
   }
 
   /** The interrupt button and Esc. */
@@ -375,17 +365,17 @@ export class VoiceSession {
 
   sendText(text: string): void {
     if (!this.connected) {
-      useApp.getState().set({ notice: "Not connected to the pod: the message was not sent." });
+      this.emit({ type: "notice", text: "Not connected to the pod: the message was not sent." });
       return;
     }
     this.conn?.send({ type: "input.text", text });
-    useApp.getState().upsertTurn({ id: `typed_${Date.now()}`, role: "user", text, live: false });
+    this.emit({ type: "typed", id: `typed_${Date.now()}`, text });
   }
 
-  // ------------------------------------------------------------------ pod messages
+  // ------------------------------------------------------------------ pod messages and playback
 
   private onMessage(m: ServerMessage): void {
-    applyServerMessage(m);
+    this.emit({ type: "server", message: m });
     if (m.type === "input.committed") this.spokenItems.add(m.itemId);
     else if (m.type === "response.created") {
       const spoken = this.spokenItems.has(m.inReplyTo);
@@ -405,20 +395,19 @@ export class VoiceSession {
 
   private onPlaybackFinished(): void {
     if (this.reply) this.reply.finished = true;
-    useApp.getState().set({ audible: false });
+    this.emit({ type: "audible", audible: false });
   }
 
   private onPlayerStats(s: PlayerStats): void {
-    const app = useApp.getState();
-    app.set({
-      playback: {
-        bufferedMs: Math.round((s.buffered / 24000) * 1000),
-        underruns: s.underruns,
-        playing: s.playing,
-        playedMs: Math.round((s.played / 24000) * 1000),
-      },
+    this.playing = s.playing;
+    this.emit({
+      type: "playback",
+      bufferedMs: Math.round((s.buffered / 24000) * 1000),
+      underruns: s.underruns,
+      playing: s.playing,
+      playedMs: Math.round((s.played / 24000) * 1000),
       audible: s.playing && !!this.reply && !this.reply.interrupted && !this.reply.finished,
-      levels: { ...app.levels, output: s.level },
+      level: s.level,
     });
     const r = this.reply;
     if (r && s.playing && s.played > 0 && !r.reported) {
@@ -428,57 +417,9 @@ export class VoiceSession {
         // Voice-to-voice counts from the user's last voiced frame: the end-of-turn wait is in it.
         const voiceToVoiceMs = Math.round(r.playbackStartedAt - r.lastVoicedAt);
         const endOfTurnMs = Math.max(0, Math.round(r.committedAt - r.lastVoicedAt));
-        app.recordLatency(r.id, { voiceToVoiceMs, endOfTurnMs });
+        this.emit({ type: "latency", responseId: r.id, metrics: { voiceToVoiceMs, endOfTurnMs } });
         this.conn?.send({ type: "client.metrics", responseId: r.id, voiceToVoiceMs, endOfTurnMs, underruns: s.underruns });
       }
-    }
-  }
-
-  /** Every 5 s: the pod's readiness, then its GPU when it reports one. */
-  private pollHealth(): void {
-    const fetchHealth = this.deps.fetchHealth ?? (async (url: string) => (await (await fetch(url)).json()) as HealthBody);
-    const poll = async () => {
-      if (!(await this.refreshHealth())) return;
-      try {
-        const gpu = (await fetchHealth(`${httpBase(this.settings.podUrl)}/health`)).gpu;
-        if (gpu) {
-          const point = { at: Date.now(), utilisation: gpu.utilisation, memoryMiB: gpu.memoryMiB, memoryTotalMiB: gpu.memoryTotalMiB };
-          useApp.getState().set({ gpuHistory: [...useApp.getState().gpuHistory, point].slice(-GPU_HISTORY) });
-        }
-      } catch {
-        // GPU telemetry is optional; the health line above already says whether the pod answers.
-      }
-    };
-    void poll();
-    this.healthTimer = setInterval(poll, 5000);
-  }
-
-  /**
-   * The health line follows /ready: "healthy" only when the pod's models are loaded and it answers.
-   * Asked every poll and at every connection change (the last answer is stale then); false when
-   * the pod did not answer.
-   */
-  private async refreshHealth(): Promise<boolean> {
-    const fetchReady =
-      this.deps.fetchReady ??
-      (async (url: string) => {
-        const res = await fetch(url);
-        return { status: res.status, body: (await res.json()) as ReadyBody };
-      });
-    try {
-      const ready = await fetchReady(`${httpBase(this.settings.podUrl)}/ready`);
-      const progress = ready.body.loading;
-      useApp.getState().set({
-        health: {
-          ok: ready.status === 200,
-          loading: ready.status === 503,
-          ...(progress ? { progress: `${progress.model} ${Math.round(progress.fraction * 100)}%` } : {}),
-        },
-      });
-      return true;
-    } catch {
-      useApp.getState().set({ health: { ok: false } });
-      return false;
     }
   }
 }

@@ -1,7 +1,12 @@
-/** The renderer's state, in one zustand store. Components read it; controllers write it. */
+/**
+ * The renderer's state, in one zustand store. Components read it; the voice session's events reach it
+ * only through `dispatch` (session/session-reducer.ts); settings and views write their own fields with `set`.
+ */
 import type { ServerMessageOf, SessionState, TurnMetrics } from "@fireside/protocol";
 import { create } from "zustand";
 import { DEFAULT_SETTINGS, type Settings } from "../../../shared/settings";
+import type { MicStatus, PodHealthState, SessionEvent } from "../session/session-events";
+import { reduceSessionEvent } from "../session/session-reducer";
 import type { ConnectionStatus, LinkStats } from "../transport/pod-transport";
 
 export type { ConnectionStatus };
@@ -37,9 +42,6 @@ export interface GpuPoint {
   memoryTotalMiB: number;
 }
 
-/** GPU samples kept: ten minutes at the 5 s health poll. */
-export const GPU_HISTORY = 120;
-
 export interface AppState {
   settings: Settings;
   connection: ConnectionStatus;
@@ -50,14 +52,13 @@ export interface AppState {
   link: LinkStats | null;
   server: ServerMessageOf<"session.ready"> | null;
   /** From /ready: ok only when the pod's models are loaded and it answers. */
-  health: { ok: boolean; loading?: boolean; progress?: string } | null;
-  /** The pod's GPU from /health, one sample per poll (the last GPU_HISTORY); empty on CPU pods. */
+  health: PodHealthState | null;
+  /** The pod's GPU from /health, one sample per poll (the last GPU_HISTORY, session-events.ts); empty on CPU pods. */
   gpuHistory: GpuPoint[];
   /** The stored conversation this session adds to (docs/studio.md). */
   conversationId: string | null;
   sessionState: SessionState;
-  /** `paused`: the mic is on but nothing is sent, because no session is connected. */
-  mic: "off" | "starting" | "listening" | "hearing-speech" | "push-to-talk" | "paused";
+  mic: MicStatus;
   /** The user muted the mic: nothing is sent and speech does not interrupt. */
   muted: boolean;
   /** Muted, and the local VAD hears the user talking: the UI says so (nothing is sent). */
@@ -70,11 +71,8 @@ export interface AppState {
   audible: boolean;
   levels: { input: number; output: number };
   set: (patch: Partial<AppState>) => void;
-  upsertTurn: (turn: Turn) => void;
-  removeTurn: (id: string) => void;
-  appendToTurn: (id: string, delta: string) => void;
-  addCaption: (id: string, caption: { text: string; startSample: number }) => void;
-  recordLatency: (responseId: string, patch: Partial<TurnLatency>) => void;
+  /** Applies one of the voice session's events (the only way its state changes). */
+  dispatch: (ev: SessionEvent) => void;
 }
 
 export const useApp = create<AppState>((set) => ({
@@ -98,24 +96,5 @@ export const useApp = create<AppState>((set) => ({
   audible: false,
   levels: { input: 0, output: 0 },
   set: (patch) => set(patch),
-  upsertTurn: (turn) =>
-    set((s) => {
-      const i = s.turns.findIndex((t) => t.id === turn.id);
-      if (i < 0) return { turns: [...s.turns, turn] };
-      const turns = s.turns.slice();
-      turns[i] = { ...turns[i]!, ...turn };
-      return { turns };
-    }),
-  removeTurn: (id) => set((s) => ({ turns: s.turns.filter((t) => t.id !== id) })),
-  appendToTurn: (id, delta) => set((s) => ({ turns: s.turns.map((t) => (t.id === id ? { ...t, text: t.text + delta } : t)) })),
-  addCaption: (id, caption) =>
-    set((s) => ({ turns: s.turns.map((t) => (t.id === id ? { ...t, captions: [...(t.captions ?? []), caption] } : t)) })),
-  recordLatency: (responseId, patch) =>
-    set((s) => {
-      const i = s.latencies.findIndex((l) => l.responseId === responseId);
-      if (i < 0) return { latencies: [...s.latencies, { responseId, ...patch }].slice(-20) };
-      const latencies = s.latencies.slice();
-      latencies[i] = { ...latencies[i]!, ...patch };
-      return { latencies };
-    }),
+  dispatch: (ev) => set((s) => reduceSessionEvent(s, ev)),
 }));

@@ -1,7 +1,7 @@
 /** Record a reference clip with a countdown and a level meter, then trim it. */
 import { useEffect, useRef, useState } from "react";
-import { ClipRecorder, type Recording, trimToWav } from "../studio/clip-recorder";
-import { LevelMeter } from "./LevelMeter";
+import { ClipRecorder, type Recording, trimToWav } from "../../studio/clip-recorder";
+import { LevelMeter } from "../LevelMeter";
 
 const MAX_S = 30;
 

@@ -1,0 +1,60 @@
+/** The one reducer from the voice session's events to the app's state: what the user sees for each thing the pod or the app says. */
+import { describe, expect, it } from "vitest";
+import { reduceSessionEvent, type SessionSlice } from "../src/renderer/src/session/session-reducer";
+import { useApp } from "../src/renderer/src/store/app-store";
+
+const initial = (): SessionSlice => ({ ...useApp.getInitialState() });
+const apply = (s: SessionSlice, ...events: Parameters<typeof reduceSessionEvent>[1][]) =>
+  events.reduce((st, ev) => ({ ...st, ...reduceSessionEvent(st, ev) }), s);
+
+describe("session reducer", () => {
+  it("a reply streams into one turn, keeps only what was heard when cut, and leaves the view when nothing was", () => {
+    let s = apply(
+      initial(),
+      { type: "server", message: { type: "response.created", responseId: "r1", streamId: 1, inReplyTo: "i1" } },
+      { type: "server", message: { type: "response.text.delta", responseId: "r1", delta: "Hello " } },
+      { type: "server", message: { type: "response.text.delta", responseId: "r1", delta: "there, friend." } },
+    );
+    expect(s.turns).toEqual([{ id: "r1", role: "assistant", text: "Hello there, friend.", live: true }]);
+    s = apply(s, { type: "server", message: { type: "response.interrupted", responseId: "r1", playedSamples: 9000, heardText: "Hello there," } });
+    expect(s.turns[0]).toMatchObject({ text: "Hello there,", live: false, status: "interrupted" });
+    s = apply(
+      s,
+      { type: "server", message: { type: "response.created", responseId: "r2", streamId: 2, inReplyTo: "i2" } },
+      { type: "server", message: { type: "response.interrupted", responseId: "r2", playedSamples: 0, heardText: "" } },
+      { type: "server", message: { type: "response.completed", responseId: "r2", status: "interrupted", text: "" } },
+    );
+    expect(s.turns.map((t) => t.id)).toEqual(["r1"]);
+  });
+
+  it("a lost connection clears the round trip and link figures; a new session ends what was still streaming", () => {
+    let s = apply(initial(), { type: "rtt", ms: 12.4 }, { type: "connection", status: "connected", notice: null });
+    expect(s.rttMs).toBe(12);
+    s = apply(
+      s,
+      { type: "server", message: { type: "response.created", responseId: "r1", streamId: 1, inReplyTo: "i1" } },
+      { type: "connection", status: "reconnecting", notice: "Lost the pod connection." },
+    );
+    expect(s).toMatchObject({ connection: "reconnecting", rttMs: null, link: null, notice: "Lost the pod connection." });
+    expect(s.turns[0]!.live).toBe(true);
+    const ready = { ...useApp.getInitialState(), turns: s.turns };
+    s = apply(ready, { type: "server", message: { type: "session.ready", conversationId: "conv_1" } as never });
+    expect(s.turns[0]).toMatchObject({ live: false, status: "interrupted" });
+    expect(s.conversationId).toBe("conv_1");
+  });
+
+  it("the mic's state, errors in plain words, latencies per reply and the GPU history are each kept in one place", () => {
+    const s = apply(
+      initial(),
+      { type: "mic", status: "listening", muted: true, talkingWhileMuted: true },
+      { type: "server", message: { type: "error", code: "E_NO_SPEECH", message: "no words", retryable: true } },
+      { type: "latency", responseId: "r1", metrics: { voiceToVoiceMs: 900 } },
+      { type: "server", message: { type: "turn.metrics", responseId: "r1", metrics: { asrMs: 120 } } },
+      ...Array.from({ length: 130 }, (_, i) => ({ type: "gpu" as const, at: i, utilisation: 1, memoryMiB: 1, memoryTotalMiB: 2 })),
+    );
+    expect(s).toMatchObject({ mic: "listening", muted: true, talkingWhileMuted: true, notice: "Didn't catch that — try again." });
+    expect(s.latencies).toEqual([{ responseId: "r1", voiceToVoiceMs: 900, asrMs: 120 }]);
+    expect(s.gpuHistory).toHaveLength(120);
+    expect(s.gpuHistory[0]!.at).toBe(10);
+  });
+});

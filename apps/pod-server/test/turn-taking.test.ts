@@ -1,0 +1,108 @@
+/** Turn-taking on its own, over the energy-VAD test double: utterances start and end, and speech after a commit continues it or barges in. */
+import type { ServerMessage } from "@fireside/protocol";
+import { setImmediate } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { createInstantEngines } from "../../../tests/support/instant-engines.js";
+import { pollUntil } from "../../../tests/support/poll.js";
+import type { Reply } from "../src/session/reply.js";
+import { type CommittedUtterance, TurnTaking } from "../src/session/turn-taking.js";
+
+type Call = [string, ...unknown[]];
+
+function hearing(opts: { mode?: "client_vad" | "server_vad"; answer?: Partial<Reply> } = {}) {
+  const engines = createInstantEngines({ replySeconds: 1 });
+  const calls: Call[] = [];
+  const messages: ServerMessage[] = [];
+  let n = 0;
+  const t = new TurnTaking(
+    engines.asr,
+    engines.vad,
+    {
+      detection: { mode: opts.mode ?? "client_vad", silenceMs: 300, threshold: 0.5, minSpeechMs: 100 },
+      language: "en",
+      speculate: false,
+      partialMs: 0,
+      continuationMs: 2000,
+    },
+    {
+      send: (m) => messages.push(m),
+      fail: (err) => calls.push(["fail", err]),
+      currentReply: () => null,
+      replyTo: () => opts.answer as Reply | undefined,
+      draft: () => null,
+      userSpeaking: () => calls.push(["userSpeaking"]),
+      bargeIn: () => calls.push(["bargeIn"]),
+      continued: (itemId) => calls.push(["continued", itemId]),
+      committed: (itemId, u: CommittedUtterance) => calls.push(["committed", itemId, u.samples]),
+      committedNothing: () => calls.push(["committedNothing"]),
+    },
+    () => `item_${++n}`,
+  );
+  const loud = (ms: number) => t.push(Float32Array.from({ length: ms * 16 }, (_, k) => 0.5 * Math.sin(k / 3)));
+  const quiet = (ms: number) => t.push(new Float32Array(ms * 16));
+  /** As a microphone sends it: 32 ms at a time, the VAD caught up between frames. */
+  const live = async (ms: number, amplitude: number) => {
+    for (let i = 0; i < ms / 32; i++) {
+      t.push(Float32Array.from({ length: 512 }, (_, k) => amplitude * Math.sin(k / 3)));
+      await setImmediate();
+    }
+  };
+  return { t, calls, messages, loud, quiet, live };
+}
+
+const named = (calls: Call[], name: string) => calls.filter((c) => c[0] === name);
+
+describe("turn-taking", () => {
+  it("client VAD: audio starts an utterance, a commit hands it over under one item id, a near-empty commit is nothing", () => {
+    const h = hearing();
+    h.loud(500);
+    h.t.commit();
+    expect(h.calls).toEqual([["userSpeaking"], ["committed", "item_1", 8000]]);
+    h.quiet(50);
+    h.t.commit();
+    expect(h.calls.at(-1)).toEqual(["committedNothing"]);
+  });
+
+  it("server VAD: speech then silence is one utterance, committed when the silence ends the turn", async () => {
+    const h = hearing({ mode: "server_vad" });
+    await h.live(192, 0);
+    await h.live(608, 0.5);
+    await h.live(512, 0);
+    await pollUntil("the end of the turn", () => named(h.calls, "committed").length === 1);
+    expect(h.messages.map((m) => m.type)).toEqual(["input.speech_started", "input.speech_stopped"]);
+    const [, itemId, samples] = named(h.calls, "committed")[0]!;
+    expect(itemId).toBe("item_1");
+    expect(samples).toBeGreaterThan(600 * 16); // with the pre-roll before speech was confirmed
+  });
+
+  it("speech soon after a commit whose answer nobody heard continues the same item", () => {
+    const h = hearing({ answer: { heardMoreThan: () => false } as Partial<Reply> });
+    h.loud(500);
+    h.t.commit();
+    h.t.clientSpeechStarted();
+    expect(named(h.calls, "continued")).toEqual([["continued", "item_1"]]);
+    expect(named(h.calls, "bargeIn")).toEqual([]);
+    h.loud(300);
+    h.t.commit();
+    expect(named(h.calls, "committed").at(-1)).toEqual(["committed", "item_1", 8000 + 4800]);
+  });
+
+  it("speech after the answer was heard, or after a typed turn, is a barge-in and a new item", () => {
+    const heard = hearing({ answer: { heardMoreThan: () => true } as Partial<Reply> });
+    heard.loud(500);
+    heard.t.commit();
+    heard.t.clientSpeechStarted();
+    expect(named(heard.calls, "bargeIn")).toHaveLength(1);
+    expect(named(heard.calls, "continued")).toEqual([]);
+
+    const typed = hearing({ answer: { heardMoreThan: () => false } as Partial<Reply> });
+    typed.loud(500);
+    typed.t.commit();
+    typed.t.typed();
+    typed.t.clientSpeechStarted();
+    expect(named(typed.calls, "bargeIn")).toHaveLength(1);
+    typed.loud(300);
+    typed.t.commit();
+    expect(named(typed.calls, "committed").at(-1)?.[1]).toBe("item_2");
+  });
+});

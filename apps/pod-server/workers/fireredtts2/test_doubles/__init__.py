@@ -1,0 +1,1 @@
+"""Test doubles for the FireRedTTS2 worker: never part of the pod image."""
