@@ -1,3 +1,4 @@
+/** The test projects: unit (packages, server modules, the app's logic) and end-to-end (real server, real models, real browser). */
 import { defineConfig } from "vitest/config";
 
 // Two projects: fast unit tests (packages, server modules) and end-to-end tests that start the

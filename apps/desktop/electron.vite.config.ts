@@ -1,3 +1,4 @@
+/** The desktop app's build: main, preload and renderer, with the VAD's model and runtime shipped inside. */
 import { copyFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";

@@ -7,15 +7,14 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { request } from "node:http";
-import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { helloMessage } from "@fireside/client";
-import { AudioStreamEncoder, FrameKind, LIMITS, type ServerMessage, type ServerMessageOf } from "@fireside/protocol";
+import { AudioStreamEncoder, FrameKind, LIMITS, type ServerMessageOf } from "@fireside/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { closeOf, type HttpAnswer, http, openSocket, rawTcp, received } from "../support/attacker.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { RealtimeClient } from "../support/realtime-client.js";
 import { synthesize } from "../support/speech.js";
@@ -49,90 +48,8 @@ afterEach(async () => {
   expect((await fetch(`${pod.url}/health`)).status).toBe(200);
 });
 
-interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** An HTTP request from a chosen loopback address; `body` may be streamed in chunks without a length. */
-function http(
-  path: string,
-  opts: { from?: string; method?: string; headers?: Record<string, string>; body?: Uint8Array | string; chunked?: boolean } = {},
-): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: "127.0.0.1",
-      port: pod.port,
-      path,
-      method: opts.method ?? "GET",
-      headers: opts.headers ?? {},
-      localAddress: opts.from ?? "127.0.0.1",
-    });
-    req.on("response", (res) => {
-      let body = "";
-      res.on("data", (d) => {
-        body += d;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on("error", reject);
-    if (opts.body !== undefined && opts.chunked) {
-      const bytes = typeof opts.body === "string" ? Buffer.from(opts.body) : Buffer.from(opts.body);
-      for (let i = 0; i < bytes.length; i += 64 * 1024) req.write(bytes.subarray(i, i + 64 * 1024));
-      req.end();
-    } else req.end(opts.body);
-  });
-}
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const errorOf = (a: HttpAnswer) => JSON.parse(a.body).error as { code: string; message: string; retryable: boolean; retryAfterMs?: number };
-
-/** Raw bytes on a TCP connection; resolves with whatever the server answered before closing. */
-function rawTcp(bytes: string, from: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = tcpConnect({ host: "127.0.0.1", port: pod.port, localAddress: from }, () => s.write(bytes));
-    let got = "";
-    s.on("data", (d) => {
-      got += d;
-    });
-    s.on("close", () => resolve(got));
-    s.on("error", () => resolve(got));
-    s.setTimeout(5000, () => s.destroy());
-  });
-}
-
-/** A WebSocket that opens (resolves the socket) or is refused at the upgrade (resolves the HTTP status). */
-/**
- * What each socket from openSocket received, from its first byte: a refusal's error can arrive
- * with the handshake, and is emitted before a caller awaiting the open could listen for it.
- */
-const received = new WeakMap<WebSocket, { messages: ServerMessage[]; closed: Promise<number> }>();
-
-function openSocket(path: string, from: string, headers: Record<string, string> = {}): Promise<WebSocket | number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${pod.port}${path}`, { localAddress: from, headers });
-    const messages: ServerMessage[] = [];
-    ws.on("message", (d, binary) => {
-      if (!binary) messages.push(JSON.parse(d.toString()));
-    });
-    received.set(ws, { messages, closed: new Promise((r) => ws.once("close", r)) });
-    ws.once("open", () => resolve(ws));
-    ws.once("unexpected-response", (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      res.resume();
-    });
-    ws.once("error", reject);
-  });
-}
-
-const closeOf = (ws: WebSocket) =>
-  new Promise<{ code: number; messages: { type: string; code?: string }[] }>((resolve) => {
-    const messages: { type: string; code?: string }[] = [];
-    ws.on("message", (d, binary) => {
-      if (!binary) messages.push(JSON.parse(d.toString()));
-    });
-    ws.on("close", (code) => resolve({ code, messages }));
-  });
 
 /** The real user: a session and a whole spoken turn (speech in, transcript, a reply in text and audio). */
 async function spokenTurn(): Promise<void> {
@@ -181,34 +98,35 @@ describe("a stranger attacks the pod", () => {
       `/${"a".repeat(8000)}`,
     ];
     for (const path of paths) {
-      const a = await http(path, { from: "127.0.0.2" });
+      const a = await http(pod.port, path, { from: "127.0.0.2" });
       expect([400, 401, 404, 405, 414, 431], `${path} → ${a.status} ${a.body}`).toContain(a.status);
       expect(a.body).not.toMatch(/root:|SQLite format|"name":\s*"fireside"/);
     }
     // A malformed query string on a good path is ignored, not fatal.
-    expect((await http("/?token=%", { from: "127.0.0.2" })).status).toBe(200);
-    expect((await http("/health?%%%", { from: "127.0.0.2" })).status).toBe(200);
-    expect((await http("/metrics?%", { from: "127.0.0.2" })).status).toBe(401);
+    expect((await http(pod.port, "/?token=%", { from: "127.0.0.2" })).status).toBe(200);
+    expect((await http(pod.port, "/health?%%%", { from: "127.0.0.2" })).status).toBe(200);
+    expect((await http(pod.port, "/metrics?%", { from: "127.0.0.2" })).status).toBe(401);
     // Requests that are not HTTP at all, or carry a bad path on the request line.
     for (const raw of ["GARBAGE\r\n\r\n", "GET /% HTTP/1.1\r\nHost: x\r\n\r\n", "GET /\x00 HTTP/1.1\r\n\r\n", "\x16\x03\x01\x00\xa5\x01"]) {
-      const got = await rawTcp(raw, "127.0.0.2");
+      const got = await rawTcp(pod.port, raw, "127.0.0.2");
       expect(got === "" || /^HTTP\/1\.1 4\d\d/.test(got), JSON.stringify(got.slice(0, 80))).toBe(true);
     }
     // Malformed handshakes (no Sec-WebSocket-Key) many times over: each is refused, and none keeps a
     // pending-socket slot, so the address can still connect 8 sockets afterwards.
     for (let i = 0; i < 20; i++) {
       const got = await rawTcp(
+        pod.port,
         `GET /v1/realtime HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n`,
         "127.0.0.3",
       );
       expect(got).toMatch(/^HTTP\/1\.1 400/);
     }
-    const after = await Promise.all(Array.from({ length: 8 }, () => openSocket("/v1/realtime", "127.0.0.3")));
+    const after = await Promise.all(Array.from({ length: 8 }, () => openSocket(pod.port, "/v1/realtime", "127.0.0.3")));
     expect(after.every((s) => typeof s !== "number")).toBe(true);
     for (const s of after) if (typeof s !== "number") s.terminate();
     // The same paths as WebSocket upgrades.
     for (const path of ["/%", "/v1/realtime%", "/v1/realtime/%ff", "/v1/dialogues/events/%"]) {
-      expect([400, 404]).toContain(await openSocket(path, "127.0.0.2"));
+      expect([400, 404]).toContain(await openSocket(pod.port, path, "127.0.0.2"));
     }
   });
 
@@ -219,7 +137,7 @@ describe("a stranger attacks the pod", () => {
     await Promise.all(
       [10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map(async (n) => {
         for (let i = 0; i < 25; i++) {
-          const s = await openSocket("/v1/realtime", `127.0.0.${n}`);
+          const s = await openSocket(pod.port, "/v1/realtime", `127.0.0.${n}`);
           if (typeof s === "number") refused.push(s);
           else opened.push(s);
         }
@@ -288,7 +206,7 @@ describe("a stranger attacks the pod", () => {
   }, 180_000);
 
   it("bursts of REST requests and connects get 429 / E_RATE_LIMITED with a retry delay; the real user does not", async () => {
-    const answers = await Promise.all(Array.from({ length: 200 }, () => http("/health", { from: "127.0.0.30" })));
+    const answers = await Promise.all(Array.from({ length: 200 }, () => http(pod.port, "/health", { from: "127.0.0.30" })));
     const limited = answers.filter((a) => a.status === 429);
     expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(120);
     expect(limited.length).toBeGreaterThanOrEqual(80);
@@ -297,13 +215,13 @@ describe("a stranger attacks the pod", () => {
       expect(errorOf(a)).toMatchObject({ code: "E_RATE_LIMITED", retryable: true });
       expect(errorOf(a).retryAfterMs).toBeGreaterThan(0);
     }
-    expect((await http("/v1/voices", { headers: auth })).status).toBe(200);
+    expect((await http(pod.port, "/v1/voices", { headers: auth })).status).toBe(200);
 
     // Connects: 40 a minute from one address, then a typed error the browser can read, and close 4429.
     let rateLimited: ServerMessageOf<"error"> | null = null;
     let closeCode = 0;
     for (let i = 0; i < 45 && !rateLimited; i++) {
-      const ws = await openSocket(`/v1/realtime?token=${TOKEN}`, "127.0.0.31");
+      const ws = await openSocket(pod.port, `/v1/realtime?token=${TOKEN}`, "127.0.0.31");
       if (typeof ws === "number") throw new Error(`connect refused with HTTP ${ws}`);
       const { messages, closed } = received.get(ws)!;
       ws.send(JSON.stringify(helloMessage()));
@@ -327,7 +245,7 @@ describe("a stranger attacks the pod", () => {
   it("token guessing is blocked after 5 failures, for the guessing address only", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
-      const a = await http("/v1/voices", { from: "127.0.0.40", headers: { Authorization: `Bearer guess-${i}` } });
+      const a = await http(pod.port, "/v1/voices", { from: "127.0.0.40", headers: { Authorization: `Bearer guess-${i}` } });
       statuses.push(a.status);
       if (a.status === 401) expect(errorOf(a).code).toBe("E_AUTH");
       if (a.status === 429) {
@@ -337,11 +255,11 @@ describe("a stranger attacks the pod", () => {
     }
     expect(statuses).toEqual([...Array(5).fill(401), ...Array(7).fill(429)]);
     // Blocked means blocked: even the right token from that address waits, over REST and WebSocket.
-    expect((await http("/v1/voices", { from: "127.0.0.40", headers: auth })).status).toBe(429);
-    expect(await openSocket(`/v1/realtime?token=${TOKEN}`, "127.0.0.40")).toBe(429);
+    expect((await http(pod.port, "/v1/voices", { from: "127.0.0.40", headers: auth })).status).toBe(429);
+    expect(await openSocket(pod.port, `/v1/realtime?token=${TOKEN}`, "127.0.0.40")).toBe(429);
     // Wrong tokens in session.hello count too.
     for (let i = 0; i < 5; i++) {
-      const ws = await openSocket("/v1/realtime", "127.0.0.41");
+      const ws = await openSocket(pod.port, "/v1/realtime", "127.0.0.41");
       if (typeof ws === "number") throw new Error(`refused early with ${ws}`);
       const closed = closeOf(ws);
       ws.send(JSON.stringify(helloMessage({ token: `guess-${i}` })));
@@ -349,9 +267,9 @@ describe("a stranger attacks the pod", () => {
       expect(c.code).toBe(4401);
       expect(c.messages[0]).toMatchObject({ code: "E_AUTH" });
     }
-    expect(await openSocket("/v1/realtime", "127.0.0.41")).toBe(429);
+    expect(await openSocket(pod.port, "/v1/realtime", "127.0.0.41")).toBe(429);
     // Everyone else is unaffected.
-    expect((await http("/v1/voices", { headers: auth })).status).toBe(200);
+    expect((await http(pod.port, "/v1/voices", { headers: auth })).status).toBe(200);
   });
 
   it("bad uploads and requests get their documented errors", async () => {
@@ -359,7 +277,7 @@ describe("a stranger attacks the pod", () => {
     execFileSync("espeak-ng", ["-v", "en-us", "-w", speech, "This is a reference clip of clear speech for the voice studio."]);
     const wav = readFileSync(speech);
     const upload = (body: Uint8Array | string, path = "/v1/voices?name=X&transcript=words", extra: { chunked?: boolean } = {}) =>
-      http(path, { method: "POST", headers: auth, body, ...extra });
+      http(pod.port, path, { method: "POST", headers: auth, body, ...extra });
 
     let a = await upload(wav.subarray(0, 30));
     expect([a.status, errorOf(a).code]).toEqual([415, "E_AUDIO_FORMAT"]);
@@ -392,10 +310,10 @@ describe("a stranger attacks the pod", () => {
       expect([a.status, errorOf(a).code]).toEqual([413, "E_PAYLOAD_TOO_LARGE"]);
     }
     for (const body of ["null", "[]", "{", "42", '"text"']) {
-      a = await http("/v1/dialogues", { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body });
+      a = await http(pod.port, "/v1/dialogues", { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body });
       expect([a.status, errorOf(a).code], body).toEqual([400, "E_BAD_REQUEST"]);
     }
-    a = await http("/v1/voices/nope", { method: "PATCH", headers: auth, body: "null" });
+    a = await http(pod.port, "/v1/voices/nope", { method: "PATCH", headers: auth, body: "null" });
     expect([a.status, errorOf(a).code]).toEqual([400, "E_BAD_REQUEST"]);
   });
 
@@ -427,25 +345,27 @@ describe("a stranger attacks the pod", () => {
   });
 
   it("/metrics needs the token, and CORS allows only the pod's own pages and the desktop app", async () => {
-    expect((await http("/metrics")).status).toBe(401);
-    expect((await http("/metrics", { headers: { Authorization: `bearer ${TOKEN}` } })).status).toBe(200);
-    const evil = await http("/v1/voices", { headers: { ...auth, Origin: "https://evil.example" } });
+    expect((await http(pod.port, "/metrics")).status).toBe(401);
+    expect((await http(pod.port, "/metrics", { headers: { Authorization: `bearer ${TOKEN}` } })).status).toBe(200);
+    const evil = await http(pod.port, "/v1/voices", { headers: { ...auth, Origin: "https://evil.example" } });
     expect(evil.headers["access-control-allow-origin"]).toBeUndefined();
-    const app = await http("/v1/voices", { headers: { ...auth, Origin: "file://" } });
+    const app = await http(pod.port, "/v1/voices", { headers: { ...auth, Origin: "file://" } });
     expect(app.headers["access-control-allow-origin"]).toBe("file://");
-    const preflight = await http("/v1/voices", {
+    const preflight = await http(pod.port, "/v1/voices", {
       method: "OPTIONS",
       headers: { Origin: `http://127.0.0.1:${pod.port}`, "Access-Control-Request-Method": "POST" },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers["access-control-allow-headers"]).toMatch(/Authorization/);
-    expect((await http("/health", { headers: { Origin: "https://anyone.example" } })).headers["access-control-allow-origin"]).toBe("*");
+    expect(
+      (await http(pod.port, "/health", { headers: { Origin: "https://anyone.example" } })).headers["access-control-allow-origin"],
+    ).toBe("*");
   });
 
   it("nothing was written by any of it, and the audit log tells what happened", async () => {
-    const voices = JSON.parse((await http("/v1/voices", { headers: auth })).body).voices as { preset: boolean }[];
+    const voices = JSON.parse((await http(pod.port, "/v1/voices", { headers: auth })).body).voices as { preset: boolean }[];
     expect(voices.filter((v) => !v.preset)).toEqual([]);
-    expect(JSON.parse((await http("/v1/dialogues", { headers: auth })).body).jobs).toEqual([]);
+    expect(JSON.parse((await http(pod.port, "/v1/dialogues", { headers: auth })).body).jobs).toEqual([]);
     expect(readdirSync(join(dataDir, "voices"))).toEqual([]);
     expect(readdirSync(join(dataDir, "dialogues"))).toEqual([]);
     expect(readdirSync(dataDir).sort()).toEqual(expect.arrayContaining(["audit.jsonl", "dialogues", "fireside.db", "voices"].sort()));

@@ -1,3 +1,4 @@
+/** The desktop renderer's screens in Chromium, each state saved as a screenshot at both sizes and both themes. */
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";

@@ -1,3 +1,4 @@
+/** The desktop renderer in Chromium against the real pod: a spoken conversation with barge-in, and push-to-talk. */
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,3 +1,4 @@
+/** The app's check of a reference clip before it is uploaded. */
 import { writeWav } from "@fireside/audio";
 import { describe, expect, it } from "vitest";
 import { clipProblem, wavSampleRate } from "../src/renderer/src/studio/clip-check";

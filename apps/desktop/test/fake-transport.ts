@@ -4,7 +4,7 @@
  */
 import type { ClientMessage, ServerMessage, ServerMessageOf } from "@fireside/protocol";
 import type { MicCallbacks } from "../src/renderer/src/audio/microphone";
-import type { MicLike, PlayerLike, PlayerStats } from "../src/renderer/src/session/voice-session";
+import type { MicLike, PlayerLike, PlayerStats } from "../src/renderer/src/session/voice-session-deps";
 import type { ConnectionStatus, PodTransport, TransportOptions } from "../src/renderer/src/transport/pod-transport";
 
 /** A session.ready as a pod would send it; the n-th session of a client gets resume token `token-n`. */

@@ -1,3 +1,4 @@
+/** The main process's IPC handlers. */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

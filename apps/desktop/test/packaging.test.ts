@@ -1,3 +1,4 @@
+/** electron-builder.yml against electron-builder's own schema. */
 import { readFileSync } from "node:fs";
 import { getConfig, validateConfiguration } from "app-builder-lib/out/util/config/config.js";
 import { DebugLogger } from "builder-util";

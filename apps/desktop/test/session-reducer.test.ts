@@ -4,8 +4,12 @@ import { reduceSessionEvent, type SessionSlice } from "../src/renderer/src/sessi
 import { useApp } from "../src/renderer/src/store/app-store";
 
 const initial = (): SessionSlice => ({ ...useApp.getInitialState() });
-const apply = (s: SessionSlice, ...events: Parameters<typeof reduceSessionEvent>[1][]) =>
-  events.reduce((st, ev) => ({ ...st, ...reduceSessionEvent(st, ev) }), s);
+/** The state after each event in turn, as the store applies them. */
+function apply(s: SessionSlice, ...events: Parameters<typeof reduceSessionEvent>[1][]): SessionSlice {
+  let state = s;
+  for (const ev of events) state = { ...state, ...reduceSessionEvent(state, ev) };
+  return state;
+}
 
 describe("session reducer", () => {
   it("a reply streams into one turn, keeps only what was heard when cut, and leaves the view when nothing was", () => {
@@ -16,7 +20,10 @@ describe("session reducer", () => {
       { type: "server", message: { type: "response.text.delta", responseId: "r1", delta: "there, friend." } },
     );
     expect(s.turns).toEqual([{ id: "r1", role: "assistant", text: "Hello there, friend.", live: true }]);
-    s = apply(s, { type: "server", message: { type: "response.interrupted", responseId: "r1", playedSamples: 9000, heardText: "Hello there," } });
+    s = apply(s, {
+      type: "server",
+      message: { type: "response.interrupted", responseId: "r1", playedSamples: 9000, heardText: "Hello there," },
+    });
     expect(s.turns[0]).toMatchObject({ text: "Hello there,", live: false, status: "interrupted" });
     s = apply(
       s,

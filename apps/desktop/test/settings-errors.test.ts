@@ -1,3 +1,4 @@
+/** Settings errors in plain language. */
 import { describe, expect, it } from "vitest";
 import { checkSetting, explainSettingsError, settingsSchema } from "../src/shared/settings";
 

@@ -1,3 +1,4 @@
+/** The main process's settings store. */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

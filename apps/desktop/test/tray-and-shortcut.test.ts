@@ -1,3 +1,4 @@
+/** The tray menu and the global talk shortcut. */
 import { describe, expect, it, vi } from "vitest";
 import { PushToTalkShortcut } from "../src/main/global-shortcut.js";
 import { trayMenuTemplate, trayTooltip } from "../src/main/tray-menu.js";

@@ -1,3 +1,4 @@
+/** Voice ids in the pod's messages shown as names. */
 import { describe, expect, it } from "vitest";
 import { nameVoices } from "../src/renderer/src/studio/voice-names";
 

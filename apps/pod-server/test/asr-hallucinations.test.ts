@@ -1,3 +1,4 @@
+/** Whisper's words made up from silence, recognised and dropped. */
 import { describe, expect, it } from "vitest";
 import { isSilenceHallucination } from "../src/session/asr-hallucinations.js";
 

@@ -1,3 +1,4 @@
+/** The clause chunker between the LLM and TTS. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ClauseChunker } from "../src/pipeline/clause-chunker.js";

@@ -1,3 +1,4 @@
+/** The pod's settings: parsing, defaults, errors and the CLI's help. */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,3 +1,4 @@
+/** The prompt's window over a conversation. */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,3 +1,4 @@
+/** The SQLite database and its migrations. */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

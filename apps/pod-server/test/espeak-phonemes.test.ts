@@ -1,3 +1,4 @@
+/** espeak-ng phonemes from one running process per voice. */
 import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { createPhonemizer, type Phonemizer, splitClauses } from "../src/engines/tts/espeak-phonemes.js";

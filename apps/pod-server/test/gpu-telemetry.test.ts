@@ -1,3 +1,4 @@
+/** GPU telemetry from nvidia-smi. */
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

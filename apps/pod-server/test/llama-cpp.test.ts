@@ -1,3 +1,4 @@
+/** llama.cpp's prompt window and KV cache across turns. */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

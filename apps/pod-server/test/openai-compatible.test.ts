@@ -1,3 +1,4 @@
+/** The OpenAI-compatible and Anthropic LLM clients against stand-in servers. */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";

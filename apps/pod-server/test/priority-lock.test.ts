@@ -1,3 +1,4 @@
+/** The priority lock: live turns before studio work. */
 import { describe, expect, it } from "vitest";
 import { PriorityLock } from "../src/engines/priority-lock.js";
 

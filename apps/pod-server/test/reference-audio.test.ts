@@ -1,3 +1,4 @@
+/** Reference clip checks: length, level, sample rate. */
 import { writeWav } from "@fireside/audio";
 import { describe, expect, it } from "vitest";
 import { decodeReference, measureReference, referenceProblems, sniffContainer } from "../src/studio/reference-audio.js";

@@ -1,3 +1,4 @@
+/** Whether a transcript ends a sentence, for the end of a turn. */
 import { describe, expect, it } from "vitest";
 import { sentenceCompleteness } from "../src/session/sentence-completeness.js";
 

@@ -1,3 +1,4 @@
+/** Small parts of a session: heard text, the turn detector, the state machine, the output pacer. */
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { heardText } from "../src/session/heard-text.js";
 import { OutputPacer } from "../src/session/output-pacer.js";

@@ -1,3 +1,4 @@
+/** The LLM's KV-cache slots shared by conversations. */
 import { describe, expect, it } from "vitest";
 import { SlotPool } from "../src/engines/llm/slot-pool.js";
 

@@ -1,3 +1,4 @@
+/** The TTS text front end. */
 import { describe, expect, it } from "vitest";
 import { normaliseForSpeech, numberToWords, splitForSpeech } from "../src/pipeline/text-normaliser.js";
 

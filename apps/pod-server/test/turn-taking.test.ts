@@ -1,6 +1,7 @@
 /** Turn-taking on its own, over the energy-VAD test double: utterances start and end, and speech after a commit continues it or barges in. */
-import type { ServerMessage } from "@fireside/protocol";
+
 import { setImmediate } from "node:timers/promises";
+import type { ServerMessage } from "@fireside/protocol";
 import { describe, expect, it } from "vitest";
 import { createInstantEngines } from "../../../tests/support/instant-engines.js";
 import { pollUntil } from "../../../tests/support/poll.js";

@@ -1,3 +1,4 @@
+/** whisper.cpp in its child process on real speech: transcription, a dead process replaced, an abort. */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,3 +1,4 @@
+/** The Whisper CUDA engine's set-up. */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

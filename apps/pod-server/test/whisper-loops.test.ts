@@ -1,3 +1,4 @@
+/** Whisper's repeated phrases kept once. */
 import { describe, expect, it } from "vitest";
 import { asrTokenBudget } from "../src/engines/asr/decode-budget.js";
 import { collapseRepeatedTail } from "../src/engines/asr/whisper-loops.js";

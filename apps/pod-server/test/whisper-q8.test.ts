@@ -1,3 +1,4 @@
+/** Whisper's CTranslate2 to ggml q8_0 conversion. */
 import { describe, expect, it } from "vitest";
 import { floatToHalf, quantizeQ8_0 } from "../src/models/whisper-ct2-to-ggml.js";
 

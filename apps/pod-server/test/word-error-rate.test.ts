@@ -1,3 +1,4 @@
+/** Word error rate. */
 import { describe, expect, it } from "vitest";
 import { wordErrorRate } from "../src/studio/word-error-rate.js";
 

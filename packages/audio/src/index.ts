@@ -1,3 +1,4 @@
+/** `@fireside/audio`: PCM, resampling, framing, WAV, playout and meters for Node, browser and AudioWorklet. */
 export * from "./arrival-stats.js";
 export * from "./errors.js";
 export * from "./framing.js";

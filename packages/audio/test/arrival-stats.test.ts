@@ -1,3 +1,4 @@
+/** Arrival statistics of received frames: jitter, loss, bitrate. */
 import { describe, expect, it } from "vitest";
 import { ArrivalStats } from "../src/arrival-stats.js";
 

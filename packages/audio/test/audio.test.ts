@@ -1,3 +1,4 @@
+/** PCM conversion, framing, WAV and the playout queue. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {

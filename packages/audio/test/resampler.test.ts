@@ -1,3 +1,4 @@
+/** The band-limited resampler. */
 import { describe, expect, it } from "vitest";
 import { Resampler, resample, rms } from "../src/index.js";
 

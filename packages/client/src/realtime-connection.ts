@@ -166,19 +166,9 @@ export class RealtimeConnection {
   }
 }
 
-/** Binary data as the browser (ArrayBuffer) or `ws` (Buffer, or its fragments) delivers it. */
+/** Binary data as the browser (ArrayBuffer) or `ws` (ArrayBuffer with binaryType "arraybuffer", else a Buffer) delivers it. */
 function toBytes(data: unknown): Uint8Array | null {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (Array.isArray(data)) {
-    const parts = data.map(toBytes).filter((p): p is Uint8Array => p !== null);
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.byteLength;
-    }
-    return out;
-  }
   return null;
 }

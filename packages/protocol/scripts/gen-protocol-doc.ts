@@ -1,3 +1,4 @@
+/** Writes docs/protocol.md from the protocol's own schemas and examples. */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { renderProtocolDoc } from "../src/protocol-doc.js";

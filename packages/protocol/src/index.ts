@@ -1,3 +1,4 @@
+/** `@fireside/protocol`: the wire, defined once — messages, audio frames, errors, limits, REST shapes. */
 export * from "./audio-frame.js";
 export * from "./conversations.js";
 export * from "./dialogue-script.js";

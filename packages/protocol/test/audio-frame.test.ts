@@ -1,3 +1,4 @@
+/** Binary audio frames. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -8,10 +9,10 @@ import {
   encodeAudioFrame,
   FrameKind,
   LIMITS,
-  ProtocolError,
   pcmSamples,
   SAMPLE_RATES,
 } from "../src/index.js";
+import { codeOf } from "./protocol-error.js";
 
 const frameArb: fc.Arbitrary<AudioFrame> = fc.record({
   kind: fc.constantFrom(FrameKind.InputAudio, FrameKind.OutputAudio),
@@ -23,16 +24,6 @@ const frameArb: fc.Arbitrary<AudioFrame> = fc.record({
   sampleOffset: fc.nat({ max: 0xffffffff }),
   samples: fc.array(fc.integer({ min: -32768, max: 32767 }), { maxLength: 2000 }).map((a) => Int16Array.from(a)),
 });
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtocolError);
-    return (err as ProtocolError).code;
-  }
-  throw new Error("expected a ProtocolError");
-}
 
 describe("binary audio frames", () => {
   it("round-trip every field and sample", () => {

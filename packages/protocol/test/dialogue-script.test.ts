@@ -1,3 +1,4 @@
+/** Dialogue scripts as text. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { dialogueRequestSchema, formatDialogueScript, parseDialogueScript, ScriptError, SPEAKERS } from "../src/index.js";

@@ -1,3 +1,4 @@
+/** JSON control messages. */
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -7,23 +8,13 @@ import {
   clientMessageSchemas,
   encodeMessage,
   LIMITS,
-  ProtocolError,
   parseClientMessage,
   parseServerMessage,
   renderProtocolDoc,
   serverMessageDocs,
   serverMessageSchemas,
 } from "../src/index.js";
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProtocolError);
-    return (err as ProtocolError).code;
-  }
-  throw new Error("expected a ProtocolError");
-}
+import { codeOf } from "./protocol-error.js";
 
 describe("JSON control messages", () => {
   it("document every message type, each example valid against its schema", () => {

@@ -1,3 +1,4 @@
+/** Engines in a child process: forking one with typed-array IPC. */
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 

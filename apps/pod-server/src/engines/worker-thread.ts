@@ -1,3 +1,4 @@
+/** Engines in a worker thread: starting one under tsx or built. */
 import { Worker } from "node:worker_threads";
 
 /** Starts a worker thread; a TypeScript entry (running under tsx) first registers tsx's loader in the worker. */

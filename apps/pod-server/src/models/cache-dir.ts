@@ -1,3 +1,4 @@
+/** Where the models are kept on disk. */
 import { homedir } from "node:os";
 import { join } from "node:path";
 

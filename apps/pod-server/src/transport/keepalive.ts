@@ -1,3 +1,4 @@
+/** Keepalive for a WebSocket: protocol pings, and dead peers dropped. */
 import { WebSocket } from "ws";
 
 /**

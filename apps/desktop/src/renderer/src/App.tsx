@@ -1,3 +1,4 @@
+/** The app's shell: the Talk and Studio tabs, settings and history panels, keys and shortcuts, and the voice session's start and stop. */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { explainSettingsError, type Settings } from "../../shared/settings";
 import { startMicrophone } from "./audio/microphone";

@@ -1,3 +1,4 @@
+/** The conversation as text: the transcript and the composer for typed turns. */
 import { useEffect, useRef, useState } from "react";
 import { shownText } from "../session/captions";
 import { useApp } from "../store/app-store";

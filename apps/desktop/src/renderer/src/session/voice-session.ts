@@ -13,56 +13,17 @@
 import { Framer, floatToInt16, rms } from "@fireside/audio";
 import { PROTOCOL_VERSION, pcmSamples, type ServerMessage } from "@fireside/protocol";
 import type { Settings } from "../../../shared/settings";
-import type { MicCallbacks, MicOptions } from "../audio/microphone";
 import { useApp } from "../store/app-store";
-import type { ConnectionStatus, PodTransport, TransportFactory } from "../transport/pod-transport";
+import type { ConnectionStatus, PodTransport } from "../transport/pod-transport";
 import { MicControl } from "./mic-control";
-import { type HealthFetchers, PodHealth } from "./pod-health";
+import { PodHealth } from "./pod-health";
 import type { Emit } from "./session-events";
+import type { MicLike, PlayerLike, PlayerStats, VoiceSessionDeps } from "./voice-session-deps";
 
 /** Speech this soon after a reply starts playing is most likely its echo; ignore it. */
 const ECHO_WARMUP_MS = 400;
 /** Frames kept from before the VAD fired (32 ms each), so the first syllable reaches the pod. */
 const PRE_SPEECH_FRAMES = 10;
-
-export interface PlayerStats {
-  played: number;
-  buffered: number;
-  underruns: number;
-  playing: boolean;
-  level: number;
-}
-
-/** What the session needs of the speaker side (audio/player.ts). */
-export interface PlayerLike {
-  begin(rate: number): void;
-  push(samples: Int16Array, last: boolean): void;
-  pause(): void;
-  resume(): void;
-  /** Stops at once; resolves with the samples the user heard. */
-  clear(): Promise<number>;
-  close(): Promise<void>;
-}
-
-/** What the session needs of the microphone (audio/microphone.ts, @ricky0123/vad-web's MicVAD). */
-export interface MicLike {
-  destroy(): Promise<void> | void;
-  setOptions(o: { positiveSpeechThreshold: number; negativeSpeechThreshold: number; redemptionMs: number }): void;
-}
-
-export interface VoiceSessionDeps extends HealthFetchers {
-  createTransport: TransportFactory;
-  createPlayer(
-    leadMs: number,
-    onStats: (s: PlayerStats) => void,
-    onFinished: (played: number) => void,
-    sinkId?: string,
-  ): Promise<PlayerLike>;
-  startMicrophone(opts: MicOptions, cb: MicCallbacks): Promise<MicLike>;
-  /** Where the session's events go: the store's one reducer unless a test listens itself. */
-  emit?: Emit;
-  now?: () => number;
-}
 
 interface ActiveReply {
   id: string;
