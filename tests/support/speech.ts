@@ -52,7 +52,7 @@ if (skipWithoutSharedAudio) {
   console.warn(`SKIPPED: tests that need real speech clips (${SHARED_AUDIO} is missing beside this checkout; CI has it)`);
 }
 
-export { wordErrorRate } from "../../apps/pod-server/src/studio/word-error-rate.js";
+export { wordErrorRate } from "@fireside/pod-server";
 
 /**
  * A microphone's script as a 48 kHz WAV file (for Chromium's fake capture): each string is spoken

@@ -3,5 +3,6 @@ export * from "./config/config.js";
 export * from "./engines/types.js";
 export * from "./models/manifest.js";
 export { windowStart } from "./session/conversation-history.js";
+export { wordErrorRate } from "./studio/word-error-rate.js";
 export { createLogger, type Logger } from "./transport/logger.js";
 export { createPodServer, type LoadingProgress, type PodServer } from "./transport/pod-server.js";
