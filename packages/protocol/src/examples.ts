@@ -10,7 +10,7 @@ type Doc<M> = { [K in M extends { type: infer T extends string } ? T : never]: {
 export const clientMessageDocs: Doc<ClientMessage> = {
   "session.hello": {
     about:
-      "First message on a new socket. Offers protocol versions, the auth token, audio formats both ways, and the conversation's settings. Anything else before it is refused with E_NOT_READY. After a dropped connection, `resume` (the last session.ready's `resumeToken`) brings the session back within the grace window; `conversationId` continues a stored conversation instead (after the window, or a pod restart).",
+      "First message on a new socket. Offers protocol versions, the auth token, audio formats both ways, and the conversation's settings. Before it, a `ping` is answered with `pong` and a frame that is not JSON with E_BAD_JSON; any other message or audio is refused with E_NOT_READY (the socket stays open). After a dropped connection, `resume` (the last session.ready's `resumeToken`) brings the session back within the grace window; `conversationId` continues a stored conversation instead (after the window, or a pod restart).",
     example: {
       type: "session.hello",
       protocols: ["fireside.v1"],
