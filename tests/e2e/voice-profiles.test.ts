@@ -217,6 +217,11 @@ describe("voice profiles", () => {
     expect((await (await api("/v1/dialogues")).json()).jobs).toEqual([]);
     expect(readdirSync(join(dataDir, "voices"))).toEqual([]);
     expect(readdirSync(join(dataDir, "dialogues"))).toEqual([]);
+    // Deleted means gone: the clip's transcript is in no file under the data directory (fireside.db-wal included).
+    const holding = readdirSync(dataDir, { recursive: true, withFileTypes: true }).filter(
+      (e) => e.isFile() && readFileSync(join(e.parentPath, e.name)).includes("quick brown fox"),
+    );
+    expect(holding.map((e) => e.name)).toEqual([]);
 
     const audit = readFileSync(join(dataDir, "audit.jsonl"), "utf8")
       .trim()

@@ -7,7 +7,29 @@ import { readFileSync } from "node:fs";
 import { loadConfig } from "../config/config.js";
 import { type AuditEntry, auditFiles } from "./audit-log.js";
 
+const USAGE = `pnpm audit-log [--event PREFIX] [--address ADDR] [--since ISO] [-n N] [--json]
+
+Prints the pod's audit trail (FIRESIDE_DATA_DIR/audit.jsonl and its rotations), oldest first:
+  --event PREFIX   only events whose name starts with PREFIX (auth, session, voice, data, …)
+  --address ADDR   only events from this client address
+  --since ISO      only events at or after this time (2026-12-07T10:00:00Z)
+  -n N             only the last N events
+  --json           one JSON object a line (with pnpm -s: pnpm prints its own banner lines otherwise)
+`;
+const FLAGS_WITH_VALUE = new Set(["--event", "--address", "--since", "-n"]);
 const args = process.argv.slice(2);
+if (args.includes("--help") || args.includes("-h")) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  if (FLAGS_WITH_VALUE.has(a)) i++;
+  else if (a !== "--json") {
+    process.stderr.write(`unknown option ${a}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
 const opt = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { type Conversation, type ConversationSummary, ProtocolError, type StoredTurn, type StoredTurnStatus } from "@fireside/protocol";
 import type { ChatMessage } from "../engines/types.js";
-import type { Db } from "./database.js";
+import { type Db, eraseDeleted } from "./database.js";
 
 interface TurnRow {
   item_id: string;
@@ -117,6 +117,7 @@ export class ConversationStore {
   delete(id: string): void {
     this.get(id);
     this.db.prepare("DELETE FROM conversations WHERE id = ?").run(id);
+    eraseDeleted(this.db);
   }
 
   /** Ids of conversations not changed since `cutoff` (ISO). */

@@ -98,10 +98,21 @@ export function openDatabase(file: string): Db {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
+  // Deleted rows' bytes are overwritten, not merely unlinked from the b-tree (see eraseDeleted).
+  db.pragma("secure_delete = ON");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   migrate(db);
   return db;
+}
+
+/**
+ * After a deletion: nothing of the deleted rows stays readable on disk. secure_delete zeroes their
+ * cells in the database file; the WAL still holds the pages as they were written, so a truncating
+ * checkpoint copies the zeroed pages home and empties it.
+ */
+export function eraseDeleted(db: Db): void {
+  db.pragma("wal_checkpoint(TRUNCATE)");
 }
 
 export function migrate(db: Db): number {

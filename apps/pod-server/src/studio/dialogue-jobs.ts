@@ -17,7 +17,7 @@ import {
   ProtocolError,
 } from "@fireside/protocol";
 import type { TtsEngine } from "../engines/types.js";
-import type { Db } from "../store/database.js";
+import { type Db, eraseDeleted } from "../store/database.js";
 
 /** Jobs queued or rendering at once: each is minutes of TTS, and a token holder must not queue thousands. */
 export const MAX_WAITING_JOBS = 20;
@@ -150,6 +150,7 @@ export class DialogueJobs {
     const r = this.row(id);
     if (r.result_file) rmSync(join(this.dir, r.result_file), { force: true });
     this.db.prepare("DELETE FROM dialogue_jobs WHERE id = ?").run(id);
+    eraseDeleted(this.db);
     this.emit({ type: "dialogue.removed", id });
   }
 

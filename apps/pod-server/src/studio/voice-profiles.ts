@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { writeWav } from "@fireside/audio";
 import { ProtocolError } from "@fireside/protocol";
 import type { SpeakerEncoder, VadEngine } from "../engines/types.js";
-import type { Db } from "../store/database.js";
+import { type Db, eraseDeleted } from "../store/database.js";
 import { decodeReference, measureReference, type ReferenceMetrics, referenceProblems } from "./reference-audio.js";
 import { countVoices } from "./speaker-count.js";
 import { speechRatio } from "./speech-content.js";
@@ -166,6 +166,7 @@ export class VoiceProfiles {
   delete(id: string): void {
     const path = this.audioPath(id);
     this.db.prepare("DELETE FROM voice_profiles WHERE id = ?").run(id);
+    eraseDeleted(this.db);
     if (existsSync(path)) rmSync(path);
   }
 }
