@@ -3,9 +3,9 @@
  * name), decoded to 16 kHz mono, and measured. A clip is refused with the reasons a person can act
  * on: too short or long, clipped, mostly silent, too quiet, too low a sample rate, two voices.
  */
-import { spawn } from "node:child_process";
 import { AudioFormatError, downmixToMono, readWav, resample, rms } from "@fireside/audio";
 import { ProtocolError, REFERENCE_CLIP } from "@fireside/protocol";
+import { soxToWav } from "./bounded-decode.js";
 import type { VoiceCount } from "./speaker-count.js";
 
 export type Container = "wav" | "flac" | "ogg" | "mp3" | "mp4" | "webm" | "unknown";
@@ -26,30 +26,6 @@ const ACCEPTED = "WAV, FLAC, Ogg (Vorbis/Opus) or MP3";
 const REFERENCE_LIMITS_MAX_S = REFERENCE_CLIP.maxMs / 1000;
 /** Decoding stops a little past the longest clip accepted: a 30-minute MP3 costs no more than 31 s of audio. */
 const DECODE_LIMIT_S = REFERENCE_LIMITS_MAX_S + 1;
-
-function soxToWav(bytes: Uint8Array, type: string): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const p = spawn("sox", ["-t", type, "-", "-t", "wav", "-b", "16", "-", "trim", "0", String(DECODE_LIMIT_S)], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    let err = "";
-    p.stdout.on("data", (d: Buffer) => out.push(d));
-    p.stderr.on("data", (d: Buffer) => {
-      err += d;
-    });
-    p.on("error", (e) => reject(new ProtocolError("E_INTERNAL", `cannot run sox to decode ${type}: ${e.message}`)));
-    p.on("close", (code) => {
-      if (code === 0) resolve(new Uint8Array(Buffer.concat(out)));
-      else
-        reject(
-          new ProtocolError("E_AUDIO_FORMAT", `the ${type.toUpperCase()} data could not be decoded: ${err.trim().split("\n").pop() ?? ""}`),
-        );
-    });
-    p.stdin.on("error", () => {}); // sox may exit before reading everything
-    p.stdin.end(bytes);
-  });
-}
 
 export interface DecodedReference {
   container: Container;
@@ -72,7 +48,7 @@ export async function decodeReference(bytes: Uint8Array): Promise<DecodedReferen
     );
   }
   let wavBytes = bytes;
-  if (container !== "wav") wavBytes = await soxToWav(bytes, container === "ogg" ? "ogg" : container);
+  if (container !== "wav") wavBytes = await soxToWav(bytes, container === "ogg" ? "ogg" : container, DECODE_LIMIT_S);
   let wav: ReturnType<typeof readWav>;
   try {
     wav = readWav(wavBytes);
