@@ -29,6 +29,18 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
     || echo "WARNING: could not install Chromium; the desktop end-to-end tests will be skipped." >&2
 fi
 
+# promtool checks the pod's alert rules (runpod/alerts.yml) in the tests. It comes with Debian's
+# prometheus package, which would also install and start a Prometheus server: unpack the package
+# into .cache/ instead (no root, no service).
+fetch_promtool() {
+  mkdir -p .cache/promtool && cd .cache/promtool && apt-get download prometheus >/dev/null 2>&1 \
+    && dpkg-deb -x prometheus_*.deb . && rm -f prometheus_*.deb
+}
+if ! command -v promtool >/dev/null 2>&1 && [ ! -x .cache/promtool/usr/bin/promtool ] && command -v apt-get >/dev/null 2>&1; then
+  (fetch_promtool) || { $sudo_cmd apt-get update -qq && (fetch_promtool); } \
+    || echo "WARNING: could not fetch promtool; the alert rule tests will be skipped." >&2
+fi
+
 command -v pnpm >/dev/null 2>&1 || npm install -g pnpm@10
 # Electron's binary and onnxruntime's GPU providers are downloaded by install scripts; the CPU
 # server needs neither (the desktop app's own build fetches Electron where it can).

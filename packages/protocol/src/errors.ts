@@ -23,6 +23,10 @@ export const ERROR_CODES = {
     summary: "too many requests, connects or failed tokens from this address or token; retry after `retryAfterMs`",
   },
   E_HELLO_TIMEOUT: { retryable: true, summary: "session.hello did not arrive in time after connecting (close 4408)" },
+  E_STORAGE_FULL: {
+    retryable: true,
+    summary: "the pod's disk is full: what was asked was not stored (a turn is still answered); retry once space is freed",
+  },
   E_INTERNAL: { retryable: true, summary: "unexpected server error" },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 

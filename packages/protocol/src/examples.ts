@@ -174,7 +174,7 @@ export const serverMessageDocs: Doc<ServerMessage> = {
   },
   error: {
     about:
-      "Something failed. code is stable (see the table below), message is for people, retryable says whether trying again can help; `retryAfterMs` (E_RATE_LIMITED only) says when.",
+      "Something failed. code is stable (see the table below), message is for people, retryable says whether trying again can help; `retryAfterMs` (E_RATE_LIMITED only) says when. `inReplyTo` names what failed: the client message's type, `audio`, `json` or `turn`; for a turn that was answered but could not be stored (E_STORAGE_FULL when the pod's disk is full), the item or response id of the words that were not kept.",
     example: {
       type: "error",
       code: "E_AUDIO_FORMAT",

@@ -103,6 +103,15 @@ export type ClientMessageOf<T extends ClientMessage["type"]> = Extract<ClientMes
 // ---------------------------------------------------------------- server → client
 
 /** `remote`: an endpoint elsewhere (a hosted API, another machine) whose hardware the pod does not know. */
+/** A stage served by its fallback engine: which stage, what was wanted, what serves, and why. */
+export const degradation = z.object({
+  stage: z.enum(["vad", "asr", "llm", "tts", "speaker"]),
+  wanted: z.string(),
+  serving: z.string(),
+  reason: z.string(),
+});
+export type Degradation = z.infer<typeof degradation>;
+
 const engineInfo = z.object({ name: z.string(), model: z.string(), device: z.enum(["cpu", "cuda", "remote"]) });
 
 export const sessionStates = ["idle", "user_speaking", "transcribing", "thinking", "speaking", "interrupted", "closed"] as const;
@@ -162,6 +171,8 @@ export const serverMessageSchemas = {
           }),
         )
         .default([]),
+      /** Stages served by a fallback because the preferred engine failed to load (empty when none). */
+      degraded: z.array(degradation).default([]),
     }),
   }),
   "session.state": z.object({ type: z.literal("session.state"), state: z.enum(sessionStates) }),

@@ -315,6 +315,12 @@ export const SETTINGS = {
     fileURLToPath(new URL("../../../desktop/out/renderer", import.meta.url)),
     "Built web client served at / (the desktop renderer's web build); empty disables it.",
   ),
+  alertWebhook: s(
+    "FIRESIDE_ALERT_WEBHOOK",
+    z.union([z.literal(""), z.url({ protocol: /^https?$/ })]),
+    "",
+    "URL the pod POSTs a JSON event to when it degrades or its disk is full (docs/operations.md, Alerts); empty: none.",
+  ),
   nvidiaSmi: s(
     "FIRESIDE_NVIDIA_SMI",
     z.string().min(1),

@@ -11,7 +11,7 @@ import { createWhisperCpp } from "./asr/whisper-cpp.js";
 import { createWhisperCppCuda } from "./asr/whisper-cpp-cuda.js";
 import { createAnthropic } from "./llm/anthropic.js";
 import { createLlamaCpp } from "./llm/llama-cpp.js";
-import { createOpenAiCompatible } from "./llm/openai-compatible.js";
+import { checkOpenAiCompatible, createOpenAiCompatible } from "./llm/openai-compatible.js";
 import { prioritisedAsr, prioritisedSpeaker, prioritisedTts } from "./prioritised.js";
 import { PriorityLock } from "./priority-lock.js";
 import { createGe2eEncoder } from "./speaker/ge2e.js";
@@ -19,6 +19,7 @@ import { createEspeakVoices, parseEspeakPresets } from "./tts/espeak-voices.js";
 import { createFireRedTts2, type FireRedTts2Options } from "./tts/fireredtts2.js";
 import { createPiper } from "./tts/piper.js";
 import { combinePresetEngines } from "./tts/preset-voices.js";
+import { Fallbacks } from "./fallbacks.js";
 import type { Engines } from "./types.js";
 import { createSileroVad } from "./vad/silero.js";
 
@@ -45,55 +46,35 @@ export async function createEngines(
   log: (msg: string) => void,
   metrics?: ServerMetrics,
 ): Promise<Engines> {
+  const fallbacks = new Fallbacks(log);
   const vadModel = await resolveModel(config.vadModel, fetch);
   const speakerModel = await resolveModel(config.speakerModel, fetch);
   const asrModel = await resolveModel(config.asrModel, fetch);
-  const tts = config.ttsEngine === "fireredtts2" ? await createFireRedFromConfig(config, log, metrics) : null;
-  const ttsModel = tts ? null : await resolveModel(config.ttsVoice, fetch);
-  let llm: Engines["llm"];
-  if (config.llmEngine === "openai") {
-    llm = createOpenAiCompatible({
-      baseUrl: config.llmUrl,
-      model: config.llmModel,
-      apiKey: config.llmApiKey || undefined,
-      device: config.llmDevice,
+  const piper = async () => createPiperWithPresets(config, await resolveModel(config.ttsVoice, fetch));
+  const cpuWhisper = () =>
+    createWhisperCpp({
+      modelPath: asrModel.path,
+      modelName: asrModel.name,
+      threads: config.asrThreads,
+      partials: config.asrPartialMs > 0,
+      fitContext: config.asrFitContext,
+      nice: config.computeNice,
     });
-  } else if (config.llmEngine === "anthropic") {
-    llm = createAnthropic({ apiKey: config.llmApiKey, model: config.llmModel, ...(config.llmUrl ? { baseUrl: config.llmUrl } : {}) });
-  } else {
-    let llmModel: { path: string; name: string };
-    try {
-      llmModel = await resolveModel(config.llmModel, fetch);
-    } catch (err) {
-      // The default model is a 1 GB download; offline, say so loudly and run the small registry model.
-      if (config.llmModel !== "qwen2.5-1.5b-instruct" || process.env.FIRESIDE_LLM_MODEL) throw err;
-      log(
-        `WARNING: cannot fetch the default LLM (${(err as Error).message}); using smollm2-135m, which is small and weak. Set FIRESIDE_LLM_MODEL to choose.`,
-      );
-      llmModel = await resolveModel("smollm2-135m", fetch);
-    }
-    llm = await createLlamaCpp({
-      modelPath: llmModel.path,
-      modelName: llmModel.name,
-      threads: config.llmThreads,
-      contextSize: config.llmContext,
-      parallel: config.llmParallel,
-      gpu: false,
-    });
-  }
-  const [vad, asr, ttsEngine, speaker] = await Promise.all([
+  const tts =
+    config.ttsEngine === "fireredtts2"
+      ? await fallbacks.load("tts", "fireredtts2", () => createFireRedFromConfig(config, log, metrics), piper)
+      : await piper();
+  const llm = await fallbacks.load("llm", `${config.llmEngine} (${config.llmModel})`, () => createLlm(config, fetch, log), config.llmEngine === "llama-cpp" ? null : () => smallLlama(config, fetch));
+  const [vad, asr, speaker] = await Promise.all([
     createSileroVad(vadModel.path),
     config.asrDevice === "cuda"
-      ? createWhisperCppCuda({ modelPath: asrModel.path, modelName: asrModel.name, modulesDir: config.gpuModules })
-      : createWhisperCpp({
-          modelPath: asrModel.path,
-          modelName: asrModel.name,
-          threads: config.asrThreads,
-          partials: config.asrPartialMs > 0,
-          fitContext: config.asrFitContext,
-          nice: config.computeNice,
-        }),
-    tts ?? createPiperWithPresets(config, ttsModel!),
+      ? fallbacks.load(
+          "asr",
+          `whisper-cpp-cuda (${asrModel.name})`,
+          () => createWhisperCppCuda({ modelPath: asrModel.path, modelName: asrModel.name, modulesDir: config.gpuModules }),
+          cpuWhisper,
+        )
+      : cpuWhisper(),
     createGe2eEncoder({ modelPath: speakerModel.path, modelName: speakerModel.name }),
   ]);
   const firstPass = config.asrDevice === "cpu" && config.asrFirstPass !== "off" ? await createFirstPass(config, fetch) : null;
@@ -111,9 +92,50 @@ export async function createEngines(
     ),
     llm,
     // FireRedTTS2 queues on its own GPU scheduler; Piper's worker thread takes one clause at a time.
-    tts: tts ? ttsEngine : prioritisedTts(ttsEngine, metrics),
+    tts: tts.info.name === "fireredtts2" ? tts : prioritisedTts(tts, metrics),
     speaker: prioritisedSpeaker(speaker, metrics),
+    degraded: fallbacks.degraded,
   };
+}
+
+/** The configured LLM: a remote endpoint (checked to answer), or llama.cpp on its model. */
+async function createLlm(config: Config, fetch: FetchOptions, log: (msg: string) => void): Promise<Engines["llm"]> {
+  if (config.llmEngine === "openai") {
+    const endpoint = { baseUrl: config.llmUrl, apiKey: config.llmApiKey || undefined };
+    await checkOpenAiCompatible(endpoint);
+    return createOpenAiCompatible({ ...endpoint, model: config.llmModel, device: config.llmDevice });
+  }
+  if (config.llmEngine === "anthropic") {
+    return createAnthropic({ apiKey: config.llmApiKey, model: config.llmModel, ...(config.llmUrl ? { baseUrl: config.llmUrl } : {}) });
+  }
+  let llmModel: { path: string; name: string };
+  try {
+    llmModel = await resolveModel(config.llmModel, fetch);
+  } catch (err) {
+    // The default model is a 1 GB download; offline, say so loudly and run the small registry model.
+    if (config.llmModel !== "qwen2.5-1.5b-instruct" || process.env.FIRESIDE_LLM_MODEL) throw err;
+    log(
+      `WARNING: cannot fetch the default LLM (${(err as Error).message}); using smollm2-135m, which is small and weak. Set FIRESIDE_LLM_MODEL to choose.`,
+    );
+    llmModel = await resolveModel("smollm2-135m", fetch);
+  }
+  return llama(config, llmModel);
+}
+
+/** The fallback LLM: llama.cpp on the small registry model, which every pod can run on its CPU. */
+async function smallLlama(config: Config, fetch: FetchOptions): Promise<Engines["llm"]> {
+  return llama(config, await resolveModel("smollm2-135m", fetch));
+}
+
+function llama(config: Config, model: { path: string; name: string }) {
+  return createLlamaCpp({
+    modelPath: model.path,
+    modelName: model.name,
+    threads: config.llmThreads,
+    contextSize: config.llmContext,
+    parallel: config.llmParallel,
+    gpu: false,
+  });
 }
 
 /**

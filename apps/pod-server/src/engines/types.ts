@@ -2,6 +2,7 @@
  * One interface per pipeline stage. Engines are chosen by config (engines/create-engines.ts);
  * the session pipeline only sees these interfaces, so CPU and GPU engines run the same code.
  */
+import type { Degradation } from "@fireside/protocol";
 import type { Speaker } from "@fireside/protocol";
 
 /** Live conversation turns go before studio work on a shared engine. */
@@ -132,6 +133,8 @@ export interface Engines {
   tts: TtsEngine;
   /** Loaded by every real pod; test doubles may leave it out (studio checks then say so). */
   speaker?: SpeakerEncoder;
+  /** Stages served by a fallback because their preferred engine failed to load (engines/fallbacks.ts). */
+  degraded?: Degradation[];
 }
 
 /** Thrown by engines; the session reports it as E_ENGINE and keeps the connection. */

@@ -1,5 +1,6 @@
 /** Prometheus metrics (prom-client), one registry per server. */
 import type { ErrorCode, TurnMetrics } from "@fireside/protocol";
+import { statfsSync } from "node:fs";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 const STAGES: Record<keyof TurnMetrics, string> = {
@@ -63,6 +64,12 @@ export class ServerMetrics {
     registers: [this.registry],
   });
   readonly enginesReady = new Gauge({ name: "fireside_engines_ready", help: "1 once every engine is loaded", registers: [this.registry] });
+  readonly engineDegraded = new Gauge({
+    name: "fireside_engine_degraded",
+    help: "1 for a stage served by its fallback because the preferred engine failed to load",
+    labelNames: ["stage"] as const,
+    registers: [this.registry],
+  });
 
   readonly engineQueueWait = new Histogram({
     name: "fireside_engine_queue_wait_seconds",
@@ -88,6 +95,35 @@ export class ServerMetrics {
     },
   });
 
+  private diskDir: string | null = null;
+  readonly dataDiskFree = new Gauge({
+    name: "fireside_data_disk_free_bytes",
+    help: "Free bytes on the file system of FIRESIDE_DATA_DIR (for the disk-nearly-full alert)",
+    registers: [this.registry],
+    collect: () => this.readDisk(),
+  });
+  readonly dataDiskSize = new Gauge({
+    name: "fireside_data_disk_size_bytes",
+    help: "Size of the file system of FIRESIDE_DATA_DIR",
+    registers: [this.registry],
+  });
+
+  /** Reports the data directory's file system on each scrape. */
+  watchDisk(dir: string): void {
+    this.diskDir = dir;
+  }
+
+  private readDisk(): void {
+    if (!this.diskDir) return;
+    try {
+      const s = statfsSync(this.diskDir);
+      this.dataDiskFree.set(s.bavail * s.bsize);
+      this.dataDiskSize.set(s.blocks * s.bsize);
+    } catch {
+      // the directory is gone or unreadable: no figure rather than a wrong one
+    }
+  }
+
   /** Reports a GPU scheduler's queue depth on each scrape. */
   watchQueue(depth: () => number): void {
     this.queueDepthSource = depth;
@@ -104,7 +140,15 @@ export class ServerMetrics {
     }
   }
 
+  private readonly errorListeners: ((code: ErrorCode) => void)[] = [];
+
   countError(code: ErrorCode): void {
     this.errors.inc({ code });
+    for (const l of this.errorListeners) l(code);
+  }
+
+  /** Called with each error counted (the alert webhook listens for a full disk). */
+  onError(listener: (code: ErrorCode) => void): void {
+    this.errorListeners.push(listener);
   }
 }

@@ -119,6 +119,7 @@ export class Connection {
         turnDetection: ["client_vad", "server_vad"],
         codecs: ["pcm_s16le", "opus"],
         asrPartials: asr.supportsPartials,
+        degraded: this.deps.engines.degraded ?? [],
         gpus: this.deps.gpus().map(({ name, utilisation, memoryMiB, memoryTotalMiB, temperatureC }) => ({
           name,
           utilisation,

@@ -49,7 +49,8 @@ export class ConversationHistory {
   constructor(
     private readonly store: ConversationStore,
     private readonly onStarted: (conversationId: string) => void,
-    private readonly onStoreError: (err: Error) => void,
+    /** A turn could not be stored (a full disk): `itemId` names it. */
+    private readonly onStoreError: (err: Error, itemId: string) => void,
   ) {}
 
   get id(): string | null {
@@ -118,7 +119,7 @@ export class ConversationHistory {
       }
       this.store.saveTurn(this.conversationId, turn);
     } catch (err) {
-      this.onStoreError(err as Error);
+      this.onStoreError(err as Error, turn.itemId);
     }
   }
 }

@@ -77,7 +77,11 @@ export class Session {
     this.history = new ConversationHistory(
       deps.conversations,
       (conversationId) => io.send({ type: "conversation.started", conversationId }),
-      (err) => io.log("error", "could not store a conversation turn", { session: this.id, error: err.message }),
+      // The turn is still answered (the history in memory has it); the client is told it was not kept.
+      (err, itemId) => {
+        io.log("error", "could not store a conversation turn", { session: this.id, item: itemId, error: err.message });
+        this.errors.fail(err, itemId);
+      },
     );
     if (settled.conversationId) this.history.continue(settled.conversationId);
     this.frames = new InputFrames(settled.input.codec, settled.input.sampleRate);

@@ -4,7 +4,7 @@
  * is written under a temporary name and renamed only once the row is committed.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeWav } from "@fireside/audio";
 import { ProtocolError } from "@fireside/protocol";
@@ -76,6 +76,8 @@ export class VoiceProfiles {
     private readonly dir: string,
   ) {
     mkdirSync(dir, { recursive: true });
+    // A clip whose write was cut short (a full disk, a crash) before its row was committed is no profile.
+    for (const f of readdirSync(dir)) if (f.endsWith(".part")) rmSync(join(dir, f), { force: true });
   }
 
   list(): VoiceProfile[] {
@@ -115,9 +117,10 @@ export class VoiceProfiles {
     const id = `voice_${randomUUID().slice(0, 12)}`;
     const file = `${id}.wav`;
     const tmp = join(this.dir, `.${file}.part`);
-    writeFileSync(tmp, writeWav(decoded.samples, 16000));
     const now = new Date().toISOString();
     try {
+      // Inside the try: a write cut short by a full disk leaves no partial file behind.
+      writeFileSync(tmp, writeWav(decoded.samples, 16000));
       this.db
         .prepare(
           "INSERT INTO voice_profiles (id, name, language, transcript, audio_file, duration_ms, source_format, source_sample_rate, metrics_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -138,7 +141,11 @@ export class VoiceProfiles {
       renameSync(tmp, join(this.dir, file));
     } catch (err) {
       rmSync(tmp, { force: true });
-      this.db.prepare("DELETE FROM voice_profiles WHERE id = ?").run(id);
+      try {
+        this.db.prepare("DELETE FROM voice_profiles WHERE id = ?").run(id);
+      } catch {
+        // the insert never happened (a full database): nothing to take back
+      }
       throw err;
     }
     return this.get(id);

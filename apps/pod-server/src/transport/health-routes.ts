@@ -1,6 +1,6 @@
 /**
- * The operator's routes: GET /health (the process answers), GET /ready (engines loaded, or the
- * model download's progress while they load) and GET /metrics (Prometheus text).
+ * The operator's routes: GET /health (the process answers), GET /ready (engines loaded — degraded or
+ * not — or the model download's progress while they load) and GET /metrics (Prometheus text).
  */
 import type { ServerResponse } from "node:http";
 import type { Engines } from "../engines/types.js";
@@ -36,6 +36,9 @@ export function ready(deps: HealthDeps, res: ServerResponse): void {
   const body = engines
     ? {
         ready: true,
+        // "degraded": a stage runs on its fallback; `degraded` says which, what serves and why.
+        status: engines.degraded?.length ? "degraded" : "ready",
+        degraded: engines.degraded ?? [],
         engines: {
           vad: engines.vad.info,
           asr: engines.asr.info,

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type ErrorCode, ProtocolError } from "@fireside/protocol";
+import { storageFull } from "../store/storage-full.js";
 
 export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_AUTH: 401,
@@ -16,6 +17,7 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_RATE_LIMITED: 429,
   E_BUSY: 503,
   E_ENGINE: 502,
+  E_STORAGE_FULL: 507,
 };
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -23,12 +25,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export function sendError(res: ServerResponse, err: unknown, onUnexpected?: (err: unknown) => void): void {
-  if (!(err instanceof ProtocolError)) onUnexpected?.(err);
+  if (!(err instanceof ProtocolError) && !storageFull(err)) onUnexpected?.(err);
   if (res.headersSent) {
     res.destroy(); // mid-response: the only honest signal left is a cut connection
     return;
   }
-  const e = err instanceof ProtocolError ? err : new ProtocolError("E_INTERNAL", "unexpected server error");
+  const e = err instanceof ProtocolError ? err : (storageFull(err) ?? new ProtocolError("E_INTERNAL", "unexpected server error"));
   if (e.retryAfterMs !== undefined) res.setHeader("Retry-After", String(Math.ceil(e.retryAfterMs / 1000)));
   sendJson(res, HTTP_STATUS[e.code] ?? 500, {
     error: {

@@ -12,6 +12,7 @@ import { corsPolicy } from "../guard/cors.js";
 import type { RateLimits } from "../guard/rate-limits.js";
 import { tokenFrom } from "../guard/token.js";
 import type { TokenGate } from "../guard/token-gate.js";
+import { storageFull } from "../store/storage-full.js";
 import { type HealthDeps, health, isHealthPath, metricsText, ready } from "./health-routes.js";
 import { drainThenClose, sendError, sendJson } from "./http-json.js";
 import type { Logger } from "./logger.js";
@@ -86,6 +87,8 @@ export function httpRoutes(deps: HttpDeps): (req: IncomingMessage, res: ServerRe
       // keep "unknown"
     }
     route(req, res, address).catch((err) => {
+      // A full disk is counted (and so alerted on) wherever it happens; other REST errors are the client's.
+      if (storageFull(err)) deps.health.metrics.countError("E_STORAGE_FULL");
       try {
         // Answer before the body was read (413, 401, 429): tell the client, then read what it still sends
         // (no "Connection: close": Node would close the socket under a client still uploading, which

@@ -14,6 +14,7 @@ import type { Engines } from "../engines/types.js";
 import { PendingSockets } from "../guard/pending-sockets.js";
 import { RateLimits } from "../guard/rate-limits.js";
 import { TokenGate } from "../guard/token-gate.js";
+import { AlertWebhook } from "../metrics/alert-webhook.js";
 import { GpuTelemetry } from "../metrics/gpu-telemetry.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import { ResumeStore } from "../session/resume-store.js";
@@ -48,6 +49,14 @@ export interface PodServer {
 
 export function createPodServer(config: Config, log: Logger): PodServer {
   const metrics = new ServerMetrics();
+  metrics.watchDisk(config.dataDir);
+  const alerts = new AlertWebhook(config.alertWebhook, (msg, fields) => log.warn(msg, fields));
+  metrics.onError((code) => {
+    if (code === "E_STORAGE_FULL")
+      void alerts.notify("storage_full", `Fireside's data disk is full: turns and voices are not being stored (${config.dataDir})`, {
+        dataDir: config.dataDir,
+      });
+  });
   let engines: Engines | null = null;
   let loading: LoadingProgress | null = null;
   const gpus = new GpuTelemetry(metrics.registry, config.nvidiaSmi);
@@ -131,6 +140,11 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       engines = e;
       loading = null;
       metrics.enginesReady.set(1);
+      for (const d of e.degraded ?? []) metrics.engineDegraded.set({ stage: d.stage }, 1);
+      if (e.degraded?.length) {
+        const what = e.degraded.map((d) => `${d.stage}: ${d.wanted} failed (${d.reason}); ${d.serving} serves`).join("; ");
+        void alerts.notify("degraded", `Fireside is ready, degraded: ${what}`, { degraded: e.degraded });
+      }
       // Cloning engines keep voices in memory: give them every stored profile.
       const register = e.tts.registerVoice;
       if (register) {

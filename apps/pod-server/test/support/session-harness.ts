@@ -47,7 +47,8 @@ export function pod(opts: { token?: string; engines?: (e: Engines) => Engines } 
   const engines = opts.engines ? opts.engines(base) : base;
   const config = loadConfig({ env: {}, overrides: { token: opts.token ?? "", interruptGraceMs: 200, outputLeadMs: 200 } });
   const metrics = new ServerMetrics();
-  const conversations = new ConversationStore(openDatabase(join(mkdtempSync(join(tmpdir(), "session-")), "fireside.db")));
+  const db = openDatabase(join(mkdtempSync(join(tmpdir(), "session-")), "fireside.db"));
+  const conversations = new ConversationStore(db);
   const resumes = new ResumeStore(60_000);
 
   /** A fake socket: messages in order, a way to wait for one, and the close it was asked for. */
@@ -141,7 +142,7 @@ export function pod(opts: { token?: string; engines?: (e: Engines) => Engines } 
       token: () => token,
     };
   }
-  return { connect, conversations, metrics, engines, config };
+  return { connect, conversations, db, metrics, engines, config };
 }
 
 /** An input audio frame (kind 1) of 16 kHz PCM. */

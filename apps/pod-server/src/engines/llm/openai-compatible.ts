@@ -32,3 +32,18 @@ export function createOpenAiCompatible(opts: OpenAiCompatibleOptions): LlmEngine
     async close() {},
   };
 }
+
+/** Throws unless the endpoint answers GET {baseUrl}/models within `timeoutMs` (checked once, at load). */
+export async function checkOpenAiCompatible(opts: Pick<OpenAiCompatibleOptions, "baseUrl" | "apiKey">, timeoutMs = 5000): Promise<void> {
+  const url = `${opts.baseUrl.replace(/\/+$/, "")}/models`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: opts.apiKey ? { Authorization: `Bearer ${opts.apiKey}` } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    throw new Error(`the LLM endpoint ${url} did not answer (${(err as Error).message})`);
+  }
+  if (!res.ok) throw new Error(`the LLM endpoint ${url} answered HTTP ${res.status}`);
+}

@@ -74,7 +74,9 @@ export function Dashboard() {
         <dd data-testid="pod-health">
           {health
             ? health.ok
-              ? "ready"
+              ? health.degraded
+                ? `ready, degraded: ${health.degraded.join("; ")}`
+                : "ready"
               : health.loading
                 ? `loading its models${health.progress ? ` (${health.progress})` : ""}`
                 : "not answering"

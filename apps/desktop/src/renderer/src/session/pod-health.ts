@@ -2,6 +2,7 @@
  * The pod's health line: /ready (loaded, or the model download's progress) every 5 s and at every
  * connection change, then /health for its GPU over time when it reports one.
  */
+import type { Degradation } from "@fireside/protocol";
 import { httpBase } from "../transport/pod-transport";
 import type { Emit } from "./session-events";
 
@@ -9,6 +10,8 @@ import type { Emit } from "./session-events";
 export interface ReadyBody {
   ready?: boolean;
   loading?: { model: string; fraction: number };
+  /** Stages on their fallback engine (a pod that degraded instead of failing). */
+  degraded?: Degradation[];
 }
 
 /** GET /health (docs/operations.md): the first GPU where the pod has nvidia-smi. */
@@ -75,6 +78,7 @@ export class PodHealth {
           ok: ready.status === 200,
           loading: ready.status === 503,
           ...(progress ? { progress: `${progress.model} ${Math.round(progress.fraction * 100)}%` } : {}),
+          ...(ready.body.degraded?.length ? { degraded: ready.body.degraded.map(describeDegradation) } : {}),
         },
       });
       return true;
@@ -83,4 +87,10 @@ export class PodHealth {
       return false;
     }
   }
+}
+
+/** One fallback in words: "voice: FireRedTTS2 failed to load (…); piper (en_US-joe-medium) serves". */
+export function describeDegradation(d: Degradation): string {
+  const stage = { vad: "voice detection", asr: "speech recognition", llm: "language model", tts: "voice", speaker: "speaker check" }[d.stage];
+  return `${stage}: ${d.wanted} failed to load (${d.reason}); ${d.serving} serves`;
 }

@@ -16,6 +16,8 @@ export interface PodHealthState {
   ok: boolean;
   loading?: boolean;
   progress?: string;
+  /** Stages the pod serves on a fallback engine, each in words. */
+  degraded?: string[];
 }
 
 export type SessionEvent =
