@@ -55,7 +55,10 @@ describe("a pod whose preferred engines fail to load", () => {
     expect(Object.keys(byStage).sort()).toEqual(["asr", "llm", "tts"]);
     expect(byStage.tts).toMatchObject({ wanted: "fireredtts2", serving: expect.stringMatching(/^piper/) });
     expect(byStage.asr).toMatchObject({ wanted: expect.stringMatching(/cuda/), serving: expect.stringMatching(/^whisper-cpp \(/) });
-    expect(byStage.llm).toMatchObject({ serving: expect.stringMatching(/smollm2/), reason: expect.stringMatching(/127\.0\.0\.1:9\/v1\/models did not answer/) });
+    expect(byStage.llm).toMatchObject({
+      serving: expect.stringMatching(/smollm2/),
+      reason: expect.stringMatching(/127\.0\.0\.1:9\/v1\/models did not answer/),
+    });
     for (const d of ready.degraded) expect(d.reason.length).toBeGreaterThan(10);
     const metrics = await (await fetch(`${pod.url}/metrics`)).text();
     for (const stage of ["asr", "llm", "tts"]) expect(metrics).toContain(`fireside_engine_degraded{stage="${stage}"} 1`);

@@ -30,6 +30,7 @@ export function sessionReady(n: number, extra: Partial<ServerMessageOf<"session.
       codecs: ["pcm_s16le", "opus"],
       asrPartials: false,
       gpus: [],
+      degraded: [],
     },
     ...extra,
   };

@@ -1,6 +1,7 @@
 /** The alert rules shipped with the pod (runpod/alerts.yml), checked and unit-tested by Prometheus's own promtool. */
-import { existsSync } from "node:fs";
+
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 

@@ -36,7 +36,9 @@ describe("a full disk", () => {
       expect.objectContaining({ code: "E_STORAGE_FULL", retryable: true, inReplyTo: created.responseId }),
     ]);
     expect(c.messages.some((m) => m.type === "conversation.started")).toBe(false);
-    expect(await p.metrics.errors.get()).toMatchObject({ values: [expect.objectContaining({ labels: { code: "E_STORAGE_FULL" }, value: 2 })] });
+    expect(await p.metrics.errors.get()).toMatchObject({
+      values: [expect.objectContaining({ labels: { code: "E_STORAGE_FULL" }, value: 2 })],
+    });
 
     free();
     const from = c.messages.length;

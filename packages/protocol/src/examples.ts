@@ -71,7 +71,7 @@ export const clientMessageDocs: Doc<ClientMessage> = {
 export const serverMessageDocs: Doc<ServerMessage> = {
   "session.ready": {
     about:
-      "Accepts session.hello: the chosen protocol, the audio formats in force, what this pod can do, the token to resume this session after a drop (once, within `resumeGraceMs`), whether this hello resumed one, and the stored conversation it adds to.",
+      "Accepts session.hello: the chosen protocol, the audio formats in force, what this pod can do, the token to resume this session after a drop (once, within `resumeGraceMs`), whether this hello resumed one, and the stored conversation it adds to. `capabilities.degraded` lists stages served by a fallback engine because the preferred one failed to load (each with `stage`, `wanted`, `serving`, `reason`); empty when none.",
     example: {
       type: "session.ready",
       protocol: "fireside.v1",
@@ -94,6 +94,7 @@ export const serverMessageDocs: Doc<ServerMessage> = {
         codecs: ["pcm_s16le", "opus"],
         asrPartials: true,
         gpus: [{ name: "NVIDIA H100 80GB HBM3", utilisation: 37, memoryMiB: 21480, memoryTotalMiB: 81559, temperatureC: 44 }],
+        degraded: [],
       },
     },
   },

@@ -9,6 +9,7 @@ import { withFirstPass } from "./asr/first-pass.js";
 import { createMoonshine } from "./asr/moonshine.js";
 import { createWhisperCpp } from "./asr/whisper-cpp.js";
 import { createWhisperCppCuda } from "./asr/whisper-cpp-cuda.js";
+import { Fallbacks } from "./fallbacks.js";
 import { createAnthropic } from "./llm/anthropic.js";
 import { createLlamaCpp } from "./llm/llama-cpp.js";
 import { checkOpenAiCompatible, createOpenAiCompatible } from "./llm/openai-compatible.js";
@@ -19,7 +20,6 @@ import { createEspeakVoices, parseEspeakPresets } from "./tts/espeak-voices.js";
 import { createFireRedTts2, type FireRedTts2Options } from "./tts/fireredtts2.js";
 import { createPiper } from "./tts/piper.js";
 import { combinePresetEngines } from "./tts/preset-voices.js";
-import { Fallbacks } from "./fallbacks.js";
 import type { Engines } from "./types.js";
 import { createSileroVad } from "./vad/silero.js";
 
@@ -64,7 +64,12 @@ export async function createEngines(
     config.ttsEngine === "fireredtts2"
       ? await fallbacks.load("tts", "fireredtts2", () => createFireRedFromConfig(config, log, metrics), piper)
       : await piper();
-  const llm = await fallbacks.load("llm", `${config.llmEngine} (${config.llmModel})`, () => createLlm(config, fetch, log), config.llmEngine === "llama-cpp" ? null : () => smallLlama(config, fetch));
+  const llm = await fallbacks.load(
+    "llm",
+    `${config.llmEngine} (${config.llmModel})`,
+    () => createLlm(config, fetch, log),
+    config.llmEngine === "llama-cpp" ? null : () => smallLlama(config, fetch),
+  );
   const [vad, asr, speaker] = await Promise.all([
     createSileroVad(vadModel.path),
     config.asrDevice === "cuda"

@@ -2,8 +2,7 @@
  * One interface per pipeline stage. Engines are chosen by config (engines/create-engines.ts);
  * the session pipeline only sees these interfaces, so CPU and GPU engines run the same code.
  */
-import type { Degradation } from "@fireside/protocol";
-import type { Speaker } from "@fireside/protocol";
+import type { Degradation, Speaker } from "@fireside/protocol";
 
 /** Live conversation turns go before studio work on a shared engine. */
 export type Priority = "live" | "studio";

@@ -1,6 +1,7 @@
 /** Prometheus metrics (prom-client), one registry per server. */
-import type { ErrorCode, TurnMetrics } from "@fireside/protocol";
+
 import { statfsSync } from "node:fs";
+import type { ErrorCode, TurnMetrics } from "@fireside/protocol";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 const STAGES: Record<keyof TurnMetrics, string> = {

@@ -21,7 +21,12 @@ export interface DecodeBounds {
 export const DEFAULT_DECODE_BOUNDS: DecodeBounds = { timeoutMs: 20_000, cpuSeconds: 15, memoryKiB: 512 * 1024, maxOutputBytes: 48 << 20 };
 
 /** `type`'s bytes as 16-bit WAV, at most `seconds` of it. */
-export function soxToWav(bytes: Uint8Array, type: string, seconds: number, bounds: DecodeBounds = DEFAULT_DECODE_BOUNDS): Promise<Uint8Array> {
+export function soxToWav(
+  bytes: Uint8Array,
+  type: string,
+  seconds: number,
+  bounds: DecodeBounds = DEFAULT_DECODE_BOUNDS,
+): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const limits = `ulimit -t ${bounds.cpuSeconds} -v ${bounds.memoryKiB} && exec sox "$@"`;
     const p = spawn("sh", ["-c", limits, "sox", "-t", type, "-", "-t", "wav", "-b", "16", "-", "trim", "0", String(seconds)], {
