@@ -1,28 +1,34 @@
 /** A full disk during a conversation: turns are still answered, the client is told each one was not stored, and storing resumes once space is freed. */
 import { describe, expect, it } from "vitest";
-import type { Db } from "../src/store/database.js";
+import type { ConversationStore } from "../src/store/conversations.js";
 import { HELLO, pod } from "./support/session-harness.js";
 
-/** The database at its size limit, as on a full disk (SQLITE_FULL on the next page it needs); returns a way to free space. */
-function fill(db: Db): () => void {
-  db.exec("CREATE TABLE IF NOT EXISTS filler (b BLOB)");
-  db.pragma(`max_page_count = ${(db.pragma("page_count", { simple: true }) as number) + 4}`);
-  let full: unknown = null;
-  while (!full) {
-    try {
-      db.prepare("INSERT INTO filler VALUES (zeroblob(2048))").run();
-    } catch (err) {
-      full = err;
-    }
-  }
-  expect((full as { code?: string }).code).toBe("SQLITE_FULL");
-  return () => void db.pragma("max_page_count = 1073741823");
+/**
+ * The store as on a full disk, until `free()`: its writes throw what SQLite throws then
+ * (SQLITE_FULL). SQLite on a real full file system fails the same way.
+ */
+function fill(store: ConversationStore): () => void {
+  let full = true;
+  const sqliteFull = () => Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+  const create = store.create.bind(store);
+  const saveTurn = store.saveTurn.bind(store);
+  store.create = () => {
+    if (full) throw sqliteFull();
+    return create();
+  };
+  store.saveTurn = (id, turn) => {
+    if (full) throw sqliteFull();
+    saveTurn(id, turn);
+  };
+  return () => {
+    full = false;
+  };
 }
 
 describe("a full disk", () => {
   it("answers a typed turn, says E_STORAGE_FULL for the words and the reply it could not keep, and stores again once freed", async () => {
     const p = pod();
-    const free = fill(p.db);
+    const free = fill(p.conversations);
     const c = p.connect();
     c.send(HELLO);
     await c.next("session.ready");

@@ -28,7 +28,7 @@ export function soxToWav(
   bounds: DecodeBounds = DEFAULT_DECODE_BOUNDS,
 ): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    const limits = `ulimit -t ${bounds.cpuSeconds} -v ${bounds.memoryKiB} && exec sox "$@"`;
+    const limits = `ulimit -t ${bounds.cpuSeconds} && ulimit -v ${bounds.memoryKiB} && exec sox "$@"`;
     const p = spawn("sh", ["-c", limits, "sox", "-t", type, "-", "-t", "wav", "-b", "16", "-", "trim", "0", String(seconds)], {
       stdio: ["pipe", "pipe", "pipe"],
     });
