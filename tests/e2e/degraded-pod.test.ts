@@ -4,13 +4,16 @@
  * fallbacks, says so in /ready, session.ready, /metrics and to the operator's webhook, and answers
  * a spoken turn.
  */
+
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHROMIUM, launchWithMic, pageProbes, shootThemes } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { pollUntil } from "../support/poll.js";
 import { RealtimeClient } from "../support/realtime-client.js";
-import { synthesize } from "../support/speech.js";
+import { micScript, synthesize } from "../support/speech.js";
 
 let pod: PodProcess;
 /** The operator's webhook receiver: every event the pod POSTed. */
@@ -90,6 +93,28 @@ describe("a pod whose preferred engines fail to load", () => {
       expect(client.frames.length).toBeGreaterThan(10);
     } finally {
       client.close();
+    }
+  });
+
+  it.skipIf(!CHROMIUM && !process.env.CI)("the app says which stage is degraded and why (dashboard, screenshots)", async () => {
+    const ARTIFACTS = "test-artifacts/desktop";
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const browser = await launchWithMic(micScript([90]));
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      const { text, until } = pageProbes(() => page, `${ARTIFACTS}/degraded-timeout.png`, ["connection", "pod-health"], 100);
+      await page.goto(`${pod.url}/`);
+      await page.getByTestId("start").click();
+      await until("connected", async () => (await text("connection")) === "Connected", 60_000);
+      await until("the dashboard to say degraded", async () => /^ready, degraded: /.test(await text("pod-health")), 15_000);
+      const health = await text("pod-health");
+      expect(health).toMatch(/voice: fireredtts2 failed to load \(.+\); piper \(/);
+      expect(health).toMatch(/speech recognition: whisper-cpp-cuda/);
+      expect(health).toMatch(/language model: openai/);
+      await page.getByTestId("pod-health").scrollIntoViewIfNeeded();
+      await shootThemes(page, `${ARTIFACTS}/degraded`);
+    } finally {
+      await browser.close();
     }
   });
 });

@@ -25,6 +25,9 @@ interface FugoodWhisper {
 
 export async function createWhisperCppCuda(opts: { modelPath: string; modelName: string; modulesDir: string }): Promise<AsrEngine> {
   let lib: FugoodWhisper;
+  if (!opts.modulesDir) {
+    throw new EngineError("asr", "FIRESIDE_GPU_MODULES is not set: whisper.cpp's CUDA build is installed there (see runpod/Dockerfile)");
+  }
   const require = createRequire(join(opts.modulesDir, "noop.js"));
   // The binding quietly falls back to its CPU build when the CUDA one is missing; a GPU pod must not.
   const cudaBuild = `@fugood/node-whisper-${process.platform}-${process.arch}-cuda`;
