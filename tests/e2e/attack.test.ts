@@ -17,7 +17,7 @@ import WebSocket from "ws";
 import { closeOf, type HttpAnswer, http, openSocket, rawTcp, received } from "../support/attacker.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { RealtimeClient } from "../support/realtime-client.js";
-import { synthesize } from "../support/speech.js";
+import { expectFranceAnswered } from "../support/spoken-turn.js";
 
 const TOKEN = "attack-test-token";
 const dataDir = mkdtempSync(join(tmpdir(), "fireside-attack-"));
@@ -56,20 +56,7 @@ async function spokenTurn(): Promise<void> {
   const client = await RealtimeClient.connect(`${pod.wsUrl}?token=${TOKEN}`);
   try {
     await client.hello({ language: "en" });
-    const audio = synthesize("What is the capital city of France?", { rate: 16000, padAfter: 2 });
-    let done = false;
-    const talking = (async () => {
-      await client.streamAudio(audio, 16000);
-      const silence = new Float32Array(3200);
-      while (!done && client.closeCode === null) await client.streamAudio(silence, 16000);
-    })();
-    const final = await client.waitFor("transcript.final", { timeoutMs: 120_000 });
-    expect(final.value.text.toLowerCase()).toMatch(/capital|france/);
-    const completed = await client.waitFor("response.completed", { timeoutMs: 180_000 });
-    done = true;
-    await talking;
-    expect(completed.value.status).toBe("completed");
-    expect(client.frames.length).toBeGreaterThan(10);
+    await expectFranceAnswered(client);
   } finally {
     client.close();
   }

@@ -13,7 +13,8 @@ import { CHROMIUM, launchWithMic, pageProbes, shootThemes } from "../support/bro
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { pollUntil } from "../support/poll.js";
 import { RealtimeClient } from "../support/realtime-client.js";
-import { micScript, synthesize } from "../support/speech.js";
+import { micScript } from "../support/speech.js";
+import { expectFranceAnswered } from "../support/spoken-turn.js";
 
 let pod: PodProcess;
 /** The operator's webhook receiver: every event the pod POSTed. */
@@ -78,19 +79,7 @@ describe("a pod whose preferred engines fail to load", () => {
       const ready = await client.hello({ language: "en" });
       expect(ready.capabilities.degraded.map((d) => d.stage).sort()).toEqual(["asr", "llm", "tts"]);
       expect(ready.capabilities.engines.tts.name).toBe("piper");
-      const audio = synthesize("What is the capital city of France?", { rate: 16000, padAfter: 2 });
-      let done = false;
-      const talking = (async () => {
-        await client.streamAudio(audio, 16000);
-        while (!done && client.closeCode === null) await client.streamAudio(new Float32Array(3200), 16000);
-      })();
-      const final = await client.waitFor("transcript.final", { timeoutMs: 120_000 });
-      expect(final.value.text.toLowerCase()).toMatch(/capital|france/);
-      const completed = await client.waitFor("response.completed", { timeoutMs: 180_000 });
-      done = true;
-      await talking;
-      expect(completed.value.status).toBe("completed");
-      expect(client.frames.length).toBeGreaterThan(10);
+      await expectFranceAnswered(client);
     } finally {
       client.close();
     }

@@ -1,0 +1,35 @@
+/** One spoken turn from a test client: a question read by espeak-ng at 16 kHz, then a microphone's silence until the reply is done. */
+import type { ServerMessageOf } from "@fireside/protocol";
+import { expect } from "vitest";
+import type { RealtimeClient } from "./realtime-client.js";
+import { synthesize } from "./speech.js";
+
+/** Speaks `question` on a session that said hello; resolves with its transcript and how the reply ended. */
+export async function askAloud(
+  client: RealtimeClient,
+  question: string,
+): Promise<{ transcript: string; completed: ServerMessageOf<"response.completed"> }> {
+  const from = client.messages.length;
+  const audio = synthesize(question, { rate: 16000, padAfter: 2 });
+  let done = false;
+  const talking = (async () => {
+    await client.streamAudio(audio, 16000);
+    while (!done && client.closeCode === null) await client.streamAudio(new Float32Array(3200), 16000);
+  })();
+  try {
+    const final = await client.waitFor("transcript.final", { timeoutMs: 120_000, from });
+    const completed = await client.waitFor("response.completed", { timeoutMs: 180_000, from });
+    return { transcript: final.value.text, completed: completed.value };
+  } finally {
+    done = true;
+    await talking;
+  }
+}
+
+/** "What is the capital city of France?" asked aloud: heard as asked, answered in full, in speech. */
+export async function expectFranceAnswered(client: RealtimeClient): Promise<void> {
+  const { transcript, completed } = await askAloud(client, "What is the capital city of France?");
+  expect(transcript.toLowerCase()).toMatch(/capital|france/);
+  expect(completed.status).toBe("completed");
+  expect(client.frames.length).toBeGreaterThan(10);
+}
