@@ -45,7 +45,7 @@ interface Stamp {
 }
 
 /** A verified file gets a stamp, so later starts skip re-hashing unless the file changed. */
-async function isVerified(path: string, expected: ModelFile): Promise<boolean> {
+export async function isVerified(path: string, expected: ModelFile): Promise<boolean> {
   if (!existsSync(path)) return false;
   const st = await stat(path);
   try {
