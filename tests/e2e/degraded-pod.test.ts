@@ -100,6 +100,8 @@ describe("a pod whose preferred engines fail to load", () => {
       expect(health).toMatch(/voice: fireredtts2 failed to load \(.+\); piper \(/);
       expect(health).toMatch(/speech recognition: whisper-cpp-cuda/);
       expect(health).toMatch(/language model: openai/);
+      // The header says so too, whichever tab is open.
+      expect(await text("degraded")).toBe("Degraded");
       await page.getByTestId("pod-health").scrollIntoViewIfNeeded();
       await shootThemes(page, `${ARTIFACTS}/degraded`);
     } finally {

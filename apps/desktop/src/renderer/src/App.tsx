@@ -35,6 +35,7 @@ export function App() {
   const connection = useApp((s) => s.connection);
   const loadingProgress = useApp((s) => (s.health?.loading ? s.health.progress : undefined));
   const notice = useApp((s) => s.notice);
+  const degraded = useApp((s) => (s.connection === "connected" ? s.health?.degraded : undefined));
   const micError = useApp((s) => s.micError);
   const settings = useApp((s) => s.settings);
   const session = useRef<VoiceSession | null>(null);
@@ -130,6 +131,12 @@ export function App() {
           {CONNECTION_LABEL[connection]}
           {connection === "loading" && loadingProgress ? ` ${loadingProgress}` : ""}
         </span>
+        {degraded && (
+          // The dashboard says which stage and why; the header only says that it is so.
+          <span className="conn conn-degraded" data-testid="degraded" title={degraded.join("; ")}>
+            Degraded
+          </span>
+        )}
         <nav className="tabs">
           <button type="button" aria-pressed={tab === "talk"} onClick={() => setTab("talk")}>
             Talk
