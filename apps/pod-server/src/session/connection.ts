@@ -51,7 +51,10 @@ export class Connection {
       this.errors.fail(err, "json");
       return;
     }
-    if (this.live) this.live.handle(msg);
+    // Keepalive is the connection's, before hello and after.
+    if (msg.type === "ping") this.io.send({ type: "pong", id: msg.id, t: msg.t });
+    else if (msg.type === "pong") return;
+    else if (this.live) this.live.handle(msg);
     else {
       try {
         this.beforeHello(msg);
@@ -76,21 +79,16 @@ export class Connection {
   }
 
   private beforeHello(msg: ClientMessage): void {
-    if (msg.type === "ping") this.io.send({ type: "pong", id: msg.id, t: msg.t });
-    else if (msg.type === "pong") return;
-    else if (msg.type !== "session.hello") throw new ProtocolError("E_NOT_READY", `send session.hello before ${msg.type}`);
-    else {
-      const outcome = negotiateHello(msg, this.authenticated, this.deps.handshake);
-      if ("error" in outcome) {
-        if (outcome.error.code !== "E_AUTH") this.authenticated = true;
-        this.errors.fail(outcome.error, "session.hello");
-        if (outcome.close) this.io.close(outcome.close.code, outcome.close.reason);
-        return;
-      }
-      // Past the token check: a hello refused for another reason need not carry it again.
-      this.authenticated = true;
-      this.accept(outcome.settled);
+    if (msg.type !== "session.hello") throw new ProtocolError("E_NOT_READY", `send session.hello before ${msg.type}`);
+    const outcome = negotiateHello(msg, this.authenticated, this.deps.handshake);
+    // Past the token check, a hello refused for another reason (a voice, a conversation) need not carry it again.
+    if (!("error" in outcome) || outcome.error.code !== "E_AUTH") this.authenticated = true;
+    if ("error" in outcome) {
+      this.errors.fail(outcome.error, "session.hello");
+      if (outcome.close) this.io.close(outcome.close.code, outcome.close.reason);
+      return;
     }
+    this.accept(outcome.settled);
   }
 
   private accept(settled: Settled): void {

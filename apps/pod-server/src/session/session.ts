@@ -170,7 +170,7 @@ export class Session {
     this.warmLlm();
   }
 
-  /** A client message after hello. */
+  /** A client message after hello (keepalive is the connection's). */
   handle(msg: ClientMessage): void {
     try {
       this.dispatch(msg);
@@ -204,10 +204,8 @@ export class Session {
       case "session.hello":
         throw new ProtocolError("E_BAD_MESSAGE", "session.hello was already accepted");
       case "ping":
-        this.io.send({ type: "pong", id: msg.id, t: msg.t });
-        break;
       case "pong":
-        break;
+        break; // answered by the connection
       case "input.speech_started":
         this.io.send({ type: "input.speech_started", source: "client", atMs: 0 });
         this.hearing.clientSpeechStarted();
