@@ -1,10 +1,10 @@
 /** Opus in Node for the test and bench clients (libopus through @evan/opus, as the pod uses): a microphone's encoder and a reply decoder. */
 import { Decoder, Encoder } from "@evan/opus";
+import { padToOpusFrame } from "@fireside/audio";
 import type { UplinkEncoder } from "@fireside/client";
 import { AudioCodec, type AudioFrame, type SampleRate } from "@fireside/protocol";
 
 type OpusRate = 8000 | 12000 | 16000 | 24000 | 48000;
-const OPUS_FRAME_MS = [2.5, 5, 10, 20, 40, 60];
 
 /** 20 ms packets at `rate`, 24 kbit/s, tuned for voice; a short last frame is padded with silence. */
 export function opusMicrophone(rate: SampleRate, bitrate = 24_000): UplinkEncoder {
@@ -12,12 +12,7 @@ export function opusMicrophone(rate: SampleRate, bitrate = 24_000): UplinkEncode
   encoder.bitrate = bitrate;
   return {
     frameSamples: (rate * 20) / 1000,
-    encode(samples) {
-      const size = (OPUS_FRAME_MS.map((ms) => (rate * ms) / 1000).find((n) => n >= samples.length) ?? samples.length) | 0;
-      const frame = samples.length === size ? samples : new Int16Array(size);
-      if (frame !== samples) frame.set(samples);
-      return encoder.encode(frame);
-    },
+    encode: (samples) => encoder.encode(padToOpusFrame(samples, rate)),
   };
 }
 

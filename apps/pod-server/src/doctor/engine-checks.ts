@@ -1,5 +1,6 @@
 /** `pnpm doctor`'s last step: every engine of this config loads and runs one tiny inference. */
 import type { Config } from "../config/config.js";
+import { closeEngines } from "../engines/close-engines.js";
 import { createEngines } from "../engines/create-engines.js";
 import type { Engines } from "../engines/types.js";
 import type { Finding } from "./checks.js";
@@ -68,6 +69,6 @@ export async function checkEngines(config: Config): Promise<Finding[]> {
     ];
     return findings;
   } finally {
-    await Promise.all([engines.vad.close(), engines.asr.close(), engines.llm.close(), engines.tts.close(), engines.speaker?.close()]);
+    await closeEngines(engines);
   }
 }

@@ -4,6 +4,7 @@
  * keep state between packets, so each stream has its own.
  */
 import { Decoder, Encoder } from "@evan/opus";
+import { padToOpusFrame } from "@fireside/audio";
 import {
   AudioCodec,
   type AudioFrame,
@@ -16,8 +17,6 @@ import {
 } from "@fireside/protocol";
 
 type OpusRate = 8000 | 12000 | 16000 | 24000 | 48000;
-/** Opus codes whole frames of these durations (ms). */
-const OPUS_FRAME_MS = [2.5, 5, 10, 20, 40, 60];
 
 /** Received frames of one stream, as PCM16. */
 export class FrameDecoder {
@@ -76,26 +75,9 @@ export class FrameEncoder {
     else {
       // Opus codes whole frames: a short (last) frame is padded with silence; its sampleOffset
       // still counts only the real samples.
-      const size = opusFrameSize(samples.length, this.sampleRate);
-      const frame = samples.length === size ? samples : padded(samples, size);
-      out = this.stream.encodeOpus(this.opus.encode(frame), samples.length, { last });
+      out = this.stream.encodeOpus(this.opus.encode(padToOpusFrame(samples, this.sampleRate)), samples.length, { last });
     }
     this.bytes += out.byteLength;
     return out;
   }
-}
-
-/** The smallest Opus frame (in samples at `rate`) that holds `n` samples. */
-export function opusFrameSize(n: number, rate: number): number {
-  for (const ms of OPUS_FRAME_MS) {
-    const size = (rate * ms) / 1000;
-    if (size >= n) return size;
-  }
-  throw new Error(`${n} samples is longer than the longest Opus frame (60 ms)`);
-}
-
-function padded(samples: Int16Array, size: number): Int16Array {
-  const out = new Int16Array(size);
-  out.set(samples);
-  return out;
 }

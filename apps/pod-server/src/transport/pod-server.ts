@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { WebSocketServer } from "ws";
 import { AuditLog } from "../audit/audit-log.js";
 import type { Config } from "../config/config.js";
+import { closeEngines } from "../engines/close-engines.js";
 import type { Engines } from "../engines/types.js";
 import { PendingSockets } from "../guard/pending-sockets.js";
 import { RateLimits } from "../guard/rate-limits.js";
@@ -163,8 +164,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       for (const c of wss.clients) c.close(1001, "server shutting down");
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      if (engines)
-        await Promise.all([engines.vad.close(), engines.asr.close(), engines.llm.close(), engines.tts.close(), engines.speaker?.close()]);
+      if (engines) await closeEngines(engines);
       db.close();
       audit.close();
     },

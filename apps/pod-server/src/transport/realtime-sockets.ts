@@ -15,6 +15,7 @@ import type { TokenGate } from "../guard/token-gate.js";
 import type { GpuTelemetry } from "../metrics/gpu-telemetry.js";
 import type { ServerMetrics } from "../metrics/metrics.js";
 import { Connection } from "../session/connection.js";
+import { ErrorReporter } from "../session/errors.js";
 import type { ResumeStore } from "../session/resume-store.js";
 import type { ConversationStore } from "../store/conversations.js";
 import type { VoiceRules } from "../studio/voice-rules.js";
@@ -35,15 +36,12 @@ export interface RealtimeDeps {
 
 /** Sends a typed error a browser can read, then closes (it sees only close 1006 for an HTTP refusal). */
 export function refuse(ws: WebSocket, metrics: ServerMetrics, err: ProtocolError, closeCode: number): void {
-  metrics.countError(err.code);
-  const msg: ServerMessage = {
-    type: "error",
-    code: err.code,
-    message: err.message,
-    retryable: err.retryable,
-    ...(err.retryAfterMs ? { retryAfterMs: err.retryAfterMs } : {}),
-  };
-  ws.send(JSON.stringify(msg));
+  new ErrorReporter(
+    (msg) => ws.send(JSON.stringify(msg)),
+    metrics,
+    () => {},
+    () => null,
+  ).error(err.code, err.message, undefined, err.retryAfterMs);
   ws.close(closeCode, err.code);
 }
 
