@@ -14,6 +14,11 @@ FIRERED_DIR=${FIRESIDE_FIREREDTTS2_DIR:-$MODELS/fireredtts2}
 FIRERED_REVISION=${FIRESIDE_FIREREDTTS2_REVISION:-main}
 FIRERED_BASE_URL=${FIRESIDE_FIREREDTTS2_BASE_URL:-https://huggingface.co/FireRedTeam/FireRedTTS2/resolve/$FIRERED_REVISION}
 FIRERED_MANIFEST=${FIRESIDE_FIREREDTTS2_MANIFEST:-$APP_DIR/runpod/fireredtts2-files.txt}
+# Upstream's code (not a pip package: its setup.py declares no dependencies and misses a module),
+# pinned to the commit the worker's adapter was checked against; fetched once to the volume.
+FIRERED_COMMIT=${FIRESIDE_FIREREDTTS2_COMMIT:-404f3f6}
+FIRERED_CODE_URL=${FIRESIDE_FIREREDTTS2_CODE_URL:-https://github.com/FireRedTeam/FireRedTTS2/archive/$FIRERED_COMMIT.tar.gz}
+FIRERED_CODE=${FIRESIDE_FIREREDTTS2_CODE:-$MODELS/fireredtts2-code/$FIRERED_COMMIT}
 # monologue (llm_pretrain.pt: cloned single voices) or dialogue (llm_posttrain.pt: multi-speaker
 # continuity); each is an 8 GB checkpoint, so a pod fetches and loads one.
 export FIRESIDE_FIREREDTTS2_MODE=${FIRESIDE_FIREREDTTS2_MODE:-monologue}
@@ -76,7 +81,23 @@ fetch_firered() {
   log "FireRedTTS2 $mode weights ready in $FIRERED_DIR"
 }
 
-if [ "$FIRESIDE_TTS_ENGINE" = fireredtts2 ]; then fetch_firered; fi
+fetch_firered_code() {
+  if [ -f "$FIRERED_CODE/.complete" ]; then log "FireRedTTS2 code $FIRERED_COMMIT present in $FIRERED_CODE"; return; fi
+  log "downloading FireRedTTS2 code $FIRERED_COMMIT"
+  rm -rf "$FIRERED_CODE.part" && mkdir -p "$FIRERED_CODE.part"
+  curl -fsSL --retry 3 "$FIRERED_CODE_URL" | tar xz -C "$FIRERED_CODE.part" --strip-components=1 \
+    || die "download of FireRedTTS2's code from $FIRERED_CODE_URL failed"
+  touch "$FIRERED_CODE.part/.complete"
+  rm -rf "$FIRERED_CODE" && mv "$FIRERED_CODE.part" "$FIRERED_CODE"
+}
+
+# A failed download does not end the pod: the server finds FireRedTTS2 unable to load and serves
+# with Piper, saying so in /ready (degraded) — see engines/fallbacks.ts.
+if [ "$FIRESIDE_TTS_ENGINE" = fireredtts2 ]; then
+  (fetch_firered_code) && export PYTHONPATH=$FIRERED_CODE${PYTHONPATH:+:$PYTHONPATH} \
+    || log "WARNING: FireRedTTS2's code is unavailable; the pod will serve with Piper (degraded)"
+  (fetch_firered) || log "WARNING: FireRedTTS2's weights are unavailable; the pod will serve with Piper (degraded)"
+fi
 
 # --- Whisper, the speaker encoder, the embedded LLM (the pod server's loader: progress + sha256) -
 cd "$APP_DIR"
@@ -96,7 +117,9 @@ forward() {
 trap 'forward TERM' TERM
 trap 'forward INT' INT
 
-if [ -n "${FIRESIDE_VLLM_MODEL:-}" ] && [ "${FIRESIDE_DRY_RUN:-0}" != 1 ]; then
+if [ -n "${FIRESIDE_VLLM_MODEL:-}" ] && [ "${FIRESIDE_DRY_RUN:-0}" != 1 ] && ! "${FIRESIDE_VLLM_PYTHON:-python3}" -c 'import vllm' 2>/dev/null; then
+  log "WARNING: FIRESIDE_VLLM_MODEL is set but ${FIRESIDE_VLLM_PYTHON:-python3} has no vLLM (build the image with --build-arg VLLM_VERSION=…); serving with llama.cpp"
+elif [ -n "${FIRESIDE_VLLM_MODEL:-}" ] && [ "${FIRESIDE_DRY_RUN:-0}" != 1 ]; then
   log "starting vLLM with $FIRESIDE_VLLM_MODEL"
   "${FIRESIDE_VLLM_PYTHON:-python3}" -m vllm.entrypoints.openai.api_server --model "$FIRESIDE_VLLM_MODEL" --host 127.0.0.1 --port 8000 \
     --gpu-memory-utilization "${FIRESIDE_VLLM_GPU_UTIL:-0.35}" --max-model-len "${FIRESIDE_VLLM_MAX_LEN:-8192}" \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Fireside needs on Debian/Ubuntu: system tools (espeak-ng for the Piper voice's
 # phonemes; sox for decoding and test speech; flite for test speech; a compiler for SQLite's native
-# module; Chromium for the desktop renderer's end-to-end tests), pnpm, and the workspace's packages.
+# module; Chromium for the desktop renderer's end-to-end tests; as root, mmdebstrap and buildah to
+# build the pod image), pnpm, and the workspace's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,10 @@ fi
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 missing=()
-for pkg in espeak-ng sox libsox-fmt-all flite build-essential python3; do
+pkgs=(espeak-ng sox libsox-fmt-all flite build-essential python3)
+# The pod image's test builds runpod/Dockerfile on a base made from Debian's packages, as root.
+[ "$(id -u)" -eq 0 ] && pkgs+=(mmdebstrap buildah)
+for pkg in "${pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

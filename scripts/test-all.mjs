@@ -99,6 +99,12 @@ if (!only || only === "e2e") {
   if (models && web) vitest("e2e");
   else failed += 1;
 }
+// The pod image, built from runpod/Dockerfile and booted (root and buildah; skipped elsewhere, saying why).
+if (!only || only === "image") {
+  const t0 = Date.now();
+  vitest("image");
+  console.log(`(the pod image's build and boots took ${Math.round((Date.now() - t0) / 1000)} s)`);
+}
 
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(ok && failed === 0 ? 0 : 1);

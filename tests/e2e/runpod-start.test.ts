@@ -3,7 +3,7 @@
  * a temporary volume, the FireRedTTS2 worker's test double, and the registry models the other
  * tests use. Proves the volume layout, skip-when-present, checksum failures, and signal forwarding.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,7 +31,11 @@ function fakeHub() {
   }
   const manifest = join(dir, "manifest.txt");
   writeFileSync(manifest, `# test manifest\n${lines.join("\n")}\n`);
-  return { dir, manifest, files };
+  // Upstream's code as GitHub serves a commit's archive: one top folder holding the package.
+  mkdirSync(join(dir, "src/FireRedTTS2-abc1234/fireredtts2"), { recursive: true });
+  writeFileSync(join(dir, "src/FireRedTTS2-abc1234/fireredtts2/__init__.py"), "");
+  execFileSync("tar", ["czf", join(dir, "code.tar.gz"), "-C", join(dir, "src"), "FireRedTTS2-abc1234"]);
+  return { dir, manifest, files, code: `file://${join(dir, "code.tar.gz")}` };
 }
 
 function run(env: Record<string, string>) {
@@ -81,6 +85,8 @@ describe("runpod/start.sh (dry run, no GPU)", () => {
       FIRESIDE_VOLUME: volume,
       FIRESIDE_FIREREDTTS2_BASE_URL: `file://${hub.dir}`,
       FIRESIDE_FIREREDTTS2_MANIFEST: hub.manifest,
+      FIRESIDE_FIREREDTTS2_CODE_URL: hub.code,
+      FIRESIDE_FIREREDTTS2_COMMIT: "abc1234",
     };
 
     const first = run(env);
@@ -93,6 +99,7 @@ describe("runpod/start.sh (dry run, no GPU)", () => {
     }
     expect(existsSync(join(firered, ".complete.monologue"))).toBe(true);
     expect(readFileSync(join(firered, "SHA256SUMS.monologue"), "utf8")).toContain(sha("codec"));
+    expect(existsSync(join(volume, "models/fireredtts2-code/abc1234/fireredtts2/__init__.py"))).toBe(true);
     const ready = await (await fetch(`http://127.0.0.1:${port}/ready`)).json();
     expect(ready.engines.tts).toMatchObject({ name: "fireredtts2", model: "tone-double" });
     expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/fireside_tts_queue_depth 0/);
@@ -103,6 +110,7 @@ describe("runpod/start.sh (dry run, no GPU)", () => {
     const second = run(env);
     await second.ready();
     expect(second.log()).toMatch(/FireRedTTS2 monologue weights present .* skipping download/);
+    expect(second.log()).toMatch(/FireRedTTS2 code abc1234 present/);
     expect(second.log()).not.toMatch(/downloading/);
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
@@ -118,7 +126,7 @@ describe("runpod/start.sh (dry run, no GPU)", () => {
     expect(await third.exited).toBe(0);
   });
 
-  it("stops with a clear message on a checksum mismatch, leaving no partial file", async () => {
+  it("serves degraded on Piper when a download fails its checksum, saying why, and leaves no partial file", async () => {
     const hub = fakeHub();
     writeFileSync(join(hub.dir, "codec.pt"), "cOdEc"); // same length, different bytes
     const volume = mkdtempSync(join(tmpdir(), "volume-"));
@@ -126,11 +134,19 @@ describe("runpod/start.sh (dry run, no GPU)", () => {
       FIRESIDE_VOLUME: volume,
       FIRESIDE_FIREREDTTS2_BASE_URL: `file://${hub.dir}`,
       FIRESIDE_FIREREDTTS2_MANIFEST: hub.manifest,
+      FIRESIDE_FIREREDTTS2_CODE_URL: hub.code,
     });
-    expect(await r.exited).toBe(1);
+    const port = await r.ready();
     expect(r.log()).toMatch(/codec\.pt: checksum mismatch/);
+    expect(r.log()).toMatch(/FireRedTTS2's weights are unavailable; the pod will serve with Piper/);
     expect(existsSync(join(volume, "models/fireredtts2/codec.pt.part"))).toBe(false);
     expect(existsSync(join(volume, "models/fireredtts2/.complete.monologue"))).toBe(false);
+    const ready = await (await fetch(`http://127.0.0.1:${port}/ready`)).json();
+    expect(ready.status).toBe("degraded");
+    expect(ready.engines.tts.name).toBe("piper");
+    expect(ready.degraded).toEqual([expect.objectContaining({ stage: "tts", reason: expect.stringMatching(/missing codec\.pt/) })]);
+    r.child.kill("SIGTERM");
+    expect(await r.exited).toBe(0);
   });
 
   it("refuses a missing volume and, outside a dry run, an empty token", async () => {

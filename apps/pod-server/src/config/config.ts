@@ -217,7 +217,7 @@ export const SETTINGS = {
     "FIRESIDE_LLM_DEVICE",
     z.enum(["cpu", "cuda", "remote"]),
     "remote",
-    "openai: where the endpoint computes, as the dashboard shows it (start.sh sets cuda for the pod's own vLLM).",
+    "llama-cpp: cuda offloads the model to the GPU (the pod image sets it; without a usable GPU it runs on CPU and says so); openai: where the endpoint computes, as the dashboard shows it (start.sh sets cuda for the pod's own vLLM).",
   ),
   llmApiKey: s("FIRESIDE_LLM_API_KEY", z.string(), "", "API key for the OpenAI-compatible endpoint."),
   llmThreads: s("FIRESIDE_LLM_THREADS", int(1, 64), defaultThreads, "llama.cpp threads."),

@@ -129,17 +129,18 @@ async function createLlm(config: Config, fetch: FetchOptions, log: (msg: string)
 
 /** The fallback LLM: llama.cpp on the small registry model, which every pod can run on its CPU. */
 async function smallLlama(config: Config, fetch: FetchOptions): Promise<Engines["llm"]> {
-  return llama(config, await resolveModel("smollm2-135m", fetch));
+  return llama(config, await resolveModel("smollm2-135m", fetch), false);
 }
 
-function llama(config: Config, model: { path: string; name: string }) {
+/** gpu: offload to CUDA when the pod asks for it (FIRESIDE_LLM_DEVICE=cuda); the fallback stays on CPU. */
+function llama(config: Config, model: { path: string; name: string }, gpu = config.llmDevice === "cuda") {
   return createLlamaCpp({
     modelPath: model.path,
     modelName: model.name,
     threads: config.llmThreads,
     contextSize: config.llmContext,
     parallel: config.llmParallel,
-    gpu: false,
+    gpu,
   });
 }
 
@@ -169,6 +170,12 @@ export function fireRedWorkerArgs(config: Config): string[] {
   ];
 }
 
+/** The files a FireRedTTS2 worker loads in this mode that are not in the weights folder. */
+function fireRedFilesMissing(dir: string, mode: Config["fireredMode"]): string[] {
+  const needed = ["config_llm.json", "codec.pt", mode === "dialogue" ? "llm_posttrain.pt" : "llm_pretrain.pt", "Qwen2.5-1.5B"];
+  return needed.filter((f) => !existsSync(join(dir, f)));
+}
+
 /** Piper's voice first (the default), then the espeak-ng presets at Piper's sample rate. */
 async function createPiperWithPresets(config: Config, model: { path: string; name: string }) {
   const piper = await createPiper({ modelPath: model.path, voiceId: model.name.replace(/^piper-/, ""), threads: config.ttsThreads });
@@ -181,6 +188,9 @@ async function createFireRedFromConfig(config: Config, log: (msg: string) => voi
   const args = fireRedWorkerArgs(config);
   if (config.fireredWorker === "model" && !config.fireredDir)
     throw new Error("FIRESIDE_FIREREDTTS2_DIR is required for FIRESIDE_TTS_ENGINE=fireredtts2");
+  // Said before the worker starts, in words an operator acts on (a failed download leaves gaps).
+  const missing = config.fireredDir ? fireRedFilesMissing(config.fireredDir, config.fireredMode) : [];
+  if (missing.length) throw new Error(`FireRedTTS2 weights are incomplete in ${config.fireredDir}: missing ${missing.join(", ")}`);
   const scheduler = new PriorityLock(config.ttsQueue, "speech synthesis", (priority, waitMs) =>
     metrics?.ttsQueueWait.observe({ priority }, waitMs / 1000),
   );

@@ -145,7 +145,7 @@ export async function createLlamaCpp(
     promptTokens: () => ({ ...promptTokens }),
     /** Input tokens llama.cpp evaluated over every sequence (its own meter, prefills included). */
     inputTokensEvaluated: () => slots.reduce((n, s) => n + s.sequence.tokenMeter.usedInputTokens, 0),
-    info: { name: "llama-cpp", model: opts.modelName, device: opts.gpu ? "cuda" : "cpu" },
+    info: { name: "llama-cpp", model: opts.modelName, device: llama.gpu === "cuda" ? "cuda" : "cpu" },
     prefill: (messages, { cacheKey }) => prefill(messages, cacheKey).catch(() => {}),
     stream(messages, { signal, maxTokens = 200, temperature = 0.7, cacheKey }) {
       const out = new AsyncQueue<string>();

@@ -1,0 +1,180 @@
+/**
+ * Builds runpod/Dockerfile and boots the image on this machine, with no container registry: the
+ * base is made from Debian's packages (mmdebstrap) and the image built with buildah (vfs storage,
+ * chroot isolation). Containers cannot start here (the sandbox refuses crun's setrlimit), so the
+ * image boots with `buildah run --isolation chroot`: the image's own filesystem and programs on the
+ * host's network, which is enough to reach its port. Users run the same image with docker/podman.
+ * See ../shared/briefs/containers.md.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const STORAGE = ["--storage-driver", "vfs"];
+export const BASE_IMAGE = "localhost/fireside-base:test";
+export const POD_IMAGE = "localhost/fireside-pod:test";
+/** This sandbox intercepts TLS: its CA bundle goes into the build and the boot (never into the image). */
+const CA = "/etc/ssl/certs/ca-certificates.crt";
+const CA_IN = "/run/fireside-ca.crt";
+const CA_VARS = ["SSL_CERT_FILE", "CURL_CA_BUNDLE", "PIP_CERT", "NODE_EXTRA_CA_CERTS"];
+
+/** Why the image cannot be built here, or null when it can. */
+export function cannotBuild(): string | null {
+  if (process.getuid?.() !== 0) return "building the image needs root (mmdebstrap, buildah with vfs storage)";
+  for (const tool of ["mmdebstrap", "buildah"]) {
+    try {
+      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+    } catch {
+      return `${tool} is not installed (scripts/setup.sh installs it as root)`;
+    }
+  }
+  return null;
+}
+
+function buildah(args: string[], opts: { input?: string } = {}): string {
+  return execFileSync("buildah", [...STORAGE, ...args], { encoding: "utf8", maxBuffer: 64 << 20, ...opts }).trim();
+}
+
+/** The base: Debian bookworm from Debian's packages, as a local image (what debian:bookworm-slim is to users). */
+export function makeBase(workDir: string): void {
+  const tar = join(workDir, "base.tar");
+  execFileSync("mmdebstrap", ["--quiet", "--variant=minbase", "--include=ca-certificates", "bookworm", tar], { stdio: "inherit" });
+  const ctr = buildah(["from", "scratch"]);
+  try {
+    buildah(["add", ctr, tar, "/"]);
+    buildah(["commit", "--quiet", ctr, BASE_IMAGE]);
+  } finally {
+    buildah(["rm", ctr]);
+  }
+}
+
+/** Builds runpod/Dockerfile from the repository on that base; returns the build's output. */
+export function buildImage(): void {
+  execFileSync(
+    "buildah",
+    [
+      ...STORAGE,
+      "bud",
+      "--isolation",
+      "chroot",
+      "--layers=false",
+      "-f",
+      "runpod/Dockerfile",
+      "--build-arg",
+      `BASE=${BASE_IMAGE}`,
+      "--volume",
+      `${CA}:${CA_IN}:ro`,
+      ...CA_VARS.flatMap((v) => ["--build-arg", `${v}=${CA_IN}`]),
+      "-t",
+      POD_IMAGE,
+      ".",
+    ],
+    { cwd: root, stdio: "inherit" },
+  );
+}
+
+/** The image's size as stored (uncompressed bytes of its layers). */
+export function imageBytes(image = POD_IMAGE): number {
+  const [info] = JSON.parse(buildah(["images", "--json", image])) as { size: string | number }[];
+  const size = info!.size;
+  if (typeof size === "number") return size;
+  // buildah prints a human size ("7.9 GB"); decimal units as it writes them.
+  const m = /^([\d.]+)\s*([kMG]?B)$/.exec(size);
+  if (!m) throw new Error(`unexpected image size ${size}`);
+  return Number(m[1]) * { B: 1, kB: 1e3, MB: 1e6, GB: 1e9 }[m[2] as "B"];
+}
+
+export function removeImages(): void {
+  for (const image of [POD_IMAGE, BASE_IMAGE]) {
+    try {
+      buildah(["rmi", "--force", image]);
+    } catch {
+      // not there
+    }
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface BootedPod {
+  url: string;
+  child: ChildProcess;
+  log: () => string;
+  exited: Promise<number | null>;
+  /** Removes the working container the boot made. */
+  remove(): void;
+}
+
+/** Boots the image's entrypoint (runpod/start.sh) on a volume folder of this machine. */
+export function bootImage(volume: string, port: number, env: Record<string, string>): BootedPod {
+  mkdirSync(volume, { recursive: true });
+  const ctr = buildah(["from", POD_IMAGE]);
+  const envArgs = Object.entries({ ...env, FIRESIDE_PORT: String(port), FIRESIDE_HOST: "127.0.0.1" }).flatMap(([k, v]) => [
+    "--env",
+    `${k}=${v}`,
+  ]);
+  const caArgs = existsSync(CA) ? ["--volume", `${CA}:${CA_IN}:ro`, ...CA_VARS.flatMap((v) => ["--env", `${v}=${CA_IN}`])] : [];
+  const child = spawn(
+    "buildah",
+    [
+      ...STORAGE,
+      "run",
+      "--isolation",
+      "chroot",
+      "--volume",
+      `${volume}:/workspace`,
+      ...caArgs,
+      ...envArgs,
+      ctr,
+      "--",
+      "bash",
+      "/app/runpod/start.sh",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let log = "";
+  const add = (d: Buffer) => {
+    log += d.toString();
+  };
+  child.stdout!.on("data", add);
+  child.stderr!.on("data", add);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    log: () => log,
+    exited,
+    remove: () => {
+      try {
+        buildah(["rm", ctr]);
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+/** Size and modification time of every file under a folder: what a boot that downloads nothing leaves alone. */
+export function fileStamps(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out.set(p, `${st.size}@${st.mtimeMs}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
