@@ -63,7 +63,7 @@ async function bootUntilReady(): Promise<BootedPod> {
 }
 
 async function stop(pod: BootedPod): Promise<number | null> {
-  pod.child.kill("SIGTERM");
+  pod.terminate();
   const code = await pod.exited;
   pod.remove();
   booted = undefined;
@@ -83,7 +83,7 @@ beforeAll(() => {
 
 afterAll(() => {
   if (booted) {
-    booted.child.kill("SIGKILL");
+    booted.kill();
     booted.remove();
   }
   if (!why) {

@@ -7,7 +7,7 @@
  * See ../shared/briefs/containers.md.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,6 +61,8 @@ export function buildImage(): void {
       "--isolation",
       "chroot",
       "--layers=false",
+      "--format",
+      "docker", // keeps HEALTHCHECK (OCI has none)
       "-f",
       "runpod/Dockerfile",
       "--build-arg",
@@ -109,6 +111,13 @@ export async function freePort(): Promise<number> {
 export interface BootedPod {
   url: string;
   child: ChildProcess;
+  /**
+   * SIGTERM to the image's entrypoint, as `docker stop` sends it to a container's first process
+   * (`buildah run` would kill it instead of passing the signal on).
+   */
+  terminate(): void;
+  /** Kills the boot and everything it started (a test that gave up on it). */
+  kill(): void;
   log: () => string;
   exited: Promise<number | null>;
   /** Removes the working container the boot made. */
@@ -152,6 +161,20 @@ export function bootImage(volume: string, port: number, env: Record<string, stri
   return {
     url: `http://127.0.0.1:${port}`,
     child,
+    terminate: () => {
+      const entry = descendants(child.pid!).findLast((pid) => readCmdline(pid).startsWith("/usr/bin/bash /app/runpod/start.sh"));
+      if (!entry) throw new Error("the image's start.sh is not running");
+      process.kill(entry, "SIGTERM");
+    },
+    kill: () => {
+      for (const pid of [...descendants(child.pid!).reverse(), child.pid!]) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+    },
     log: () => log,
     exited,
     remove: () => {
@@ -162,6 +185,36 @@ export function bootImage(volume: string, port: number, env: Record<string, stri
       }
     },
   };
+}
+
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
+
+/** Every process below `pid`, nearest first. */
+function descendants(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // /proc/PID/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after its ")".
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  let frontier = [pid];
+  while (frontier.length) {
+    frontier = [...parent].filter(([, pp]) => frontier.includes(pp)).map(([p]) => p);
+    out.push(...frontier);
+  }
+  return out;
 }
 
 /** Size and modification time of every file under a folder: what a boot that downloads nothing leaves alone. */
