@@ -16,8 +16,7 @@ function hearing(opts: { mode?: "client_vad" | "server_vad"; answer?: Partial<Re
   const messages: ServerMessage[] = [];
   let n = 0;
   const t = new TurnTaking(
-    engines.asr,
-    engines.vad,
+    engines,
     {
       detection: { mode: opts.mode ?? "client_vad", silenceMs: 300, threshold: 0.5, minSpeechMs: 100 },
       language: "en",

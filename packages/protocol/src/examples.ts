@@ -25,7 +25,7 @@ export const clientMessageDocs: Doc<ClientMessage> = {
         threshold: 0.5,
         minSpeechMs: 200,
         finishedSilenceMs: 300,
-        unfinishedSilenceMs: 1500,
+        unfinishedSilenceMs: 2000,
       },
       client: { name: "fireside-desktop", version: "0.1.0" },
       resume: "m1Qb0vU3pX…",
@@ -166,11 +166,12 @@ export const serverMessageDocs: Doc<ServerMessage> = {
   },
   "turn.metrics": {
     about:
-      "Stage latencies of one turn in ms, sent once the first audio frame is out (or when the turn ends without audio); also on /metrics. `endOfTurnMs`: the silence waited after the last voiced frame (server VAD). `draftLeadMs`, only when the reply was drafted during that silence: how long before the commit the LLM started (the LLM and TTS figures then count only their time after the commit).",
+      "Stage latencies of one turn in ms, sent once the first audio frame is out (or when the turn ends without audio); also on /metrics. `endOfTurnMs`: the silence waited after the last voiced frame (server VAD). `endOfTurn` (server VAD): which rule ended the turn, the wait it called for, and the end-of-turn model's probability and time when it answered (see How a turn ends). `draftLeadMs`, only when the reply was drafted during that silence: how long before the commit the LLM started (the LLM and TTS figures then count only their time after the commit).",
     example: {
       type: "turn.metrics",
       responseId: "resp_3",
-      metrics: { endOfTurnMs: 608, asrMs: 110, llmFirstTokenMs: 120, ttsFirstAudioMs: 95, firstAudioSentMs: 690 },
+      metrics: { endOfTurnMs: 320, asrMs: 110, llmFirstTokenMs: 120, ttsFirstAudioMs: 95, firstAudioSentMs: 400 },
+      endOfTurn: { rule: "audio_finished", waitMs: 300, probability: 0.97, modelMs: 74 },
     },
   },
   error: {

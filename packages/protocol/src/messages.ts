@@ -29,12 +29,12 @@ export const turnDetectionSchema = z.object({
   /** Speech shorter than this is ignored (coughs, clicks). */
   minSpeechMs: z.number().int().min(0).max(2000).default(200),
   /**
-   * server_vad: silence that ends a turn whose transcript (made at the speaker's 200 ms pause)
-   * reads as a finished sentence ("What time is it?"). The turn cannot end before that transcript
-   * is ready. Default 300; set it to silenceMs to end turns on silence alone.
+   * server_vad: silence that ends a turn that sounds finished (the end-of-turn model) or, without
+   * a model, whose pause transcript reads as a finished sentence ("What time is it?"). Default 300;
+   * set it to silenceMs to end turns on silence alone. See "How a turn ends" in docs/protocol.md.
    */
   finishedSilenceMs: z.number().int().min(100).max(5000).optional(),
-  /** server_vad: silence that ends a turn whose transcript stops on a word that cannot end a sentence ("and", "the", "um"). Default 1500. */
+  /** server_vad: silence that ends a turn whose words cannot end a sentence ("and", "the", "um"), or that sounds unfinished while its words are not in. Default 2000. */
   unfinishedSilenceMs: z.number().int().min(100).max(5000).optional(),
 });
 export type TurnDetection = z.infer<typeof turnDetectionSchema>;
@@ -105,7 +105,7 @@ export type ClientMessageOf<T extends ClientMessage["type"]> = Extract<ClientMes
 /** `remote`: an endpoint elsewhere (a hosted API, another machine) whose hardware the pod does not know. */
 /** A stage served by its fallback engine: which stage, what was wanted, what serves, and why. */
 export const degradation = z.object({
-  stage: z.enum(["vad", "asr", "llm", "tts", "speaker"]),
+  stage: z.enum(["vad", "asr", "llm", "tts", "speaker", "turn"]),
   wanted: z.string(),
   serving: z.string(),
   reason: z.string(),
@@ -116,6 +116,18 @@ const engineInfo = z.object({ name: z.string(), model: z.string(), device: z.enu
 
 export const sessionStates = ["idle", "user_speaking", "transcribing", "thinking", "speaking", "interrupted", "closed"] as const;
 export type SessionState = (typeof sessionStates)[number];
+
+/** Which rule ended a turn (apps/pod-server/src/session/end-of-turn.ts). */
+export const END_OF_TURN_RULES = [
+  "audio_finished",
+  "audio_unfinished",
+  "audio_unsure_words_finished",
+  "words_finished",
+  "words_unfinished",
+  "silence",
+  "no_verdict",
+] as const;
+export type EndOfTurnRule = (typeof END_OF_TURN_RULES)[number];
 
 const stageMetrics = z.object({
   /** Last voiced frame → commit: the silence waited to be sure the turn was over (server VAD, or the client's report). */
@@ -239,7 +251,23 @@ export const serverMessageSchemas = {
     playedSamples: z.number().int().min(0),
     heardText: z.string(),
   }),
-  "turn.metrics": z.object({ type: z.literal("turn.metrics"), responseId: id, metrics: stageMetrics }),
+  "turn.metrics": z.object({
+    type: z.literal("turn.metrics"),
+    responseId: id,
+    metrics: stageMetrics,
+    /** Server VAD: how the end of the user's turn was decided (see docs/protocol.md, "How a turn ends"). */
+    endOfTurn: z
+      .object({
+        rule: z.enum(END_OF_TURN_RULES),
+        /** The silence the rule called for, in ms. */
+        waitMs: z.number(),
+        /** The end-of-turn model's probability that the speaker had finished, when it answered in time. */
+        probability: z.number().min(0).max(1).optional(),
+        /** Its inference time, features included. */
+        modelMs: z.number().optional(),
+      })
+      .optional(),
+  }),
   error: z.object({
     type: z.literal("error"),
     code: z.enum(ERROR_CODE_LIST),

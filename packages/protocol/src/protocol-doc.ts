@@ -80,11 +80,22 @@ A turn: input audio frames → (\`input.speech_started\`, \`input.speech_stopped
 \`turn.metrics\`. A barge-in during the reply ends it early with \`response.interrupted\` and
 \`response.completed\` (status \`interrupted\`).
 
-Turn-taking (\`turnDetection\` in \`session.hello\`): under \`server_vad\` a turn ends after
-\`silenceMs\` (default 600) of silence — or after \`finishedSilenceMs\` (default 300) when the
-transcript the server makes at the speaker's pause reads as a finished sentence ("What time is
-it?"), and only after \`unfinishedSilenceMs\` (default 1500) when it stops on a word that cannot end a
-sentence ("and", "the", "um"). The turn never ends before that transcript is ready. Under
+Turn-taking (\`turnDetection\` in \`session.hello\`). **How a turn ends** under \`server_vad\`: at
+each pause (128 ms of silence) two judges look at the utterance so far — the pod's end-of-turn
+model on the audio (Smart Turn v3.2 unless the pod sets \`FIRESIDE_TURN_MODEL=off\`; its verdict
+lands within a few hundred ms) and the transcript the pod makes at the pause — and the pause ends
+the turn after the silence the first matching rule calls for: (1) the words cannot end a sentence
+("and", "the", "um"): \`unfinishedSilenceMs\` (default 2000); (2) the audio sounds finished
+(probability ≥ 0.5): \`finishedSilenceMs\` (default 300), without waiting for the transcript;
+(3) the audio sounds unfinished but the words read finished: \`silenceMs\` (default 600);
+(4) the audio sounds unfinished and the words are not in yet or unclear: \`unfinishedSilenceMs\`;
+(5) no model verdict (off, or it failed): finished words \`finishedSilenceMs\`, else \`silenceMs\`;
+(6) nothing in yet while the model works: \`unfinishedSilenceMs\`, so the model's verdict always
+counts (on a busy pod a slow verdict costs time rather than cutting a sentence). Each judge that
+lands remakes the decision; voice coming back makes it a new pause. \`turn.metrics.endOfTurn\` says
+which rule ended the turn (\`audio_finished\`, \`audio_unfinished\`, \`audio_unsure_words_finished\`,
+\`words_finished\`, \`words_unfinished\`, \`silence\`, \`no_verdict\`), the wait it called for, and the model's
+probability and time. Under
 \`client_vad\` the client's \`input.audio.commit\` ends it. Either way, speech (the client's
 \`input.speech_started\`, or the server's VAD) within the pod's continuation window (default 1.5 s)
 after a commit, before its reply could be heard (its first frame sent less than 500 ms before

@@ -150,6 +150,18 @@ export const SETTINGS = {
     0.9,
     "Geometric mean of the first pass's token probabilities at or above which its transcript is kept; 0 = always (Moonshine alone for live English turns up to 8 s: fastest, more word errors).",
   ),
+  turnModel: s(
+    "FIRESIDE_TURN_MODEL",
+    z.string(),
+    "smart-turn-v3.2",
+    "End-of-turn model on the audio at each pause (server VAD): smart-turn-v3.2 (a registry model), an .onnx path of the same family, or off (the pause's transcript decides alone). docs/protocol.md, How a turn ends.",
+  ),
+  turnThreads: s(
+    "FIRESIDE_TURN_THREADS",
+    int(1, 16),
+    Math.min(2, cpus),
+    "Threads of the end-of-turn model (its worker thread). Its cost is fixed (an 8 s window): ~250 ms on one core of a 2-core EPYC, ~130 ms on two.",
+  ),
   asrDevice: s(
     "FIRESIDE_ASR_DEVICE",
     z.enum(["cpu", "cuda"]),

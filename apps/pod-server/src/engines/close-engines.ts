@@ -2,5 +2,12 @@
 import type { Engines } from "./types.js";
 
 export async function closeEngines(engines: Engines): Promise<void> {
-  await Promise.all([engines.vad.close(), engines.asr.close(), engines.llm.close(), engines.tts.close(), engines.speaker?.close()]);
+  await Promise.all([
+    engines.vad.close(),
+    engines.asr.close(),
+    engines.llm.close(),
+    engines.tts.close(),
+    engines.speaker?.close(),
+    engines.turn?.close(),
+  ]);
 }

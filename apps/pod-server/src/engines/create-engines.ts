@@ -20,6 +20,7 @@ import { createEspeakVoices, parseEspeakPresets } from "./tts/espeak-voices.js";
 import { createFireRedTts2, type FireRedTts2Options } from "./tts/fireredtts2.js";
 import { createPiper } from "./tts/piper.js";
 import { combinePresetEngines } from "./tts/preset-voices.js";
+import { createSmartTurn } from "./turn/smart-turn.js";
 import type { Engines } from "./types.js";
 import { createSileroVad } from "./vad/silero.js";
 
@@ -83,6 +84,7 @@ export async function createEngines(
     createGe2eEncoder({ modelPath: speakerModel.path, modelName: speakerModel.name }),
   ]);
   const firstPass = config.asrDevice === "cpu" && config.asrFirstPass !== "off" ? await createFirstPass(config, fetch) : null;
+  const turn = await createTurnModel(config, fetch, fallbacks);
   return {
     vad,
     asr: prioritisedAsr(
@@ -99,6 +101,7 @@ export async function createEngines(
     // FireRedTTS2 queues on its own GPU scheduler; Piper's worker thread takes one clause at a time.
     tts: tts.info.name === "fireredtts2" ? tts : prioritisedTts(tts, metrics),
     speaker: prioritisedSpeaker(speaker, metrics),
+    ...(turn ? { turn } : {}),
     degraded: fallbacks.degraded,
   };
 }
@@ -168,6 +171,21 @@ export function fireRedWorkerArgs(config: Config): string[] {
     ...(config.fireredMaxFrames ? ["--max-frames", String(config.fireredMaxFrames)] : []),
     ...(config.fireredDevice === "cpu" ? ["--no-bf16"] : []),
   ];
+}
+
+/**
+ * The end-of-turn model, or none: off by setting, or — when it cannot load — none with the pod
+ * degraded, the pause's transcript then deciding alone as it did before the model.
+ */
+async function createTurnModel(config: Config, fetch: FetchOptions, fallbacks: Fallbacks): Promise<Engines["turn"]> {
+  if (config.turnModel === "off") return undefined;
+  try {
+    const model = await resolveModel(config.turnModel, fetch);
+    return await createSmartTurn({ modelPath: model.path, modelName: model.name, threads: config.turnThreads });
+  } catch (err) {
+    fallbacks.note("turn", config.turnModel, "the pause's transcript alone", err);
+    return undefined;
+  }
 }
 
 /** The files a FireRedTTS2 worker loads in this mode that are not in the weights folder. */

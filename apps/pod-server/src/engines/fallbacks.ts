@@ -26,12 +26,16 @@ export class Fallbacks {
       return await preferred();
     } catch (err) {
       if (!fallback) throw err;
-      const reason = (err as Error)?.message ?? String(err);
       const engine = await fallback();
-      const serving = `${engine.info.name} (${engine.info.model})`;
-      this.degraded.push({ stage, wanted, serving, reason });
-      this.log(`DEGRADED: ${stage}: ${wanted} failed to load (${reason}); ${serving} serves instead`);
+      this.note(stage, wanted, `${engine.info.name} (${engine.info.model})`, err);
       return engine;
     }
+  }
+
+  /** Records that `wanted` failed to load with `err` and what serves the stage instead. */
+  note(stage: Stage, wanted: string, serving: string, err: unknown): void {
+    const reason = (err as Error)?.message ?? String(err);
+    this.degraded.push({ stage, wanted, serving, reason });
+    this.log(`DEGRADED: ${stage}: ${wanted} failed to load (${reason}); ${serving} serves instead`);
   }
 }

@@ -125,6 +125,20 @@ export interface SpeakerEncoder extends Engine {
   embed(audio: Float32Array, opts?: { priority?: Priority }): Promise<SpeakerEmbedding>;
 }
 
+/** What an end-of-turn model makes of an utterance's audio up to a pause. */
+export interface EndOfTurnVerdict {
+  /** Probability that the speaker has finished their turn (0..1). */
+  probability: number;
+  /** Inference time, features included. */
+  ms: number;
+}
+
+/** An end-of-turn model on the audio itself (intonation, rhythm, a trailing "um"). */
+export interface EndOfTurnModel extends Engine {
+  /** The 16 kHz utterance up to now; the model looks at its last 8 s. */
+  predict(audio: Float32Array): Promise<EndOfTurnVerdict>;
+}
+
 export interface Engines {
   vad: VadEngine;
   asr: AsrEngine;
@@ -132,6 +146,8 @@ export interface Engines {
   tts: TtsEngine;
   /** Loaded by every real pod; test doubles may leave it out (studio checks then say so). */
   speaker?: SpeakerEncoder;
+  /** The end-of-turn model (FIRESIDE_TURN_MODEL); without it the pause's transcript decides alone. */
+  turn?: EndOfTurnModel;
   /** Stages served by a fallback because their preferred engine failed to load (engines/fallbacks.ts). */
   degraded?: Degradation[];
 }
@@ -139,7 +155,7 @@ export interface Engines {
 /** Thrown by engines; the session reports it as E_ENGINE and keeps the connection. */
 export class EngineError extends Error {
   constructor(
-    readonly stage: "vad" | "asr" | "llm" | "tts" | "speaker",
+    readonly stage: "vad" | "asr" | "llm" | "tts" | "speaker" | "turn",
     message: string,
   ) {
     super(`${stage}: ${message}`);

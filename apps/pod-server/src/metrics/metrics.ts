@@ -3,6 +3,7 @@
 import { statfsSync } from "node:fs";
 import type { ErrorCode, TurnMetrics } from "@fireside/protocol";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { EndOfTurnRecord } from "../session/end-of-turn.js";
 
 const STAGES: Record<keyof TurnMetrics, string> = {
   endOfTurnMs: "end_of_turn",
@@ -134,11 +135,27 @@ export class ServerMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: "fireside_" });
   }
 
-  observeTurn(metrics: TurnMetrics): void {
+  readonly endOfTurn = new Counter({
+    name: "fireside_end_of_turn_total",
+    help: "Spoken turns ended by each end-of-turn rule (server VAD; docs/protocol.md, How a turn ends)",
+    labelNames: ["rule"] as const,
+    registers: [this.registry],
+  });
+  readonly endOfTurnModelSeconds = new Histogram({
+    name: "fireside_end_of_turn_model_seconds",
+    help: "End-of-turn model inference per judged turn, features included",
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8],
+    registers: [this.registry],
+  });
+
+  observeTurn(metrics: TurnMetrics, endOfTurn?: EndOfTurnRecord): void {
     for (const [key, stage] of Object.entries(STAGES)) {
       const ms = metrics[key as keyof TurnMetrics];
       if (ms !== undefined) this.stageSeconds.observe({ stage }, ms / 1000);
     }
+    if (!endOfTurn) return;
+    this.endOfTurn.inc({ rule: endOfTurn.rule });
+    if (endOfTurn.modelMs !== undefined) this.endOfTurnModelSeconds.observe(endOfTurn.modelMs / 1000);
   }
 
   private readonly errorListeners: ((code: ErrorCode) => void)[] = [];

@@ -31,7 +31,7 @@ export interface ModelFile {
 
 export interface ModelEntry {
   id: string;
-  stage: "vad" | "asr" | "llm" | "tts" | "speaker";
+  stage: "vad" | "asr" | "llm" | "tts" | "speaker" | "turn";
   description: string;
   licence: string;
   origin: "registry" | "hub";
@@ -250,6 +250,31 @@ export const MODELS: readonly ModelEntry[] = [
         },
         sha256: "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e",
         bytes: 17090379,
+      },
+    ],
+  },
+  {
+    id: "smart-turn-v3.2",
+    stage: "turn",
+    description: "Smart Turn v3.2 end-of-turn classifier (ONNX, CPU build; Whisper-style features of the last 8 s)",
+    licence: "BSD-2-Clause",
+    origin: "registry",
+    files: [
+      {
+        name: "smart-turn-v3.2-cpu.onnx",
+        source: {
+          kind: "pypi",
+          parts: [
+            {
+              project: "pipecat-ai",
+              wheel: "pipecat_ai-1.14.0-py3-none-any.whl",
+              sha256: "0352f504b44e78bdf524e45af4bc759601c835b9b7dc195efe5e03384b974a44",
+              member: "pipecat/audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx",
+            },
+          ],
+        },
+        sha256: "2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f",
+        bytes: 8679182,
       },
     ],
   },

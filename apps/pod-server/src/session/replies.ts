@@ -8,6 +8,7 @@ import type { Config } from "../config/config.js";
 import type { ChatMessage, Engines } from "../engines/types.js";
 import type { ServerMetrics } from "../metrics/metrics.js";
 import type { ConversationHistory } from "./conversation-history.js";
+import type { EndOfTurnRecord } from "./end-of-turn.js";
 import type { ErrorReporter } from "./errors.js";
 import { generate } from "./generation.js";
 import type { Settled } from "./handshake.js";
@@ -15,6 +16,15 @@ import type { SessionIds } from "./ids.js";
 import { type EndedStatus, Reply, type ReplySink } from "./reply.js";
 import type { ReplyDraft } from "./reply-draft.js";
 import type { SessionStateMachine } from "./state-machine.js";
+
+/** The turn a reply answers: what it replies to, when it was committed, and how it was measured. */
+export interface ReplyTurn {
+  inReplyTo: string;
+  committedAt: number;
+  metrics: TurnMetrics;
+  spoken: boolean;
+  endOfTurn?: EndOfTurnRecord;
+}
 
 /** Replies a late interrupt or client.metrics may still name. */
 const RECENT_REPLIES = 4;
@@ -61,14 +71,8 @@ export class Replies {
   }
 
   /** Writes and speaks a reply to `prompt`; `draft`, when given, is that same reply already under way. */
-  async respond(
-    inReplyTo: string,
-    committedAt: number,
-    metrics: TurnMetrics,
-    spoken: boolean,
-    prompt: ChatMessage[],
-    draft: ReplyDraft | null,
-  ) {
+  async respond(turn: ReplyTurn, prompt: ChatMessage[], draft: ReplyDraft | null) {
+    const { inReplyTo, committedAt, metrics, spoken, endOfTurn } = turn;
     const { ctx } = this;
     const { config, settled } = ctx;
     const { id, streamId } = ctx.ids.response();
@@ -80,6 +84,7 @@ export class Replies {
         spoken,
         committedAt,
         metrics,
+        ...(endOfTurn ? { endOfTurn } : {}),
         ...(draft ? { abort: draft.abort } : {}),
         output: { ...settled.output, opusBitrate: config.opusBitrate, leadMs: config.outputLeadMs },
         onFirstAudio: (reply) => {
@@ -247,7 +252,7 @@ export class Replies {
   private sendMetrics(r: Reply): void {
     if (r.metricsSent) return;
     r.metricsSent = true;
-    this.ctx.sink.send({ type: "turn.metrics", responseId: r.id, metrics: r.metrics });
-    this.ctx.metrics.observeTurn(r.metrics);
+    this.ctx.sink.send({ type: "turn.metrics", responseId: r.id, metrics: r.metrics, ...(r.endOfTurn ? { endOfTurn: r.endOfTurn } : {}) });
+    this.ctx.metrics.observeTurn(r.metrics, r.endOfTurn);
   }
 }

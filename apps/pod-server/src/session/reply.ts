@@ -6,6 +6,7 @@
 import { Framer, floatToInt16 } from "@fireside/audio";
 import { type CodecName, FrameKind, type SampleRate, type ServerMessage, type TurnMetrics } from "@fireside/protocol";
 import { FrameEncoder } from "./audio-codecs.js";
+import type { EndOfTurnRecord } from "./end-of-turn.js";
 import { heardText, type SpokenSegment } from "./heard-text.js";
 import { OutputPacer } from "./output-pacer.js";
 
@@ -33,6 +34,8 @@ export interface ReplyOptions {
   spoken: boolean;
   committedAt: number;
   metrics: TurnMetrics;
+  /** How the user's turn was ended (server VAD), reported with the metrics. */
+  endOfTurn?: EndOfTurnRecord;
   /** A draft's abort when the reply adopts one: aborting the reply stops the draft's engines too. */
   abort?: AbortController;
   output: { codec: CodecName; sampleRate: SampleRate; opusBitrate: number; leadMs: number };
@@ -47,6 +50,7 @@ export class Reply {
   readonly spoken: boolean;
   readonly committedAt: number;
   readonly metrics: TurnMetrics;
+  readonly endOfTurn: EndOfTurnRecord | undefined;
   readonly abort: AbortController;
   readonly sampleRate: SampleRate;
   /** Each clause spoken, with its sample range in the reply's audio. */
@@ -76,6 +80,7 @@ export class Reply {
     this.spoken = opts.spoken;
     this.committedAt = opts.committedAt;
     this.metrics = opts.metrics;
+    this.endOfTurn = opts.endOfTurn;
     this.abort = opts.abort ?? new AbortController();
     const { codec, sampleRate, opusBitrate, leadMs } = opts.output;
     this.sampleRate = sampleRate;

@@ -109,8 +109,7 @@ export class Session {
       settledHistory: () => this.warmLlm(),
     });
     this.hearing = new TurnTaking(
-      engines.asr,
-      engines.vad,
+      engines,
       {
         detection: settled.turnDetection,
         language: settled.language,
@@ -307,7 +306,8 @@ export class Session {
       draft.adopted = true;
       metrics.draftLeadMs = Math.max(0, committedAt - draft.startedAt);
     } else draft = null;
-    await this.replies.respond(itemId, committedAt, metrics, spoken, prompt, draft);
+    const endOfTurn = spoken ? input.endOfTurn : undefined;
+    await this.replies.respond({ inReplyTo: itemId, committedAt, metrics, spoken, ...(endOfTurn ? { endOfTurn } : {}) }, prompt, draft);
   }
 
   /** The utterance's words (the pause's transcript when it still holds), sent as transcript.final; null: no speech. */

@@ -6,10 +6,11 @@
  */
 import { LIMITS, type ServerMessage, type TurnDetection } from "@fireside/protocol";
 import type { Engines, Transcript } from "../engines/types.js";
+import { type EndOfTurnDecision, type EndOfTurnRecord, endOfTurnWait } from "./end-of-turn.js";
 import { InputAudio, type Utterance } from "./input-audio.js";
 import type { Reply } from "./reply.js";
 import type { ReplyDraft } from "./reply-draft.js";
-import { sentenceCompleteness } from "./sentence-completeness.js";
+import { type Completeness, sentenceCompleteness } from "./sentence-completeness.js";
 import type { TurnEvent } from "./turn-detector.js";
 
 /**
@@ -35,7 +36,17 @@ export interface Speculation {
   draft: ReplyDraft | null;
 }
 
-export type CommittedUtterance = Utterance & { speculation?: Speculation };
+export type CommittedUtterance = Utterance & { speculation?: Speculation; endOfTurn?: EndOfTurnRecord };
+
+/** What the two judges said about the pause being waited out. */
+interface PauseJudgement {
+  lastVoicedAt: number;
+  model?: { probability: number; ms: number };
+  /** The model is working on this pause (it has neither answered nor failed). */
+  modelPending?: boolean;
+  words?: Completeness;
+  decision?: EndOfTurnDecision;
+}
 
 export interface TurnTakingSettings {
   detection: TurnDetection;
@@ -78,23 +89,35 @@ export class TurnTaking {
   private speculation: Speculation | null = null;
   /** The last spoken commit, which speech soon after may continue (see speechStarted). */
   private lastCommitted: { itemId: string; audio: Float32Array; at: number } | null = null;
+  /** The judges of the current pause (server VAD), for its end and the turn's record. */
+  private pause: PauseJudgement | null = null;
   private partialAt = 0;
   private partialInFlight = false;
   private stopped = false;
 
+  private readonly asr: Engines["asr"];
+  private readonly turnModel: Engines["turn"];
+
   constructor(
-    private readonly asr: Engines["asr"],
-    vad: Engines["vad"],
+    engines: Pick<Engines, "asr" | "vad" | "turn">,
     private readonly settings: TurnTakingSettings,
     private readonly host: TurnTakingHost,
     private readonly newItemId: () => string,
   ) {
-    this.input = new InputAudio(vad, settings.detection, {
+    this.asr = engines.asr;
+    this.turnModel = engines.turn;
+    this.input = new InputAudio(engines.vad, settings.detection, {
       onTurnEvent: (ev) => this.onTurnEvent(ev),
       onError: (err) => host.fail(err, "audio"),
-      onPause: ({ audio, lastVoicedAt }) => this.guessAtPause(audio, lastVoicedAt),
+      onPause: ({ audio, lastVoicedAt }) => {
+        this.judgePauseAudio(audio, lastVoicedAt);
+        this.guessAtPause(audio, lastVoicedAt);
+      },
       // The speaker went on: the pause was not the end of the turn.
-      onResume: () => this.setSpeculation(null),
+      onResume: () => {
+        this.pause = null;
+        this.setSpeculation(null);
+      },
     });
   }
 
@@ -140,12 +163,14 @@ export class TurnTaking {
       return;
     }
     this.lastCommitted = { itemId, audio: utterance.audio, at: Date.now() };
-    this.host.committed(itemId, { ...utterance, ...(speculation ? { speculation } : {}) });
+    const endOfTurn = this.endOfTurnRecord();
+    this.host.committed(itemId, { ...utterance, ...(speculation ? { speculation } : {}), ...(endOfTurn ? { endOfTurn } : {}) });
   }
 
   /** input.audio.clear: the utterance so far is dropped. */
   clear(): void {
     this.input.clear();
+    this.pause = null;
     this.setSpeculation(null);
     this.pendingItemId = null;
   }
@@ -232,16 +257,49 @@ export class TurnTaking {
     );
   }
 
-  /**
-   * Semantic end of turn (server VAD): the pause's transcript decides how long its silence must
-   * last — short after a finished sentence, long after a hanging "and…", the configured silence otherwise.
-   */
-  private judgeEndOfTurn(speculation: Speculation, t: Transcript): void {
+  /** The end-of-turn model on the utterance so far, at its pause (server VAD): off the event loop. */
+  private judgePauseAudio(audio: Float32Array, lastVoicedAt: number): void {
     if (!this.serverVad) return;
-    const verdict = sentenceCompleteness(t.text, this.settings.language ?? t.language);
-    const { finishedSilenceMs = 300, unfinishedSilenceMs = 1500 } = this.settings.detection;
-    if (verdict === "finished") this.input.endPauseAfter(speculation.lastVoicedAt, finishedSilenceMs);
-    else if (verdict === "unfinished") this.input.endPauseAfter(speculation.lastVoicedAt, unfinishedSilenceMs);
+    const pause: PauseJudgement = { lastVoicedAt };
+    this.pause = pause;
+    if (!this.turnModel) this.decide(pause);
+    if (!this.turnModel || this.stopped) return;
+    pause.modelPending = true;
+    this.decide(pause);
+    const settle = (verdict?: { probability: number; ms: number }) => {
+      pause.modelPending = false;
+      if (verdict) pause.model = verdict;
+      if (this.pause === pause && !this.stopped) this.decide(pause);
+    };
+    // Without a verdict the words decide, as with no model.
+    this.turnModel.predict(audio).then(settle, () => settle());
+  }
+
+  /** The pause's transcript, the other judge of the end of the turn. */
+  private judgeEndOfTurn(speculation: Speculation, t: Transcript): void {
+    const pause = this.pause;
+    if (!this.serverVad || !pause || pause.lastVoicedAt !== speculation.lastVoicedAt) return;
+    pause.words = sentenceCompleteness(t.text, this.settings.language ?? t.language);
+    this.decide(pause);
+  }
+
+  /** The pause ends at the wait the judges so far call for (end-of-turn.ts has the rules). */
+  private decide(pause: PauseJudgement): void {
+    const { silenceMs, finishedSilenceMs = 300, unfinishedSilenceMs = 2000 } = this.settings.detection;
+    const waits = { silenceMs, finishedSilenceMs, unfinishedSilenceMs };
+    pause.decision = endOfTurnWait(pause.model?.probability, pause.words, waits, pause.modelPending);
+    this.input.endPauseAfter(pause.lastVoicedAt, pause.decision.waitMs);
+  }
+
+  /** How the turn being committed was ended, if a pause was judged (server VAD). */
+  private endOfTurnRecord(): EndOfTurnRecord | undefined {
+    const pause = this.pause;
+    this.pause = null;
+    if (!pause?.decision || pause.lastVoicedAt !== this.input.lastVoicedAt) return undefined;
+    return {
+      ...pause.decision,
+      ...(pause.model ? { probability: Math.round(pause.model.probability * 1000) / 1000, modelMs: Math.round(pause.model.ms) } : {}),
+    };
   }
 
   /** The newest pause's speculation replaces the last one, whose draft reply is thrown away. */

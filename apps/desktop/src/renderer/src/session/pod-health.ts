@@ -91,8 +91,13 @@ export class PodHealth {
 
 /** One fallback in words: "voice: FireRedTTS2 failed to load (…); piper (en_US-joe-medium) serves". */
 export function describeDegradation(d: Degradation): string {
-  const stage = { vad: "voice detection", asr: "speech recognition", llm: "language model", tts: "voice", speaker: "speaker check" }[
-    d.stage
-  ];
+  const stage = {
+    vad: "voice detection",
+    asr: "speech recognition",
+    llm: "language model",
+    tts: "voice",
+    speaker: "speaker check",
+    turn: "end-of-turn model",
+  }[d.stage];
   return `${stage}: ${d.wanted} failed to load (${d.reason}); ${d.serving} serves`;
 }
