@@ -27,19 +27,7 @@ async function speakAndWait(client: RealtimeClient, audio: Float32Array) {
     while (!done && client.closeCode === null) await client.streamAudio(new Float32Array(3200), 16000);
   })();
   try {
-    const completed = await client.waitFor("response.completed", { timeoutMs: 120_000, from }).catch((e) => {
-      console.log("DEBUG", JSON.stringify(client.messages.slice(from).map((m) => m.value)));
-      throw e;
-    });
-    console.log(
-      "DEBUG",
-      JSON.stringify(
-        client.messages
-          .slice(from)
-          .map((m) => m.value)
-          .filter((v) => !["response.text.delta", "ping"].includes(v.type)),
-      ),
-    );
+    const completed = await client.waitFor("response.completed", { timeoutMs: 120_000, from });
     const metrics = await client.waitFor("turn.metrics", { timeoutMs: 30_000, from });
     return { completed: completed.value, metrics: metrics.value, from };
   } finally {
