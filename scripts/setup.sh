@@ -16,8 +16,9 @@ sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 missing=()
 pkgs=(espeak-ng sox libsox-fmt-all flite build-essential python3)
-# The pod image's test builds runpod/Dockerfile on a base made from Debian's packages, as root.
-[ "$(id -u)" -eq 0 ] && pkgs+=(mmdebstrap buildah)
+# The pod image's test builds runpod/Dockerfile on a base made from Debian's packages, as root
+# (or through passwordless sudo).
+if [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; then pkgs+=(mmdebstrap buildah); fi
 for pkg in "${pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done

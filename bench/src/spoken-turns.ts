@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { floatToInt16, rms } from "@fireside/audio";
-import type { TurnMetrics } from "@fireside/protocol";
+import type { ServerMessageOf, TurnMetrics } from "@fireside/protocol";
 import { startPod } from "../../tests/support/pod-process.js";
 import { pollUntil } from "../../tests/support/poll.js";
 import { RealtimeClient } from "../../tests/support/realtime-client.js";
@@ -40,6 +40,35 @@ const PAUSED = [
   ["My brother is visiting next week.", "Where should we go for lunch?"],
 ];
 const PAUSE_S = 0.8;
+/**
+ * Hesitant speech: a filler or an unfinished phrase, a thinking pause of 0.8–1.8 s, then the rest.
+ * Each must stay one turn (the end-of-turn model and the words say "not done yet").
+ */
+const HESITANT: [string, string, number][] = [
+  ["I was wondering, um,", "whether the museum is open on Sundays.", 1.2],
+  ["So I need to buy", "uh, a present for my sister.", 0.9],
+  ["Could you tell me, hmm,", "what the weather will be like tomorrow?", 1.5],
+  ["I think the best way to", "get there is by bus, right?", 1.0],
+  ["My favourite food is, um,", "probably pizza. What is yours?", 1.8],
+  ["What was the name of the", "actor in that space movie?", 1.3],
+  ["I'd like to learn", "about, er, how volcanoes form.", 0.8],
+  ["Remind me, um,", "how many ounces are in a pound?", 1.6],
+  ["Let me think, so the meeting is", "on Tuesday at three, is that right?", 1.1],
+  ["Can you, uh,", "explain what inflation means?", 1.8],
+  ["I want to cook something with", "chicken and lemon tonight.", 1.4],
+  ["Well, I was going to ask", "about the best time to visit Rome.", 1.7],
+];
+/** Short, finished answers: each should end on the short wait. (Lone words — "Yes.", "Paris." — read by espeak-ng were not heard by Whisper base at all.) */
+const SHORT = [
+  "Yes, please.",
+  "No, thank you.",
+  "Paris, I think.",
+  "Thank you very much.",
+  "That sounds good.",
+  "Good morning.",
+  "I'm fine, thanks.",
+  "Okay, let's do it.",
+];
 const FRAME = 320; // 20 ms at 16 kHz
 /** A frame louder than this counts as voiced when finding the last spoken sample. */
 const VOICED_RMS = 0.01;
@@ -64,6 +93,19 @@ export function utterances(): Utterance[] {
     audio.set(second, first.length);
     out.push({ name: `paused: ${a} … ${b}`, text: `${a} ${b}`, audio });
   }
+  HESITANT.forEach(([a, b, pause], i) => {
+    const voice = i % 2 ? "flite" : "espeak";
+    const first = synthesize(a, { rate: 16000, voice, padBefore: 0.5, padAfter: pause });
+    const second = synthesize(b, { rate: 16000, voice, padBefore: 0, padAfter: 0 });
+    const audio = new Float32Array(first.length + second.length);
+    audio.set(first);
+    audio.set(second, first.length);
+    out.push({ name: `hesitant (${pause} s, ${voice}): ${a} … ${b}`, text: `${a} ${b}`, audio });
+  });
+  SHORT.forEach((text, i) => {
+    const voice = i % 2 ? "flite" : "espeak";
+    out.push({ name: `short (${voice}): ${text}`, text, audio: synthesize(text, { rate: 16000, voice, padBefore: 0.5, padAfter: 0 }) });
+  });
   for (const clip of ["en_S1", "en_S2"]) {
     const path = join(SHARED_AUDIO, `${clip}.flac`);
     if (existsSync(path)) out.push({ name: `shared/audio/${clip}.flac`, text: null, audio: loadClip(path, 16000, 0) });
@@ -79,7 +121,15 @@ export const stats = (xs: number[]) => ({
   max: Math.round(Math.max(...xs)),
 });
 
-type Row = { name: string; turns: number; voiceToVoiceMs: number; wer: number | null; transcript: string } & TurnMetrics;
+type Row = {
+  name: string;
+  turns: number;
+  voiceToVoiceMs: number;
+  wer: number | null;
+  transcript: string;
+  /** The rule that ended the (last) turn, and the end-of-turn model's probability. */
+  endOfTurn?: ServerMessageOf<"turn.metrics">["endOfTurn"];
+} & TurnMetrics;
 
 /**
  * One utterance through one client, as a microphone would send it: the whole utterance in real
@@ -125,7 +175,8 @@ export async function speakUtterance(client: RealtimeClient, u: Utterance): Prom
   const heardMs = (Math.min(heard, received()) / heard) * 1000;
   await pollUntil("the reply's first second to play", () => performance.now() - firstFrameAt >= heardMs, 30_000, 5);
   client.send({ type: "response.interrupt", responseId: started.responseId, playedSamples: Math.min(heard, received()) });
-  const metrics = (await client.waitFor("turn.metrics", { from: mark, pred: (m) => m.responseId === started.responseId })).value.metrics;
+  const turnMetrics = (await client.waitFor("turn.metrics", { from: mark, pred: (m) => m.responseId === started.responseId })).value;
+  const metrics = turnMetrics.metrics;
   await client.waitFor("response.completed", { from: mark, pred: (m) => m.responseId === started.responseId });
   // BENCH_TRACE=1 prints the utterance's messages (ms from its last voiced frame), to see why a turn split.
   if (process.env.BENCH_TRACE) {
@@ -140,6 +191,7 @@ export async function speakUtterance(client: RealtimeClient, u: Utterance): Prom
     voiceToVoiceMs: Math.round(firstFrameAt - lastVoicedSentAt),
     wer: u.text ? Math.round(wordErrorRate(u.text, final.value.text) * 100) / 100 : null,
     transcript: final.value.text,
+    ...(turnMetrics.endOfTurn ? { endOfTurn: turnMetrics.endOfTurn } : {}),
     ...metrics,
   };
 }
@@ -159,6 +211,18 @@ export function summarise(rows: Row[]) {
     ),
     /** Utterances the server VAD split into more than one turn (natural pauses). */
     split: rows.filter((r) => r.turns > 1).map((r) => `${r.name}: ${r.turns} turns`),
+    /** Hesitant utterances (thinking pauses) that became more than one turn: the target is none. */
+    hesitantSplit: rows.filter((r) => r.name.startsWith("hesitant") && r.turns > 1).length,
+    /** The silence waited after the last voiced frame, on utterances that were finished (questions, short answers). */
+    completeEndOfTurnMs: stats(
+      rows.filter((r) => !/^(hesitant|paused|shared)/.test(r.name) && r.endOfTurnMs !== undefined).map((r) => r.endOfTurnMs!),
+    ),
+    /** Which rule ended the turns (turn.metrics.endOfTurn). */
+    endOfTurnRules: rows.reduce<Record<string, number>>((n, r) => {
+      const rule = r.endOfTurn?.rule ?? "none";
+      n[rule] = (n[rule] ?? 0) + 1;
+      return n;
+    }, {}),
     /** Replies that started during the end-of-turn silence (a draft adopted at the commit). */
     drafted: rows.filter((r) => r.draftLeadMs !== undefined).length,
     meanWer: Math.round((wers.reduce((a, b) => a + b, 0) / Math.max(1, wers.length)) * 100) / 100,

@@ -12,7 +12,8 @@ import { synthesize } from "../support/speech.js";
 
 let pod: PodProcess;
 beforeAll(async () => {
-  pod = await startPod();
+  // Chosen explicitly: "auto" leaves it off on a 2-core machine (it slowed turns there).
+  pod = await startPod({ FIRESIDE_TURN_MODEL: "smart-turn-v3.2" });
 });
 afterAll(async () => {
   await pod?.stop();

@@ -19,6 +19,7 @@ import {
   freePort,
   imageBytes,
   makeBase,
+  removeAsRoot,
   removeImages,
 } from "../support/pod-image.js";
 import { pollUntil } from "../support/poll.js";
@@ -91,6 +92,7 @@ afterAll(() => {
     writeFileSync("test-artifacts/pod-image.json", `${JSON.stringify(report, null, 2)}\n`);
     removeImages();
   }
+  if (!why) removeAsRoot(work);
   rmSync(work, { recursive: true, force: true });
 });
 

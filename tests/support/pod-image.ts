@@ -6,7 +6,7 @@
  * host's network, which is enough to reach its port. Users run the same image with docker/podman.
  * See ../shared/briefs/containers.md.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, type ExecFileSyncOptions, execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -21,9 +21,19 @@ const CA = "/etc/ssl/certs/ca-certificates.crt";
 const CA_IN = "/run/fireside-ca.crt";
 const CA_VARS = ["SSL_CERT_FILE", "CURL_CA_BUNDLE", "PIP_CERT", "NODE_EXTRA_CA_CERTS"];
 
+/** Root runs the tools itself; anyone else through passwordless sudo, where there is one. */
+const SUDO: string[] =
+  process.getuid?.() === 0 ? [] : spawnSync("sudo", ["-n", "true"], { stdio: "ignore" }).status === 0 ? ["sudo", "-n"] : ["no-root"];
+
+/** Runs a tool as root (directly, or through sudo). */
+function asRoot(cmd: string, args: string[], opts: ExecFileSyncOptions = {}) {
+  const [head, ...rest] = [...SUDO, cmd, ...args];
+  return execFileSync(head!, rest, opts);
+}
+
 /** Why the image cannot be built here, or null when it can. */
 export function cannotBuild(): string | null {
-  if (process.getuid?.() !== 0) return "building the image needs root (mmdebstrap, buildah with vfs storage)";
+  if (SUDO[0] === "no-root") return "building the image needs root or passwordless sudo (mmdebstrap, buildah with vfs storage)";
   for (const tool of ["mmdebstrap", "buildah"]) {
     try {
       execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
@@ -35,13 +45,15 @@ export function cannotBuild(): string | null {
 }
 
 function buildah(args: string[], opts: { input?: string } = {}): string {
-  return execFileSync("buildah", [...STORAGE, ...args], { encoding: "utf8", maxBuffer: 64 << 20, ...opts }).trim();
+  return asRoot("buildah", [...STORAGE, ...args], { encoding: "utf8", maxBuffer: 64 << 20, ...opts })
+    .toString()
+    .trim();
 }
 
 /** The base: Debian bookworm from Debian's packages, as a local image (what debian:bookworm-slim is to users). */
 export function makeBase(workDir: string): void {
   const tar = join(workDir, "base.tar");
-  execFileSync("mmdebstrap", ["--quiet", "--variant=minbase", "--include=ca-certificates", "bookworm", tar], { stdio: "inherit" });
+  asRoot("mmdebstrap", ["--quiet", "--variant=minbase", "--include=ca-certificates", "bookworm", tar], { stdio: "inherit" });
   const ctr = buildah(["from", "scratch"]);
   try {
     buildah(["add", ctr, tar, "/"]);
@@ -53,7 +65,7 @@ export function makeBase(workDir: string): void {
 
 /** Builds runpod/Dockerfile from the repository on that base; returns the build's output. */
 export function buildImage(): void {
-  execFileSync(
+  asRoot(
     "buildah",
     [
       ...STORAGE,
@@ -133,9 +145,12 @@ export function bootImage(volume: string, port: number, env: Record<string, stri
     `${k}=${v}`,
   ]);
   const caArgs = existsSync(CA) ? ["--volume", `${CA}:${CA_IN}:ro`, ...CA_VARS.flatMap((v) => ["--env", `${v}=${CA_IN}`])] : [];
+  // Through sudo when not root: `sudo -n buildah …`.
+  const [cmd, ...prefix] = [...SUDO, "buildah"];
   const child = spawn(
-    "buildah",
+    cmd!,
     [
+      ...prefix,
       ...STORAGE,
       "run",
       "--isolation",
@@ -164,15 +179,11 @@ export function bootImage(volume: string, port: number, env: Record<string, stri
     terminate: () => {
       const entry = descendants(child.pid!).findLast((pid) => readCmdline(pid).startsWith("/usr/bin/bash /app/runpod/start.sh"));
       if (!entry) throw new Error("the image's start.sh is not running");
-      process.kill(entry, "SIGTERM");
+      signal(entry, "TERM");
     },
     kill: () => {
       for (const pid of [...descendants(child.pid!).reverse(), child.pid!]) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // gone
-        }
+        signal(pid, "KILL");
       }
     },
     log: () => log,
@@ -185,6 +196,20 @@ export function bootImage(volume: string, port: number, env: Record<string, stri
       }
     },
   };
+}
+
+/** Signals a process the boot started (root's, so through sudo when the test is not root). */
+function signal(pid: number, sig: "TERM" | "KILL"): void {
+  try {
+    asRoot("kill", [`-${sig}`, String(pid)], { stdio: "ignore" });
+  } catch {
+    // gone
+  }
+}
+
+/** Removes what the image's tools wrote (root's files). */
+export function removeAsRoot(path: string): void {
+  asRoot("rm", ["-rf", path], { stdio: "ignore" });
 }
 
 function readCmdline(pid: number): string {

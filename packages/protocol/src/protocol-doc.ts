@@ -82,8 +82,8 @@ A turn: input audio frames → (\`input.speech_started\`, \`input.speech_stopped
 
 Turn-taking (\`turnDetection\` in \`session.hello\`). **How a turn ends** under \`server_vad\`: at
 each pause (128 ms of silence) two judges look at the utterance so far — the pod's end-of-turn
-model on the audio (Smart Turn v3.2 unless the pod sets \`FIRESIDE_TURN_MODEL=off\`; its verdict
-lands within a few hundred ms) and the transcript the pod makes at the pause — and the pause ends
+model on the audio (Smart Turn v3.2 where the pod runs one: \`FIRESIDE_TURN_MODEL\`, by default on
+GPU pods and machines with 8+ cores; its verdict lands within a few hundred ms) and the transcript the pod makes at the pause — and the pause ends
 the turn after the silence the first matching rule calls for: (1) the words cannot end a sentence
 ("and", "the", "um"): \`unfinishedSilenceMs\` (default 2000); (2) the audio sounds finished
 (probability ≥ 0.5): \`finishedSilenceMs\` (default 300), without waiting for the transcript;

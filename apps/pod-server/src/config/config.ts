@@ -153,8 +153,8 @@ export const SETTINGS = {
   turnModel: s(
     "FIRESIDE_TURN_MODEL",
     z.string(),
-    "smart-turn-v3.2",
-    "End-of-turn model on the audio at each pause (server VAD): smart-turn-v3.2 (a registry model), an .onnx path of the same family, or off (the pause's transcript decides alone). docs/protocol.md, How a turn ends.",
+    "auto",
+    "End-of-turn model on the audio at each pause (server VAD): smart-turn-v3.2 (a registry model), an .onnx path of the same family, off (the pause's transcript decides alone), or auto: smart-turn-v3.2 where Whisper runs on the GPU or the machine has 8+ cores, off elsewhere (on 2 cores it slowed the median turn by ~250 ms, competing with Whisper: docs/performance.md). docs/protocol.md, How a turn ends.",
   ),
   turnThreads: s(
     "FIRESIDE_TURN_THREADS",

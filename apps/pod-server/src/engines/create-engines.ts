@@ -1,5 +1,6 @@
 /** Builds the four engines named by config, fetching their models on first use. */
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import type { Config } from "../config/config.js";
 import type { ServerMetrics } from "../metrics/metrics.js";
@@ -178,12 +179,16 @@ export function fireRedWorkerArgs(config: Config): string[] {
  * degraded, the pause's transcript then deciding alone as it did before the model.
  */
 async function createTurnModel(config: Config, fetch: FetchOptions, fallbacks: Fallbacks): Promise<Engines["turn"]> {
-  if (config.turnModel === "off") return undefined;
+  // auto: only where the model does not compete with Whisper for the same few cores (measured on
+  // two: the turn got slower, docs/performance.md "The end of a turn on the audio").
+  const roomy = config.asrDevice === "cuda" || availableParallelism() >= 8;
+  const wanted = config.turnModel === "auto" ? (roomy ? "smart-turn-v3.2" : "off") : config.turnModel;
+  if (wanted === "off") return undefined;
   try {
-    const model = await resolveModel(config.turnModel, fetch);
+    const model = await resolveModel(wanted, fetch);
     return await createSmartTurn({ modelPath: model.path, modelName: model.name, threads: config.turnThreads });
   } catch (err) {
-    fallbacks.note("turn", config.turnModel, "the pause's transcript alone", err);
+    fallbacks.note("turn", wanted, "the pause's transcript alone", err);
     return undefined;
   }
 }
