@@ -32,6 +32,21 @@ export const settingsSchema = z.object({
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
+/**
+ * What a person types for the pod's address, made into the realtime URL when the intent is clear:
+ * `host:port` and `http://host:port` become `ws://host:port/v1/realtime`, `https://…` becomes
+ * `wss://…`, and an address without a path gets `/v1/realtime`. Anything else is left as typed (and
+ * the check says what is wrong with it).
+ */
+export function correctPodUrl(typed: string): string {
+  let url = typed.trim();
+  if (!url) return url;
+  if (/^https?:\/\//i.test(url)) url = url.replace(/^http/i, "ws");
+  else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `${/\.proxy\.runpod\.net(:|\/|$)/i.test(url) ? "wss" : "ws"}://${url}`;
+  if (/^wss?:\/\/[^/\s]+\/?$/i.test(url)) url = `${url.replace(/\/$/, "")}/v1/realtime`;
+  return url;
+}
+
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({ podUrl: "ws://127.0.0.1:8787/v1/realtime" });
 
 export const settingsPatchSchema = settingsSchema.partial().strict();

@@ -3,7 +3,7 @@
  * a sentence next to its field and is not kept (the saved setting stays as it was).
  */
 import { type ReactNode, useEffect, useState } from "react";
-import { checkSetting, type Settings } from "../../../shared/settings";
+import { checkSetting, correctPodUrl, type Settings } from "../../../shared/settings";
 import { useApp } from "../store/app-store";
 import { FormField } from "./FormField";
 
@@ -61,7 +61,12 @@ export function SettingsPanel({
         <input
           defaultValue={settings.podUrl}
           key={settings.podUrl}
-          onBlur={(e) => field("podUrl", e.target.value)}
+          onBlur={(e) => {
+            // "host:port" or an http:// address is what people paste: correct it where the intent is clear.
+            const url = correctPodUrl(e.target.value);
+            e.target.value = url;
+            field("podUrl", url);
+          }}
           aria-label="Pod URL"
           aria-invalid={!!errors.podUrl}
         />,
