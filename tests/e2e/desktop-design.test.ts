@@ -53,10 +53,15 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     expect(await text("first-run")).toContain("127.0.0.1");
     await shoot("design-first-run");
 
-    // Settings: a bad value is explained next to its field and not kept.
+    // Settings: a pasted host:port is corrected to the pod's realtime URL (this pod's own: kept)…
     await page.getByRole("button", { name: "Settings" }).click();
     const podUrl = page.getByLabel("Pod URL");
-    await podUrl.fill("http://my-pod:8787");
+    await podUrl.fill(pod.wsUrl.replace(/^ws:\/\//, "").replace(/\/v1\/realtime$/, ""));
+    await podUrl.blur();
+    await until("the corrected address", async () => (await podUrl.inputValue()) === pod.wsUrl, 5_000);
+    expect(await page.getByTestId("error-podUrl").count()).toBe(0);
+    // …and a value that cannot be corrected is explained next to its field and not kept.
+    await podUrl.fill("ftp://my-pod:8787");
     await podUrl.blur();
     expect(await text("error-podUrl")).toMatch(/Pod URL must start with ws:\/\/ or wss:\/\//);
     expect(await text("first-run")).toContain("127.0.0.1"); // the saved address is unchanged
