@@ -68,8 +68,15 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app: every connection sta
     await shoot("connection-unreachable");
     await page.getByRole("button", { name: "Hang up" }).click();
 
-    // The right pod with a wrong token: it stops and says so (no endless retrying).
+    // The right pod and no token at all: it says a token is needed (not that it is a different one).
     await setSetting("Pod URL", pod.wsUrl);
+    await page.getByTestId("start").click();
+    await until("the refusal", async () => (await text("connection")) === "Token refused", 30_000);
+    expect(await text("first-run")).toContain(`The pod at ${new URL(pod.wsUrl).host} needs a token`);
+    expect(await text("first-run")).not.toMatch(/different/);
+    await shoot("connection-no-token");
+
+    // The right pod with a wrong token: it stops and says so (no endless retrying).
     await setSetting("Token", "not-the-token");
     await page.getByTestId("start").click();
     await until("the wrong-token notice", async () => /refused the token\. Check it in Settings/.test(await text("notice")), 30_000);

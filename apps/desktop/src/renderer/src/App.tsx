@@ -47,7 +47,7 @@ export function App() {
 
   useEffect(() => {
     void Promise.all([bridge.getSettings(), bridge.getToken()]).then(([s, t]) => {
-      useApp.getState().set({ settings: s });
+      useApp.getState().set({ settings: s, tokenSet: t !== "" });
       setToken(t);
       setLoaded(true);
     });
@@ -201,6 +201,7 @@ export function App() {
               token={token}
               onToken={(t) => {
                 setToken(t);
+                useApp.getState().set({ tokenSet: t !== "" });
                 void bridge.setToken(t).then(({ persisted }) => {
                   if (!persisted) useApp.getState().set({ notice: "Token kept for this session only (no secure storage available)." });
                 });

@@ -11,6 +11,7 @@ export function FirstRun({ onStart, onOpenSettings }: { onStart: () => void; onO
   const pod = settings.podUrl.replace(/^wss?:\/\//, "").replace(/\/v1\/realtime$/, "");
   const ptt = settings.mode === "push-to-talk";
   const muted = useApp((s) => s.muted);
+  const tokenSet = useApp((s) => s.tokenSet);
   return (
     <div className="first-run" data-testid="first-run">
       {connection === "disconnected" && (
@@ -33,11 +34,22 @@ export function FirstRun({ onStart, onOpenSettings }: { onStart: () => void; onO
       )}
       {connection === "refused" && (
         <>
-          <h2>The pod at {pod} refused the token</h2>
-          <p>
-            It was started with a different <code>FIRESIDE_TOKEN</code>. Put that token in Settings, then start again; the app does not
-            retry a refused token on its own.
-          </p>
+          {tokenSet ? (
+            <>
+              <h2>The pod at {pod} refused the token</h2>
+              <p>
+                It was started with a different <code>FIRESIDE_TOKEN</code>. Put that token in Settings, then start again; the app does not
+                retry a refused token on its own.
+              </p>
+            </>
+          ) : (
+            <>
+              <h2>The pod at {pod} needs a token</h2>
+              <p>
+                It was started with a <code>FIRESIDE_TOKEN</code> and the app has none. Put that token in Settings, then start again.
+              </p>
+            </>
+          )}
           <div className="first-run-actions">
             <button type="button" className="primary" onClick={onOpenSettings}>
               Open Settings

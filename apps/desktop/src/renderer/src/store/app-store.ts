@@ -59,6 +59,8 @@ export interface AppState {
   conversationId: string | null;
   sessionState: SessionState;
   mic: MicStatus;
+  /** Whether a token is saved (the token itself stays out of the store): a refusal then means a wrong one, else a missing one. */
+  tokenSet: boolean;
   /** The user muted the mic: nothing is sent and speech does not interrupt. */
   muted: boolean;
   /** Muted, and the local VAD hears the user talking: the UI says so (nothing is sent). */
@@ -87,6 +89,7 @@ export const useApp = create<AppState>((set) => ({
   conversationId: null,
   sessionState: "idle",
   mic: "off",
+  tokenSet: false,
   muted: false,
   talkingWhileMuted: false,
   micError: null,
