@@ -43,7 +43,7 @@ interface PauseJudgement {
   lastVoicedAt: number;
   model?: { probability: number; ms: number };
   /** The model is working on this pause (it has neither answered nor failed). */
-  modelPending?: boolean;
+  modelPending: boolean;
   words?: Completeness;
   decision?: EndOfTurnDecision;
 }
@@ -260,19 +260,18 @@ export class TurnTaking {
   /** The end-of-turn model on the utterance so far, at its pause (server VAD): off the event loop. */
   private judgePauseAudio(audio: Float32Array, lastVoicedAt: number): void {
     if (!this.serverVad) return;
-    const pause: PauseJudgement = { lastVoicedAt };
+    const model = this.stopped ? undefined : this.turnModel;
+    const pause: PauseJudgement = { lastVoicedAt, modelPending: model !== undefined };
     this.pause = pause;
-    if (!this.turnModel) this.decide(pause);
-    if (!this.turnModel || this.stopped) return;
-    pause.modelPending = true;
     this.decide(pause);
+    if (!model) return;
     const settle = (verdict?: { probability: number; ms: number }) => {
       pause.modelPending = false;
       if (verdict) pause.model = verdict;
       if (this.pause === pause && !this.stopped) this.decide(pause);
     };
     // Without a verdict the words decide, as with no model.
-    this.turnModel.predict(audio).then(settle, () => settle());
+    model.predict(audio).then(settle, () => settle());
   }
 
   /** The pause's transcript, the other judge of the end of the turn. */

@@ -67,6 +67,9 @@ function getTables() {
   return tables;
 }
 
+const combineRe = new Float64Array(Math.max(...FACTORS));
+const combineIm = new Float64Array(Math.max(...FACTORS));
+
 /** Decimation in time: the n-point DFT of input[inOff + i·stride] into out[outOff …]. */
 function fft(
   inRe: Float64Array,
@@ -88,8 +91,9 @@ function fft(
   const m = n / p;
   for (let q = 0; q < p; q++) fft(inRe, inOff + q * stride, stride * p, m, outRe, outIm, outOff + q * m, level + 1);
   const step = N_FFT / n;
-  const tRe = new Float64Array(p);
-  const tIm = new Float64Array(p);
+  // The sub-transforms above are done before this level combines, so one scratch serves every level.
+  const tRe = combineRe;
+  const tIm = combineIm;
   for (let k = 0; k < m; k++) {
     for (let j = 0; j < p; j++) {
       let re = 0;
