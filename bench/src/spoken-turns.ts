@@ -8,7 +8,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { floatToInt16, rms } from "@fireside/audio";
+import { concatFloat32, floatToInt16, rms } from "@fireside/audio";
 import type { ServerMessageOf, TurnMetrics } from "@fireside/protocol";
 import { startPod } from "../../tests/support/pod-process.js";
 import { pollUntil } from "../../tests/support/poll.js";
@@ -88,19 +88,13 @@ export function utterances(): Utterance[] {
   for (const [a, b] of PAUSED) {
     const first = synthesize(a!, { rate: 16000, padBefore: 0.5, padAfter: PAUSE_S });
     const second = synthesize(b!, { rate: 16000, padBefore: 0, padAfter: 0 });
-    const audio = new Float32Array(first.length + second.length);
-    audio.set(first);
-    audio.set(second, first.length);
-    out.push({ name: `paused: ${a} … ${b}`, text: `${a} ${b}`, audio });
+    out.push({ name: `paused: ${a} … ${b}`, text: `${a} ${b}`, audio: concatFloat32([first, second]) });
   }
   HESITANT.forEach(([a, b, pause], i) => {
     const voice = i % 2 ? "flite" : "espeak";
     const first = synthesize(a, { rate: 16000, voice, padBefore: 0.5, padAfter: pause });
     const second = synthesize(b, { rate: 16000, voice, padBefore: 0, padAfter: 0 });
-    const audio = new Float32Array(first.length + second.length);
-    audio.set(first);
-    audio.set(second, first.length);
-    out.push({ name: `hesitant (${pause} s, ${voice}): ${a} … ${b}`, text: `${a} ${b}`, audio });
+    out.push({ name: `hesitant (${pause} s, ${voice}): ${a} … ${b}`, text: `${a} ${b}`, audio: concatFloat32([first, second]) });
   });
   SHORT.forEach((text, i) => {
     const voice = i % 2 ? "flite" : "espeak";

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { RealtimeClient } from "../support/realtime-client.js";
 import { synthesize } from "../support/speech.js";
+import { openMic } from "../support/spoken-turn.js";
 
 let pod: PodProcess;
 beforeAll(async () => {
@@ -22,18 +23,13 @@ afterAll(async () => {
 /** Streams `audio` in real time, then a microphone's silence until the reply has completed. */
 async function speakAndWait(client: RealtimeClient, audio: Float32Array) {
   const from = client.messages.length;
-  let done = false;
-  const talking = (async () => {
-    await client.streamAudio(audio, 16000);
-    while (!done && client.closeCode === null) await client.streamAudio(new Float32Array(3200), 16000);
-  })();
+  const mic = openMic(client, audio);
   try {
     const completed = await client.waitFor("response.completed", { timeoutMs: 120_000, from });
     const metrics = await client.waitFor("turn.metrics", { timeoutMs: 30_000, from });
     return { completed: completed.value, metrics: metrics.value, from };
   } finally {
-    done = true;
-    await talking;
+    await mic.close();
   }
 }
 

@@ -10,20 +10,29 @@ export async function askAloud(
   question: string,
 ): Promise<{ transcript: string; completed: ServerMessageOf<"response.completed"> }> {
   const from = client.messages.length;
-  const audio = synthesize(question, { rate: 16000, padAfter: 2 });
-  let done = false;
-  const talking = (async () => {
-    await client.streamAudio(audio, 16000);
-    while (!done && client.closeCode === null) await client.streamAudio(new Float32Array(3200), 16000);
-  })();
+  const mic = openMic(client, synthesize(question, { rate: 16000, padAfter: 2 }));
   try {
     const final = await client.waitFor("transcript.final", { timeoutMs: 120_000, from });
     const completed = await client.waitFor("response.completed", { timeoutMs: 180_000, from });
     return { transcript: final.value.text, completed: completed.value };
   } finally {
-    done = true;
-    await talking;
+    await mic.close();
   }
+}
+
+/** Streams 16 kHz `audio` in real time, then a microphone's silence until `close` (as a real client keeps sending). */
+export function openMic(client: RealtimeClient, audio: Float32Array): { close(): Promise<void> } {
+  let open = true;
+  const talking = (async () => {
+    await client.streamAudio(audio, 16000);
+    while (open && client.closeCode === null) await client.streamAudio(new Float32Array(3200), 16000);
+  })();
+  return {
+    close: async () => {
+      open = false;
+      await talking;
+    },
+  };
 }
 
 /** "What is the capital city of France?" asked aloud: heard as asked, answered in full, in speech. */
