@@ -117,11 +117,14 @@ forward() {
 trap 'forward TERM' TERM
 trap 'forward INT' INT
 
-if [ -n "${FIRESIDE_VLLM_MODEL:-}" ] && [ "${FIRESIDE_DRY_RUN:-0}" != 1 ] && ! "${FIRESIDE_VLLM_PYTHON:-python3}" -c 'import vllm' 2>/dev/null; then
-  log "WARNING: FIRESIDE_VLLM_MODEL is set but ${FIRESIDE_VLLM_PYTHON:-python3} has no vLLM (build the image with --build-arg VLLM_VERSION=…); serving with llama.cpp"
-elif [ -n "${FIRESIDE_VLLM_MODEL:-}" ] && [ "${FIRESIDE_DRY_RUN:-0}" != 1 ]; then
+vllm_python=${FIRESIDE_VLLM_PYTHON:-python3}
+if [ -z "${FIRESIDE_VLLM_MODEL:-}" ] || [ "${FIRESIDE_DRY_RUN:-0}" = 1 ]; then
+  : # no vLLM asked for (or a dry run): llama.cpp serves
+elif ! "$vllm_python" -c 'import vllm' 2>/dev/null; then
+  log "WARNING: FIRESIDE_VLLM_MODEL is set but $vllm_python has no vLLM (build the image with --build-arg VLLM_VERSION=…); serving with llama.cpp"
+else
   log "starting vLLM with $FIRESIDE_VLLM_MODEL"
-  "${FIRESIDE_VLLM_PYTHON:-python3}" -m vllm.entrypoints.openai.api_server --model "$FIRESIDE_VLLM_MODEL" --host 127.0.0.1 --port 8000 \
+  "$vllm_python" -m vllm.entrypoints.openai.api_server --model "$FIRESIDE_VLLM_MODEL" --host 127.0.0.1 --port 8000 \
     --gpu-memory-utilization "${FIRESIDE_VLLM_GPU_UTIL:-0.35}" --max-model-len "${FIRESIDE_VLLM_MAX_LEN:-8192}" \
     --download-dir "$MODELS/vllm" &
   children+=($!)
