@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Fireside needs on Debian/Ubuntu: system tools (espeak-ng for the Piper voice's
 # phonemes; sox for decoding and test speech; flite for test speech; a compiler for SQLite's native
-# module; Chromium for the desktop renderer's end-to-end tests; as root, mmdebstrap and buildah to
-# build the pod image), pnpm, and the workspace's packages.
+# module; PostgreSQL, Redis and HAProxy, which the fleet's tests start on loopback ports; Chromium
+# for the desktop renderer's end-to-end tests; as root, mmdebstrap and buildah to build the pod
+# image), pnpm, and the workspace's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,7 @@ fi
 sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 missing=()
-pkgs=(espeak-ng sox libsox-fmt-all flite build-essential python3)
+pkgs=(espeak-ng sox libsox-fmt-all flite build-essential python3 postgresql redis-server haproxy)
 # The pod image's test builds runpod/Dockerfile on a base made from Debian's packages, as root
 # (or through passwordless sudo).
 if [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; then pkgs+=(mmdebstrap buildah); fi

@@ -5,11 +5,11 @@
  * state is screenshotted at 820 and 1440 px, dark and light.
  */
 import { mkdirSync } from "node:fs";
-import { type AddressInfo, createServer } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM, launchWithMic, pageProbes, shootThemes } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
+import { freePort } from "../support/services.js";
 import { micScript } from "../support/speech.js";
 
 const ARTIFACTS = "test-artifacts/desktop";
@@ -20,14 +20,6 @@ let browser: Browser;
 let page: Page;
 /** An address nothing listens on: a port taken from the system and let go. */
 let deadUrl = "";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 beforeAll(async () => {
   if (!CHROMIUM && !process.env.CI) return;

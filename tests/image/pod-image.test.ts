@@ -16,7 +16,6 @@ import {
   buildImage,
   cannotBuild,
   fileStamps,
-  freePort,
   imageBytes,
   makeBase,
   removeAsRoot,
@@ -24,6 +23,7 @@ import {
 } from "../support/pod-image.js";
 import { pollUntil } from "../support/poll.js";
 import { RealtimeClient } from "../support/realtime-client.js";
+import { freePort } from "../support/services.js";
 import { expectFranceAnswered } from "../support/spoken-turn.js";
 
 /** The image's budget, uncompressed: torch with CUDA's libraries is most of it (docs/operations.md). */

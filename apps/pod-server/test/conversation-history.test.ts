@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConversationHistory } from "../src/session/conversation-history.js";
 import { ConversationStore } from "../src/store/conversations.js";
-import { openDatabase } from "../src/store/database.js";
+import { openSqlite } from "../src/store/sqlite.js";
 
 const history = () => {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), "history-")), "fireside.db"));
+  const db = openSqlite(join(mkdtempSync(join(tmpdir(), "history-")), "fireside.db"));
   return new ConversationHistory(
     new ConversationStore(db),
     () => {},
@@ -36,8 +36,8 @@ describe("the prompt's window over a conversation", () => {
     expect(prompt.map((m) => m.content)).toEqual(["persona", "two", "three"]);
   });
 
-  it("starts from the beginning of a conversation carried on from the store", () => {
-    const db = openDatabase(join(mkdtempSync(join(tmpdir(), "history-")), "fireside.db"));
+  it("starts from the beginning of a conversation carried on from the store", async () => {
+    const db = openSqlite(join(mkdtempSync(join(tmpdir(), "history-")), "fireside.db"));
     const store = new ConversationStore(db);
     const fail = (err: Error) => {
       throw err;
@@ -54,7 +54,8 @@ describe("the prompt's window over a conversation", () => {
       h.addAssistant(`resp_${i}`, `a${i}`);
     }
     expect(firstTurn(h.prompt("persona", 2))).toBe("q2"); // the window has moved on in this talk
-    h.continue(earlier.id!);
+    await earlier.flushed();
+    h.continue(earlier.id!, await store.messages(earlier.id!));
     expect(firstTurn(h.prompt("persona", 2))).toBe("first");
   });
 });

@@ -20,9 +20,9 @@ function deps(over: Partial<HandshakeDeps> = {}): HandshakeDeps {
   return {
     token: "",
     defaultPersona: "Helpful.",
-    checkVoice: () => {},
-    conversationExists: () => false,
-    resume: () => null,
+    checkVoice: async () => {},
+    loadConversation: async () => null,
+    resume: async () => null,
     admit: () => null,
     authFailed: vi.fn(),
     ...over,
@@ -30,62 +30,70 @@ function deps(over: Partial<HandshakeDeps> = {}): HandshakeDeps {
 }
 
 describe("handshake", () => {
-  it("a wrong or missing token is refused with close 4401 and counted; the upgrade's token is enough", () => {
+  it("a wrong or missing token is refused with close 4401 and counted; the upgrade's token is enough", async () => {
     const d = deps({ token: "right" });
     for (const token of ["wrong", undefined]) {
-      const out = negotiateHello(hello(token ? { token } : {}), false, d);
+      const out = await negotiateHello(hello(token ? { token } : {}), false, d);
       expect(out).toMatchObject({ error: { code: "E_AUTH" }, close: { code: 4401 } });
     }
     expect(d.authFailed).toHaveBeenCalledTimes(2);
-    expect(negotiateHello(hello({ token: "right" }), false, d)).toHaveProperty("settled");
-    expect(negotiateHello(hello(), true, d)).toHaveProperty("settled");
+    expect(await negotiateHello(hello({ token: "right" }), false, d)).toHaveProperty("settled");
+    expect(await negotiateHello(hello(), true, d)).toHaveProperty("settled");
   });
 
-  it("an unknown protocol version is refused with close 4400", () => {
-    expect(negotiateHello(hello({ protocols: ["fireside.v0"] }), false, deps())).toMatchObject({
+  it("an unknown protocol version is refused with close 4400", async () => {
+    expect(await negotiateHello(hello({ protocols: ["fireside.v0"] }), false, deps())).toMatchObject({
       error: { code: "E_PROTOCOL_VERSION" },
       close: { code: 4400 },
     });
   });
 
-  it("a voice the pod lacks or a conversation it does not have is refused without closing, and takes no slot", () => {
+  it("a voice the pod lacks or a conversation it does not have is refused without closing, and takes no slot", async () => {
     const admit = vi.fn(() => null);
     const d = deps({
       admit,
-      checkVoice: () => {
+      checkVoice: async () => {
         throw new ProtocolError("E_BAD_REQUEST", "unknown voice nope; this pod has: joe");
       },
     });
-    const voice = negotiateHello(hello({ voice: "nope" }), false, d);
+    const voice = await negotiateHello(hello({ voice: "nope" }), false, d);
     expect(voice).toMatchObject({ error: { code: "E_BAD_MESSAGE", message: expect.stringContaining("this pod has: joe") } });
     expect(voice).not.toHaveProperty("close");
-    const conversation = negotiateHello(hello({ conversationId: "conv_nope" }), false, deps({ admit }));
+    const conversation = await negotiateHello(hello({ conversationId: "conv_nope" }), false, deps({ admit }));
     expect(conversation).toMatchObject({ error: { code: "E_BAD_MESSAGE" } });
     expect(conversation).not.toHaveProperty("close");
     expect(admit).not.toHaveBeenCalled();
   });
 
-  it("a full pod refuses with E_BUSY and close 1013", () => {
+  it("a full pod refuses with E_BUSY and close 1013", async () => {
     const full = new ProtocolError("E_BUSY", "the pod is serving 2 conversations");
-    expect(negotiateHello(hello(), false, deps({ admit: () => full }))).toMatchObject({ error: full, close: { code: 1013 } });
+    expect(await negotiateHello(hello(), false, deps({ admit: () => full }))).toMatchObject({ error: full, close: { code: 1013 } });
   });
 
-  it("a resume carries the parked settings on unless the hello names new ones", () => {
-    const d = deps({ resume: (t) => (t === "tok" ? parked : null) });
-    const kept = negotiateHello(hello({ resume: "tok", turnDetection: undefined }), false, d);
+  it("a resume carries the parked settings on unless the hello names new ones", async () => {
+    const d = deps({ resume: async (t) => (t === "tok" ? parked : null), loadConversation: async () => [] });
+    const kept = await negotiateHello(hello({ resume: "tok", turnDetection: undefined }), false, d);
     expect(kept).toMatchObject({
       settled: { sessionId: "sess_parked", resumed: true, conversationId: "conv_1", voice: "amy", persona: "A pirate.", language: "fr" },
     });
     expect("settled" in kept && kept.settled.turnDetection).toEqual(serverVad);
-    const renamed = negotiateHello(hello({ resume: "tok", voice: "joe", persona: "Terse.", language: "de" }), false, d);
+    const renamed = await negotiateHello(hello({ resume: "tok", voice: "joe", persona: "Terse.", language: "de" }), false, d);
     expect(renamed).toMatchObject({ settled: { voice: "joe", persona: "Terse.", language: "de", turnDetection: HELLO.turnDetection } });
   });
 
-  it("a new session gets a fresh id, the default persona, the negotiated audio, and a stored conversation to continue", () => {
-    const d = deps({ conversationExists: (id) => id === "conv_9" });
-    const a = negotiateHello(hello({ conversationId: "conv_9" }), false, d);
-    const b = negotiateHello(hello({ resume: "unknown-token" }), false, d);
-    expect(a).toMatchObject({ settled: { resumed: false, conversationId: "conv_9", persona: "Helpful.", input: HELLO.audio.input } });
+  it("a new session gets a fresh id, the default persona, the negotiated audio, and a stored conversation to continue", async () => {
+    const d = deps({ loadConversation: async (id) => (id === "conv_9" ? [{ role: "user", content: "earlier" }] : null) });
+    const a = await negotiateHello(hello({ conversationId: "conv_9" }), false, d);
+    const b = await negotiateHello(hello({ resume: "unknown-token" }), false, d);
+    expect(a).toMatchObject({
+      settled: {
+        resumed: false,
+        conversationId: "conv_9",
+        history: [{ content: "earlier" }],
+        persona: "Helpful.",
+        input: HELLO.audio.input,
+      },
+    });
     expect(b).toMatchObject({ settled: { resumed: false, conversationId: null } });
     const ids = [a, b].map((o) => ("settled" in o ? o.settled.sessionId : ""));
     expect(ids[0]).toMatch(/^sess_[0-9a-f]{12}$/);

@@ -11,7 +11,7 @@ describe("/ready while loading", () => {
   it("reports the model being fetched and its progress", async () => {
     const config = loadConfig({
       env: {},
-      overrides: { port: 0, dataDir: mkdtempSync(join(tmpdir(), "ready-")), webDir: "", logLevel: "error" },
+      overrides: { port: 0, dataDir: mkdtempSync(join(tmpdir(), "ready-")), webDir: "", logLevel: "error", podId: "pod-a" },
     });
     const pod = createPodServer(
       config,
@@ -19,12 +19,18 @@ describe("/ready while loading", () => {
     );
     const port = await pod.listen();
     try {
-      expect(await (await fetch(`http://127.0.0.1:${port}/ready`)).json()).toEqual({ ready: false });
+      expect(await (await fetch(`http://127.0.0.1:${port}/ready`)).json()).toEqual({
+        ready: false,
+        pod: "pod-a",
+        state: { database: "ok" },
+      });
       pod.setLoading({ model: "whisper-base", file: "ggml-base.bin", receivedBytes: 37, totalBytes: 148 });
       const res = await fetch(`http://127.0.0.1:${port}/ready`);
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({
         ready: false,
+        pod: "pod-a",
+        state: { database: "ok" },
         loading: { model: "whisper-base", file: "ggml-base.bin", receivedBytes: 37, totalBytes: 148, fraction: 0.25 },
       });
     } finally {

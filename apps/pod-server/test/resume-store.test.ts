@@ -12,19 +12,19 @@ const snap = (sessionId: string): SessionSnapshot => ({
 });
 
 describe("resume store", () => {
-  it("a token of a live session takes it over (its old socket is told to close), once", () => {
+  it("a token of a live session takes it over (its old socket is told to close), once", async () => {
     const store = new ResumeStore(60_000);
     const takeOver = vi.fn();
     const token = store.issue({ snapshot: () => snap("sess_a"), takeOver });
-    expect(store.take(token)?.sessionId).toBe("sess_a");
+    expect((await store.take(token))?.sessionId).toBe("sess_a");
     expect(takeOver).toHaveBeenCalledOnce();
-    expect(store.take(token)).toBeNull();
+    expect(await store.take(token)).toBeNull();
     // The old socket's close after a takeover parks nothing.
     store.park(token, snap("sess_a"));
     expect(store.size).toEqual({ live: 0, parked: 0 });
   });
 
-  it("a closed session is parked for the grace window, then gone", () => {
+  it("a closed session is parked for the grace window, then gone", async () => {
     vi.useFakeTimers();
     try {
       const store = new ResumeStore(1000);
@@ -33,15 +33,15 @@ describe("resume store", () => {
       store.park(a, snap("sess_a"));
       store.park(b, snap("sess_b"));
       vi.advanceTimersByTime(999);
-      expect(store.take(a)?.sessionId).toBe("sess_a");
+      expect((await store.take(a))?.sessionId).toBe("sess_a");
       vi.advanceTimersByTime(2);
-      expect(store.take(b)).toBeNull();
+      expect(await store.take(b)).toBeNull();
     } finally {
       vi.useRealTimers();
     }
   });
 
-  it("keeps at most maxParked sessions, dropping the oldest, and no grace window parks nothing", () => {
+  it("keeps at most maxParked sessions, dropping the oldest, and no grace window parks nothing", async () => {
     const store = new ResumeStore(60_000, 3);
     const tokens = ["1", "2", "3", "4", "5"].map((n) => {
       const t = store.issue({ snapshot: () => snap(n), takeOver: () => {} });
@@ -49,11 +49,11 @@ describe("resume store", () => {
       return t;
     });
     expect(store.size.parked).toBe(3);
-    expect(store.take(tokens[0]!)).toBeNull();
-    expect(store.take(tokens[4]!)?.sessionId).toBe("sess_5");
+    expect(await store.take(tokens[0]!)).toBeNull();
+    expect((await store.take(tokens[4]!))?.sessionId).toBe("sess_5");
     const none = new ResumeStore(0);
     const t = none.issue({ snapshot: () => snap("x"), takeOver: () => {} });
     none.park(t, snap("x"));
-    expect(none.take(t)).toBeNull();
+    expect(await none.take(t)).toBeNull();
   });
 });

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AuditLog, auditFiles } from "../src/audit/audit-log.js";
+import { FileBlobs } from "../src/store/blobs.js";
 import { ConversationStore } from "../src/store/conversations.js";
-import { openDatabase } from "../src/store/database.js";
+import { openSqlite } from "../src/store/sqlite.js";
 import { DialogueJobs } from "../src/studio/dialogue-jobs.js";
 import { sweepExpired } from "../src/studio/retention.js";
 import { VoiceProfiles } from "../src/studio/voice-profiles.js";
@@ -15,13 +16,14 @@ const DAY = 86_400_000;
 describe("retention", () => {
   it("deletes voice profiles, finished dialogues and conversations unchanged for N days, keeps newer ones and running jobs", async () => {
     const dir = mkdtempSync(join(tmpdir(), "retention-"));
-    const db = openDatabase(join(dir, "fireside.db"));
-    const profiles = new VoiceProfiles(db, join(dir, "voices"));
+    const sql = openSqlite(join(dir, "fireside.db"));
+    const { db } = sql;
+    const profiles = new VoiceProfiles(sql, new FileBlobs(join(dir, "voices")));
     const jobs = new DialogueJobs(
-      db,
-      join(dir, "dialogues"),
+      sql,
+      new FileBlobs(join(dir, "dialogues")),
       () => null,
-      () => true,
+      async () => true,
     );
     const audit = new AuditLog(dir, { maxBytes: 1e6, content: false });
     const now = Date.parse("2026-11-26T12:00:00Z");
@@ -48,22 +50,17 @@ describe("retention", () => {
     addJob("job_old_queued", "queued", 40);
     addJob("job_new", "failed", 5);
 
-    const conversations = new ConversationStore(db);
+    const conversations = new ConversationStore(sql);
     const addConversation = (id: string, daysAgo: number) =>
       db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, 't', ?, ?)").run(id, iso(daysAgo), iso(daysAgo));
     addConversation("conv_old", 40);
     addConversation("conv_new", 5);
     const kept = { profiles, jobs, conversations };
-    expect(sweepExpired(kept, 0, audit, now)).toEqual({ voices: 0, dialogues: 0, conversations: 0 });
-    expect(sweepExpired(kept, 30, audit, now)).toEqual({ voices: 1, dialogues: 1, conversations: 1 });
-    expect(conversations.allIds()).toEqual(["conv_new"]);
-    expect(profiles.list().map((p) => p.id)).toEqual(["voice_new"]);
-    expect(
-      jobs
-        .list()
-        .map((j) => j.id)
-        .sort(),
-    ).toEqual(["job_new", "job_old_queued"]);
+    expect(await sweepExpired(kept, 0, audit, now)).toEqual({ voices: 0, dialogues: 0, conversations: 0 });
+    expect(await sweepExpired(kept, 30, audit, now)).toEqual({ voices: 1, dialogues: 1, conversations: 1 });
+    expect(await conversations.allIds()).toEqual(["conv_new"]);
+    expect((await profiles.list()).map((p) => p.id)).toEqual(["voice_new"]);
+    expect((await jobs.list()).map((j) => j.id).sort()).toEqual(["job_new", "job_old_queued"]);
     expect(readdirSync(join(dir, "voices"))).toEqual(["voice_new.wav"]);
     audit.close();
     expect(existsSync(auditFiles(dir)[0]!)).toBe(true);

@@ -1,5 +1,5 @@
 /** The same sentence going on or a barge-in: speech soon after a commit, judged by whether its reply was heard. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { pollUntil } from "../../../tests/support/poll.js";
 import { advanceClock, HELLO, hearingSeconds, pod, samplesOf } from "./support/session-harness.js";
 
@@ -39,11 +39,12 @@ describe("Continuation or barge-in", () => {
     expect(done.text).toBe("Understood.");
     expect(prompts.at(-1)).toEqual([final.text]); // the LLM sees one user message: the whole utterance
     expect(c.messages.map((m) => m.type)).not.toContain("response.interrupted");
-    const stored = p.conversations.messages(c.session.snapshot().conversationId!);
-    expect(stored).toEqual([
-      { role: "user", content: final.text },
-      { role: "assistant", content: "Understood." },
-    ]);
+    await vi.waitFor(async () =>
+      expect(await p.conversations.messages(c.session.snapshot().conversationId!)).toEqual([
+        { role: "user", content: final.text },
+        { role: "assistant", content: "Understood." },
+      ]),
+    );
   });
 
   it("a short reply sent in full before the speaker went on, not yet heard, is taken back: the utterance continues", async () => {
@@ -73,10 +74,12 @@ describe("Continuation or barge-in", () => {
     const final = await c.next("transcript.final", () => true, from);
     await c.next("response.completed", (m) => m.status === "completed", from);
     expect(prompts.at(-1)).toEqual([final.text]); // one user message: the whole utterance
-    expect(p.conversations.messages(c.session.snapshot().conversationId!)).toEqual([
-      { role: "user", content: final.text },
-      { role: "assistant", content: "OK." },
-    ]);
+    await vi.waitFor(async () =>
+      expect(await p.conversations.messages(c.session.snapshot().conversationId!)).toEqual([
+        { role: "user", content: final.text },
+        { role: "assistant", content: "OK." },
+      ]),
+    );
   });
 
   it("speech after the reply was heard is a barge-in, not a continuation", async () => {

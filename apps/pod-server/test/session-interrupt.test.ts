@@ -15,7 +15,8 @@ describe("Interrupting a reply", () => {
     c.send({ type: "ping", id: 1, t: 1 });
     await c.next("pong", () => true, before);
     expect(c.messages.slice(before).map((m) => m.type)).toEqual(["pong"]);
-    const stored = p.conversations.get(c.session.snapshot().conversationId!).history;
+    await c.session.stored();
+    const stored = (await p.conversations.get(c.session.snapshot().conversationId!)).history;
     expect(stored.at(-1)).toMatchObject({ role: "assistant", status: "completed", text: completed.text });
   });
 

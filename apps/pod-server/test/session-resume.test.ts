@@ -1,5 +1,5 @@
 /** A conversation across sockets: a drop mid-reply and a resume, a takeover, a stored conversation continued. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { HELLO, pod } from "./support/session-harness.js";
 
 describe("Resume and continue", () => {
@@ -14,11 +14,14 @@ describe("Resume and continue", () => {
     a.drop(); // the network went away before the reply finished playing
 
     const conversationId = a.session.snapshot().conversationId!;
-    const stored = p.conversations.get(conversationId).history;
-    expect(stored.map((t) => [t.role, t.status])).toEqual([
-      ["user", "typed"],
-      ["assistant", "cancelled"],
-    ]);
+    const stored = await vi.waitFor(async () => {
+      const history = (await p.conversations.get(conversationId)).history;
+      expect(history.map((t) => [t.role, t.status])).toEqual([
+        ["user", "typed"],
+        ["assistant", "cancelled"],
+      ]);
+      return history;
+    });
     expect(stored[1]!.playedMs).toBeLessThan(1000);
 
     const b = p.connect();
@@ -30,7 +33,9 @@ describe("Resume and continue", () => {
     const next = await b.next("response.created");
     expect(next.responseId).not.toBe(started.responseId);
     await b.next("response.completed");
-    expect(p.conversations.get(conversationId).history.map((t) => t.role)).toEqual(["user", "assistant", "user", "assistant"]);
+    await vi.waitFor(async () =>
+      expect((await p.conversations.get(conversationId)).history.map((t) => t.role)).toEqual(["user", "assistant", "user", "assistant"]),
+    );
 
     // A token works once.
     const c = p.connect();

@@ -12,13 +12,13 @@ function fill(store: ConversationStore): () => void {
   const sqliteFull = () => Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
   const create = store.create.bind(store);
   const saveTurn = store.saveTurn.bind(store);
-  store.create = () => {
+  store.create = async (id) => {
     if (full) throw sqliteFull();
-    return create();
+    return create(id);
   };
-  store.saveTurn = (id, turn) => {
+  store.saveTurn = async (id, turn) => {
     if (full) throw sqliteFull();
-    saveTurn(id, turn);
+    await saveTurn(id, turn);
   };
   return () => {
     full = false;
@@ -36,6 +36,8 @@ describe("a full disk", () => {
     const created = await c.next("response.created");
     const done = await c.next("response.completed");
     expect(done.status).toBe("completed");
+    // Turns are stored behind the conversation: the reply's refusal may come just after it completed.
+    await c.next("error", (e) => e.inReplyTo === created.responseId);
     const errors = c.messages.filter((m) => m.type === "error");
     expect(errors).toEqual([
       expect.objectContaining({ code: "E_STORAGE_FULL", retryable: true, inReplyTo: created.inReplyTo }),
@@ -51,7 +53,7 @@ describe("a full disk", () => {
     c.send({ type: "input.text", text: "And the word apple." });
     const started = await c.next("conversation.started", () => true, from);
     await c.next("response.completed", () => true, from);
-    expect(p.conversations.get(started.conversationId).history.map((t) => t.role)).toEqual(["user", "assistant"]);
+    expect((await p.conversations.get(started.conversationId)).history.map((t) => t.role)).toEqual(["user", "assistant"]);
     expect(c.messages.slice(from).some((m) => m.type === "error")).toBe(false);
   });
 });

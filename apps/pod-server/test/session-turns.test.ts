@@ -100,7 +100,8 @@ describe("Session turns", () => {
     await c.next("transcript.final");
     await c.next("session.state", (m) => m.state === "idle");
     expect(c.messages.map((m) => m.type)).not.toContain("response.created");
-    expect(p.conversations.get(c.session.snapshot().conversationId!).history.map((t) => t.text)).toEqual(["never mind"]);
+    await c.session.stored();
+    expect((await p.conversations.get(c.session.snapshot().conversationId!)).history.map((t) => t.text)).toEqual(["never mind"]);
   });
 
   it("speech right after a reply finished is a new turn, not a barge-in", async () => {

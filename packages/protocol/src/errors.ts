@@ -27,6 +27,11 @@ export const ERROR_CODES = {
     retryable: true,
     summary: "the pod's disk is full: what was asked was not stored (a turn is still answered); retry once space is freed",
   },
+  E_STORAGE_UNAVAILABLE: {
+    retryable: true,
+    summary:
+      "the fleet's shared database (PostgreSQL) or shared state (Redis) cannot be reached: nothing was read or stored; the pod recovers by itself when it returns",
+  },
   E_INTERNAL: { retryable: true, summary: "unexpected server error" },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 

@@ -10,7 +10,7 @@ type Doc<M> = { [K in M extends { type: infer T extends string } ? T : never]: {
 export const clientMessageDocs: Doc<ClientMessage> = {
   "session.hello": {
     about:
-      "First message on a new socket. Offers protocol versions, the auth token, audio formats both ways, and the conversation's settings. Before it, a `ping` is answered with `pong` and a frame that is not JSON with E_BAD_JSON; any other message or audio is refused with E_NOT_READY (the socket stays open). After a dropped connection, `resume` (the last session.ready's `resumeToken`) brings the session back within the grace window; `conversationId` continues a stored conversation instead (after the window, or a pod restart).",
+      "First message on a new socket. Offers protocol versions, the auth token, audio formats both ways, and the conversation's settings. Before it, a `ping` is answered with `pong` and a frame that is not JSON with E_BAD_JSON; any other message or audio is refused with E_NOT_READY (the socket stays open). Messages and audio sent after the hello but before its session.ready are held and handled once it is accepted (at most 256 frames; more are refused with E_NOT_READY). After a dropped connection, `resume` (the last session.ready's `resumeToken`) brings the session back within the grace window; `conversationId` continues a stored conversation instead (after the window, or a pod restart).",
     example: {
       type: "session.hello",
       protocols: ["fireside.v1"],
@@ -176,7 +176,7 @@ export const serverMessageDocs: Doc<ServerMessage> = {
   },
   error: {
     about:
-      "Something failed. code is stable (see the table below), message is for people, retryable says whether trying again can help; `retryAfterMs` (E_RATE_LIMITED only) says when. `inReplyTo` names what failed: the client message's type, `audio`, `json` or `turn`; for a turn that was answered but could not be stored (E_STORAGE_FULL when the pod's disk is full), the item or response id of the words that were not kept.",
+      "Something failed. code is stable (see the table below), message is for people, retryable says whether trying again can help; `retryAfterMs` (E_RATE_LIMITED only) says when. `inReplyTo` names what failed: the client message's type, `audio`, `json` or `turn`; for a turn that was answered but could not be stored (E_STORAGE_FULL when the pod's disk is full, E_STORAGE_UNAVAILABLE when a fleet's database cannot be reached), the item or response id of the words that were not kept.",
     example: {
       type: "error",
       code: "E_AUDIO_FORMAT",

@@ -37,6 +37,24 @@ export const SETTINGS = {
     join(dirname(defaultModelsDir()), "data"),
     "Database (fireside.db) and voice reference clips; on a pod, the persistent volume.",
   ),
+  databaseUrl: s(
+    "FIRESIDE_DATABASE_URL",
+    z.string().refine((v) => v === "" || /^postgres(ql)?:\/\//.test(v), "a postgres:// URL, or empty"),
+    "",
+    "PostgreSQL for conversations, voice profiles (with their clips) and dialogues, shared by every pod of a fleet (postgres://user:password@host:5432/db); empty keeps them in SQLite and files under FIRESIDE_DATA_DIR.",
+  ),
+  redisUrl: s(
+    "FIRESIDE_REDIS_URL",
+    z.string().refine((v) => v === "" || /^rediss?:\/\//.test(v), "a redis:// URL, or empty"),
+    "",
+    "Redis for what a fleet shares briefly: resume tokens (resume on any pod), rate-limit and wrong-token counters (redis://host:6379); empty keeps them in this process.",
+  ),
+  podId: s(
+    "FIRESIDE_POD_ID",
+    z.string().regex(/^[A-Za-z0-9_.:-]{0,64}$/),
+    "",
+    "This pod's name in a fleet (logs, /ready, which pod holds a session); empty: the host name and port.",
+  ),
   maxUploadBytes: s(
     "FIRESIDE_MAX_UPLOAD_BYTES",
     int(1024, 1024 ** 3),

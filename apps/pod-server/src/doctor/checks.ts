@@ -12,7 +12,7 @@ import Database from "better-sqlite3";
 import type { Config } from "../config/config.js";
 import { isVerified } from "../models/fetch-model.js";
 import { findModel, type ModelEntry } from "../models/manifest.js";
-import { MIGRATIONS } from "../store/database.js";
+import { SQLITE_MIGRATIONS } from "../store/migrations.js";
 
 export interface Finding {
   check: string;
@@ -198,7 +198,7 @@ export function checkDatabase(config: Config): Finding {
     try {
       const check = db.pragma("quick_check", { simple: true });
       const version = (db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
-      const newest = Math.max(...MIGRATIONS.map((m) => m.version));
+      const newest = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
       if (check !== "ok")
         return {
           check: "database",

@@ -3,7 +3,7 @@
  * negotiates hello, builds the Session from what was settled and sends session.ready; after, it
  * hands every frame to the Session. The transport owns the socket; this owns the conversation on it.
  */
-import type { ClientMessage, ServerMessage } from "@fireside/protocol";
+import type { ClientMessage, ClientMessageOf, ServerMessage } from "@fireside/protocol";
 import { PROTOCOL_VERSION, ProtocolError, parseClientMessage, SAMPLE_RATES } from "@fireside/protocol";
 import type { GpuSample } from "../metrics/gpu-telemetry.js";
 import { ErrorReporter } from "./errors.js";
@@ -25,9 +25,15 @@ export interface ConnectionDeps extends SessionDeps {
   issueResumeToken(snapshot: () => SessionSnapshot): { token: string; graceMs: number };
 }
 
+/** Frames held while a hello is being settled (the store and shared state answer asynchronously). */
+export const MAX_HELD_FRAMES = 256;
+
 export class Connection {
   private live: Session | null = null;
   private readonly errors: ErrorReporter;
+  /** Frames that arrived after a hello still being settled, handled once it is. */
+  private held: (() => void)[] | null = null;
+  private closed = false;
 
   constructor(
     private readonly deps: ConnectionDeps,
@@ -54,14 +60,27 @@ export class Connection {
     // Keepalive is the connection's, before hello and after.
     if (msg.type === "ping") this.io.send({ type: "pong", id: msg.id, t: msg.t });
     else if (msg.type === "pong") return;
-    else if (this.live) this.live.handle(msg);
-    else {
-      try {
-        this.beforeHello(msg);
-      } catch (err) {
-        this.errors.fail(err, msg.type);
-      }
+    else if (this.held) this.hold(() => this.onParsed(msg), msg.type);
+    else this.onParsed(msg);
+  }
+
+  private onParsed(msg: ClientMessage): void {
+    if (this.live) this.live.handle(msg);
+    else if (msg.type !== "session.hello") {
+      this.errors.fail(new ProtocolError("E_NOT_READY", `send session.hello before ${msg.type}`), msg.type);
+    } else {
+      this.held = [];
+      void this.negotiate(msg).finally(() => {
+        const held = this.held ?? [];
+        this.held = null;
+        if (!this.closed) for (const frame of held) frame();
+      });
     }
+  }
+
+  private hold(frame: () => void, what: string): void {
+    if (this.held!.length < MAX_HELD_FRAMES) this.held!.push(frame);
+    else this.errors.fail(new ProtocolError("E_NOT_READY", `wait for session.ready: ${MAX_HELD_FRAMES} frames already wait for it`), what);
   }
 
   /** A text frame the transport could not decode (invalid UTF-8): answered, the connection stays. */
@@ -70,17 +89,26 @@ export class Connection {
   }
 
   onBinary(bytes: Uint8Array): void {
-    if (this.live) this.live.onBinary(bytes);
+    if (this.held) this.hold(() => this.onBinary(bytes), "audio");
+    else if (this.live) this.live.onBinary(bytes);
     else this.errors.fail(new ProtocolError("E_NOT_READY", "send session.hello before audio"), "audio");
   }
 
   close(): void {
+    this.closed = true;
     this.live?.close();
   }
 
-  private beforeHello(msg: ClientMessage): void {
-    if (msg.type !== "session.hello") throw new ProtocolError("E_NOT_READY", `send session.hello before ${msg.type}`);
-    const outcome = negotiateHello(msg, this.authenticated, this.deps.handshake);
+  private async negotiate(msg: ClientMessageOf<"session.hello">): Promise<void> {
+    let outcome: Awaited<ReturnType<typeof negotiateHello>>;
+    try {
+      outcome = await negotiateHello(msg, this.authenticated, this.deps.handshake);
+    } catch (err) {
+      this.errors.fail(err, msg.type);
+      return;
+    }
+    // The socket closed while the store answered: no session for nobody (a slot taken is given back by the transport).
+    if (this.closed) return;
     // Past the token check, a hello refused for another reason (a voice, a conversation) need not carry it again.
     if (!("error" in outcome) || outcome.error.code !== "E_AUTH") this.authenticated = true;
     if ("error" in outcome) {

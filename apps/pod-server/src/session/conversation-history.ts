@@ -2,11 +2,12 @@
  * A session's conversation: the messages the LLM sees (the user's words, each reply as far as it
  * was heard) and their stored copy on the pod. The conversation is created in the store with its
  * first turn (the client is told its id then); a continued or resumed one starts from its stored
- * turns. Storage trouble is logged and never ends a turn.
+ * turns. Turns are stored in the order they happen, one after another, without holding up the turn;
+ * storage trouble is logged and never ends a turn.
  */
 import type { StoredTurn, StoredTurnStatus } from "@fireside/protocol";
 import type { ChatMessage } from "../engines/types.js";
-import type { ConversationStore } from "../store/conversations.js";
+import { type ConversationStore, newConversationId } from "../store/conversations.js";
 
 interface Message extends ChatMessage {
   /** Assistant messages: the response they came from, so a later cut finds its own. */
@@ -39,6 +40,10 @@ export function windowStart(count: number, maxTurns: number): number {
 export class ConversationHistory {
   private messages: Message[] = [];
   private conversationId: string | null = null;
+  /** Whether the conversation's row exists in the store (a continued one does; a new one once its first turn is stored). */
+  private stored = false;
+  /** The stores in flight, in order. */
+  private saving: Promise<void> = Promise.resolve();
   /**
    * Where the last prompt's window started. It only moves on: a reply taken back makes the history
    * a message shorter, and moving the window back would bring turns into the prompt that the LLM's
@@ -57,15 +62,20 @@ export class ConversationHistory {
     return this.conversationId;
   }
 
-  /** Carries on a stored conversation: its turns become the history. Throws when it does not exist. */
-  continue(conversationId: string): void {
-    this.messages = this.store.messages(conversationId);
+  /**
+   * Carries on a conversation: `messages` are its stored turns (ConversationStore.messages), null
+   * when it has none yet (a resumed session whose first turn was never stored keeps its id).
+   */
+  continue(conversationId: string, messages: ChatMessage[] | null): void {
+    this.messages = [...(messages ?? [])];
     this.conversationId = conversationId;
+    this.stored = messages !== null;
     this.windowFloor = 0;
   }
 
-  exists(conversationId: string): boolean {
-    return this.store.exists(conversationId);
+  /** Resolves once every turn handed over so far is stored (or its failure reported). */
+  flushed(): Promise<void> {
+    return this.saving;
   }
 
   /** The user's words; the same item again (an utterance continued after a pause) replaces them. */
@@ -112,14 +122,20 @@ export class ConversationHistory {
   }
 
   private save(turn: Omit<StoredTurn, "createdAt">): void {
-    try {
-      if (!this.conversationId) {
-        this.conversationId = this.store.create();
-        this.onStarted(this.conversationId);
+    // The id is known at once (a resume snapshot carries it); the client is told of it once its row is stored.
+    this.conversationId ??= newConversationId();
+    const id = this.conversationId;
+    this.saving = this.saving.then(async () => {
+      try {
+        if (!this.stored) {
+          await this.store.create(id);
+          this.stored = true;
+          this.onStarted(id);
+        }
+        await this.store.saveTurn(id, turn);
+      } catch (err) {
+        this.onStoreError(err as Error, turn.itemId);
       }
-      this.store.saveTurn(this.conversationId, turn);
-    } catch (err) {
-      this.onStoreError(err as Error, turn.itemId);
-    }
+    });
   }
 }

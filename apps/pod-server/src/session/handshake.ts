@@ -13,6 +13,7 @@ import {
   type TurnDetection,
   turnDetectionSchema,
 } from "@fireside/protocol";
+import type { ChatMessage } from "../engines/types.js";
 import { tokenEquals } from "../guard/token.js";
 import type { SessionSnapshot } from "./resume-store.js";
 
@@ -22,6 +23,8 @@ export interface Settled {
   resumed: boolean;
   /** The stored conversation it carries on, if any. */
   conversationId: string | null;
+  /** That conversation's stored turns (null when it has none stored yet). */
+  history: ChatMessage[] | null;
   voice: string | undefined;
   persona: string;
   language: string | undefined;
@@ -35,11 +38,12 @@ export interface HandshakeDeps {
   /** The pod's token ("" when none is needed). */
   token: string;
   defaultPersona: string;
-  /** Throws a ProtocolError naming the pod's voices when `id` cannot be spoken here. */
-  checkVoice(id: string): void;
-  conversationExists(id: string): boolean;
+  /** Rejects with a ProtocolError naming the pod's voices when `id` cannot be spoken here. */
+  checkVoice(id: string): Promise<void>;
+  /** A stored conversation's turns, as the LLM is shown them; null when there is no such conversation. */
+  loadConversation(id: string): Promise<ChatMessage[] | null>;
   /** What an earlier session parked under this resume token (taking it over if still live), or null. */
-  resume(token: string): SessionSnapshot | null;
+  resume(token: string): Promise<SessionSnapshot | null>;
   /** Takes a session slot; an error (E_BUSY) when the pod is full. */
   admit(sessionId: string): ProtocolError | null;
   /** A wrong or missing token (counted toward the address's block). */
@@ -58,7 +62,11 @@ export type HelloOutcome = { settled: Settled } | Refusal;
  * `authenticated`: the upgrade already carried the right token. A refusal without `close` leaves the
  * socket open for another hello (a voice the pod lacks, a conversation it does not have).
  */
-export function negotiateHello(msg: ClientMessageOf<"session.hello">, authenticated: boolean, deps: HandshakeDeps): HelloOutcome {
+export async function negotiateHello(
+  msg: ClientMessageOf<"session.hello">,
+  authenticated: boolean,
+  deps: HandshakeDeps,
+): Promise<HelloOutcome> {
   if (deps.token && !authenticated && !tokenEquals(msg.token ?? "", deps.token)) {
     deps.authFailed();
     return { error: new ProtocolError("E_AUTH", "missing or wrong token"), close: { code: 4401, reason: "unauthorised" } };
@@ -69,15 +77,17 @@ export function negotiateHello(msg: ClientMessageOf<"session.hello">, authentica
   }
   if (msg.voice) {
     try {
-      deps.checkVoice(msg.voice);
+      await deps.checkVoice(msg.voice);
     } catch (err) {
       if (err instanceof ProtocolError) return { error: new ProtocolError("E_BAD_MESSAGE", `session.hello: ${err.message}`) };
       throw err;
     }
   }
-  const resumed = msg.resume ? deps.resume(msg.resume) : null;
-  if (!resumed && msg.conversationId && !deps.conversationExists(msg.conversationId)) {
-    return { error: new ProtocolError("E_BAD_MESSAGE", `session.hello: no conversation ${msg.conversationId} on this pod`) };
+  const resumed = msg.resume ? await deps.resume(msg.resume) : null;
+  const conversationId = resumed ? resumed.conversationId : (msg.conversationId ?? null);
+  const history = conversationId ? await deps.loadConversation(conversationId) : null;
+  if (!resumed && conversationId && !history) {
+    return { error: new ProtocolError("E_BAD_MESSAGE", `session.hello: no conversation ${conversationId} on this pod`) };
   }
   const sessionId = resumed?.sessionId ?? `sess_${randomBytes(6).toString("hex")}`;
   const full = deps.admit(sessionId);
@@ -87,7 +97,8 @@ export function negotiateHello(msg: ClientMessageOf<"session.hello">, authentica
     settled: {
       sessionId,
       resumed: resumed !== null,
-      conversationId: resumed ? resumed.conversationId : (msg.conversationId ?? null),
+      conversationId,
+      history,
       voice: msg.voice || !resumed ? msg.voice : resumed.voice,
       persona: msg.persona || (resumed?.persona ?? deps.defaultPersona),
       language: msg.language || !resumed ? msg.language : resumed.language,

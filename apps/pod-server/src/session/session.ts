@@ -83,7 +83,7 @@ export class Session {
         this.errors.fail(err, itemId);
       },
     );
-    if (settled.conversationId) this.history.continue(settled.conversationId);
+    if (settled.conversationId) this.history.continue(settled.conversationId, settled.history);
     this.frames = new InputFrames(settled.input.codec, settled.input.sampleRate);
     const sink: ReplySink = {
       send: io.send,
@@ -147,6 +147,11 @@ export class Session {
 
   get state() {
     return this.machine.state;
+  }
+
+  /** Resolves once every turn so far is stored (or its failure reported): a pod waits on it before it exits. */
+  stored(): Promise<void> {
+    return this.history.flushed();
   }
 
   get conversationId(): string | null {

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { type Conversation, type ConversationSummary, ProtocolError, type StoredTurn, type StoredTurnStatus } from "@fireside/protocol";
 import type { ChatMessage } from "../engines/types.js";
-import { type Db, eraseDeleted } from "./database.js";
+import type { Sql } from "./sql.js";
 
 interface TurnRow {
   item_id: string;
@@ -26,32 +26,31 @@ function titleFrom(text: string): string {
   return t.length <= TITLE_CHARS ? t : `${t.slice(0, TITLE_CHARS - 1).trimEnd()}…`;
 }
 
+export const newConversationId = () => `conv_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+
 export class ConversationStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly sql: Sql) {}
 
   /** A new, empty conversation; it is titled by its first user turn. */
-  create(): string {
-    const id = `conv_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  async create(id = newConversationId()): Promise<string> {
     const now = new Date().toISOString();
-    this.db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, '', ?, ?)").run(id, now, now);
+    await this.sql.run("INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, '', ?, ?)", [id, now, now]);
     return id;
   }
 
-  exists(id: string): boolean {
-    return !!this.db.prepare("SELECT 1 FROM conversations WHERE id = ?").get(id);
+  async exists(id: string): Promise<boolean> {
+    return !!(await this.sql.get("SELECT 1 AS one FROM conversations WHERE id = ?", [id]));
   }
 
   /** Adds a turn, or replaces it when the same item ends differently (a reply cut after it was stored). */
-  saveTurn(conversationId: string, turn: Omit<StoredTurn, "createdAt">): void {
+  async saveTurn(conversationId: string, turn: Omit<StoredTurn, "createdAt">): Promise<void> {
     const now = new Date().toISOString();
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO conversation_turns (conversation_id, item_id, role, text, status, played_ms, voice, metrics_json, created_at)
+    await this.sql.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO conversation_turns (conversation_id, item_id, role, text, status, played_ms, voice, metrics_json, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (conversation_id, item_id) DO UPDATE SET text = excluded.text, status = excluded.status, played_ms = excluded.played_ms, metrics_json = excluded.metrics_json`,
-        )
-        .run(
+        [
           conversationId,
           turn.itemId,
           turn.role,
@@ -61,29 +60,31 @@ export class ConversationStore {
           turn.voice ?? null,
           JSON.stringify(turn.metrics),
           now,
-        );
-      this.db
-        .prepare("UPDATE conversations SET updated_at = ?, title = CASE WHEN title = '' AND ? = 'user' THEN ? ELSE title END WHERE id = ?")
-        .run(now, turn.role, titleFrom(turn.text), conversationId);
-    })();
+        ],
+      );
+      // The title is the first user turn's words (CAST: PostgreSQL must know the parameter's type).
+      await tx.run(
+        "UPDATE conversations SET updated_at = ?, title = CASE WHEN title = '' AND CAST(? AS TEXT) = 'user' THEN ? ELSE title END WHERE id = ?",
+        [now, turn.role, titleFrom(turn.text), conversationId],
+      );
+    });
   }
 
-  list(): ConversationSummary[] {
-    const rows = this.db
-      .prepare(
-        `SELECT c.id, c.title, c.created_at, c.updated_at, COUNT(t.seq) AS turns FROM conversations c
-         LEFT JOIN conversation_turns t ON t.conversation_id = c.id GROUP BY c.id HAVING turns > 0 ORDER BY c.updated_at DESC`,
-      )
-      .all() as { id: string; title: string; created_at: string; updated_at: string; turns: number }[];
+  async list(): Promise<ConversationSummary[]> {
+    const rows = await this.sql.all<{ id: string; title: string; created_at: string; updated_at: string; turns: number }>(
+      `SELECT c.id, c.title, c.created_at, c.updated_at, CAST(COUNT(t.seq) AS INTEGER) AS turns FROM conversations c
+         LEFT JOIN conversation_turns t ON t.conversation_id = c.id GROUP BY c.id HAVING COUNT(t.seq) > 0 ORDER BY c.updated_at DESC`,
+    );
     return rows.map((r) => ({ id: r.id, title: r.title, turns: r.turns, createdAt: r.created_at, updatedAt: r.updated_at }));
   }
 
-  get(id: string): Conversation {
-    const c = this.db.prepare("SELECT * FROM conversations WHERE id = ?").get(id) as
-      | { id: string; title: string; created_at: string; updated_at: string }
-      | undefined;
+  async get(id: string): Promise<Conversation> {
+    const c = await this.sql.get<{ id: string; title: string; created_at: string; updated_at: string }>(
+      "SELECT * FROM conversations WHERE id = ?",
+      [id],
+    );
     if (!c) throw new ProtocolError("E_NOT_FOUND", `no conversation ${id}`);
-    const rows = this.db.prepare("SELECT * FROM conversation_turns WHERE conversation_id = ? ORDER BY seq").all(id) as TurnRow[];
+    const rows = await this.sql.all<TurnRow>("SELECT * FROM conversation_turns WHERE conversation_id = ? ORDER BY seq", [id]);
     const history = rows.map(
       (r): StoredTurn => ({
         itemId: r.item_id,
@@ -100,33 +101,34 @@ export class ConversationStore {
   }
 
   /** What the LLM is shown when a conversation is continued: the words said and heard, in order. */
-  messages(id: string): ChatMessage[] {
-    return this.get(id)
-      .history.filter((t) => t.text.trim() && t.status !== "failed")
+  async messages(id: string): Promise<ChatMessage[]> {
+    return (await this.get(id)).history
+      .filter((t) => t.text.trim() && t.status !== "failed")
       .map((t) => ({ role: t.role, content: t.text }));
   }
 
-  rename(id: string, title: unknown): Conversation {
+  async rename(id: string, title: unknown): Promise<Conversation> {
     const t = typeof title === "string" ? title.trim() : "";
     if (t.length < 1 || t.length > 200) throw new ProtocolError("E_BAD_REQUEST", "title must be 1–200 characters");
-    this.get(id);
-    this.db.prepare("UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?").run(t, new Date().toISOString(), id);
+    if (!(await this.sql.run("UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?", [t, new Date().toISOString(), id]))) {
+      throw new ProtocolError("E_NOT_FOUND", `no conversation ${id}`);
+    }
     return this.get(id);
   }
 
-  delete(id: string): void {
-    this.get(id);
-    this.db.prepare("DELETE FROM conversations WHERE id = ?").run(id);
-    eraseDeleted(this.db);
+  async delete(id: string): Promise<void> {
+    if (!(await this.sql.run("DELETE FROM conversations WHERE id = ?", [id])))
+      throw new ProtocolError("E_NOT_FOUND", `no conversation ${id}`);
+    await this.sql.eraseDeleted();
   }
 
   /** Ids of conversations not changed since `cutoff` (ISO). */
-  unchangedSince(cutoff: string): string[] {
-    return (this.db.prepare("SELECT id FROM conversations WHERE updated_at < ?").all(cutoff) as { id: string }[]).map((r) => r.id);
+  async unchangedSince(cutoff: string): Promise<string[]> {
+    return (await this.sql.all<{ id: string }>("SELECT id FROM conversations WHERE updated_at < ?", [cutoff])).map((r) => r.id);
   }
 
-  allIds(): string[] {
-    return (this.db.prepare("SELECT id FROM conversations").all() as { id: string }[]).map((r) => r.id);
+  async allIds(): Promise<string[]> {
+    return (await this.sql.all<{ id: string }>("SELECT id FROM conversations")).map((r) => r.id);
   }
 }
 

@@ -4,7 +4,8 @@
  */
 import { ProtocolError } from "@fireside/protocol";
 
-const FULL = new Set(["SQLITE_FULL", "ENOSPC", "EDQUOT"]);
+// 53100: PostgreSQL's disk_full.
+const FULL = new Set(["SQLITE_FULL", "ENOSPC", "EDQUOT", "53100"]);
 
 /** E_STORAGE_FULL for an error that says the disk (or the database) is full; null for any other. */
 export function storageFull(err: unknown): ProtocolError | null {

@@ -2,11 +2,9 @@
  * Dialogue rendering jobs: a script of lines with a voice per speaker becomes one 24 kHz WAV plus
  * per-line timings. Jobs live in the database and run on the server, one at a time, behind live
  * conversation (studio priority on the GPU scheduler): a client may disconnect and poll later; a
- * server restart re-queues unfinished jobs. Results stay on the volume until deleted.
+ * server restart re-queues unfinished jobs. Results stay in the blob store until deleted.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { concatFloat32, Resampler, writeWav } from "@fireside/audio";
 import {
   type DialogueEvent,
@@ -17,7 +15,8 @@ import {
   ProtocolError,
 } from "@fireside/protocol";
 import type { TtsEngine } from "../engines/types.js";
-import { type Db, eraseDeleted } from "../store/database.js";
+import type { Blobs } from "../store/blobs.js";
+import type { Sql } from "../store/sql.js";
 
 /** Jobs queued or rendering at once: each is minutes of TTS, and a token holder must not queue thousands. */
 export const MAX_WAITING_JOBS = 20;
@@ -38,6 +37,16 @@ interface Row {
   updated_at: string;
 }
 
+const toJob = (r: Row): DialogueJob => ({
+  id: r.id,
+  status: r.status,
+  progress: r.progress,
+  lines: (JSON.parse(r.script_json) as DialogueRequest).lines.length,
+  error: r.error,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
 export class DialogueJobs {
   private readonly listeners = new Set<(event: DialogueEvent) => void>();
   private running: { id: string; abort: AbortController } | null = null;
@@ -45,19 +54,16 @@ export class DialogueJobs {
   private kick: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly db: Db,
-    private readonly dir: string,
+    private readonly sql: Sql,
+    private readonly blobs: Blobs,
     private readonly tts: () => TtsEngine | null,
     /** Known voice ids (profiles and presets), to refuse unknown ones at submit time. */
-    private readonly voiceExists: (id: string) => boolean,
-  ) {
-    mkdirSync(dir, { recursive: true });
-    // Jobs cut short by a restart start again from the top.
-    db.prepare("UPDATE dialogue_jobs SET status = 'queued', progress = 0 WHERE status = 'running'").run();
-  }
+    private readonly voiceExists: (id: string) => Promise<boolean>,
+  ) {}
 
-  /** Starts working through the queue (call once engines are loaded). */
-  start(): void {
+  /** Re-queues jobs a restart cut short, then works through the queue (call once engines are loaded). */
+  async start(): Promise<void> {
+    await this.sql.run("UPDATE dialogue_jobs SET status = 'queued', progress = 0 WHERE status = 'running'");
     this.pump();
   }
 
@@ -68,10 +74,10 @@ export class DialogueJobs {
     await this.kick;
   }
 
-  submit(req: DialogueRequest): DialogueJob {
-    const waiting = (
-      this.db.prepare("SELECT COUNT(*) AS n FROM dialogue_jobs WHERE status IN ('queued', 'running')").get() as { n: number }
-    ).n;
+  async submit(req: DialogueRequest): Promise<DialogueJob> {
+    const { n: waiting } = (await this.sql.get<{ n: number }>(
+      "SELECT CAST(COUNT(*) AS INTEGER) AS n FROM dialogue_jobs WHERE status IN ('queued', 'running')",
+    ))!;
     if (waiting >= MAX_WAITING_JOBS) {
       throw new ProtocolError(
         "E_BUSY",
@@ -79,16 +85,19 @@ export class DialogueJobs {
       );
     }
     for (const [speaker, voice] of Object.entries(req.voices)) {
-      if (voice && !this.voiceExists(voice)) throw new ProtocolError("E_BAD_REQUEST", `voice ${voice} for ${speaker} does not exist`);
+      if (voice && !(await this.voiceExists(voice)))
+        throw new ProtocolError("E_BAD_REQUEST", `voice ${voice} for ${speaker} does not exist`);
     }
     const id = `job_${randomUUID().slice(0, 12)}`;
     const now = new Date().toISOString();
-    this.db
-      .prepare("INSERT INTO dialogue_jobs (id, status, script_json, progress, created_at, updated_at) VALUES (?, 'queued', ?, 0, ?, ?)")
-      .run(id, JSON.stringify(req), now, now);
-    this.emit({ type: "dialogue.job", job: this.get(id) });
+    await this.sql.run(
+      "INSERT INTO dialogue_jobs (id, status, script_json, progress, created_at, updated_at) VALUES (?, 'queued', ?, 0, ?, ?)",
+      [id, JSON.stringify(req), now, now],
+    );
+    const job = await this.get(id);
+    this.emit({ type: "dialogue.job", job });
     this.pump();
-    return this.get(id);
+    return job;
   }
 
   /** Every change of every job, as the events WebSocket sends them; returns the unsubscribe. */
@@ -107,69 +116,61 @@ export class DialogueJobs {
     }
   }
 
-  get(id: string): DialogueJob {
-    const r = this.row(id);
-    return {
-      id: r.id,
-      status: r.status,
-      progress: r.progress,
-      lines: (JSON.parse(r.script_json) as DialogueRequest).lines.length,
-      error: r.error,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-    };
+  async get(id: string): Promise<DialogueJob> {
+    return toJob(await this.row(id));
   }
 
-  list(): DialogueJob[] {
-    return (this.db.prepare("SELECT id FROM dialogue_jobs ORDER BY created_at").all() as { id: string }[]).map((r) => this.get(r.id));
+  async list(): Promise<DialogueJob[]> {
+    return (await this.sql.all<Row>("SELECT * FROM dialogue_jobs ORDER BY created_at")).map(toJob);
   }
 
-  timings(id: string): LineTiming[] {
-    const r = this.row(id);
+  async timings(id: string): Promise<LineTiming[]> {
+    const r = await this.row(id);
     if (r.status !== "done" || !r.timings_json) throw new ProtocolError("E_NOT_FOUND", `job ${id} has no result (status ${r.status})`);
     return JSON.parse(r.timings_json);
   }
 
-  resultPath(id: string): string {
-    const r = this.row(id);
-    if (r.status !== "done" || !r.result_file) throw new ProtocolError("E_NOT_FOUND", `job ${id} has no result (status ${r.status})`);
-    return join(this.dir, r.result_file);
+  /** The rendered dialogue as WAV bytes. */
+  async result(id: string): Promise<Uint8Array> {
+    const r = await this.row(id);
+    const bytes = r.status === "done" && r.result_file ? await this.blobs.get(r.result_file) : null;
+    if (!bytes) throw new ProtocolError("E_NOT_FOUND", `job ${id} has no result (status ${r.status})`);
+    return bytes;
   }
 
-  cancel(id: string): DialogueJob {
-    const r = this.row(id);
+  async cancel(id: string): Promise<DialogueJob> {
+    const r = await this.row(id);
     if (r.status === "queued" || r.status === "running") {
-      this.setStatus(id, "cancelled");
+      await this.setStatus(id, "cancelled");
       if (this.running?.id === id) this.running.abort.abort();
     }
     return this.get(id);
   }
 
-  delete(id: string): void {
-    this.cancel(id);
-    const r = this.row(id);
-    if (r.result_file) rmSync(join(this.dir, r.result_file), { force: true });
-    this.db.prepare("DELETE FROM dialogue_jobs WHERE id = ?").run(id);
-    eraseDeleted(this.db);
+  async delete(id: string): Promise<void> {
+    await this.cancel(id);
+    const r = await this.row(id);
+    if (r.result_file) await this.blobs.delete(r.result_file);
+    await this.sql.run("DELETE FROM dialogue_jobs WHERE id = ?", [id]);
+    await this.sql.eraseDeleted();
     this.emit({ type: "dialogue.removed", id });
   }
 
-  private row(id: string): Row {
-    const r = this.db.prepare("SELECT * FROM dialogue_jobs WHERE id = ?").get(id) as Row | undefined;
+  private async row(id: string): Promise<Row> {
+    const r = await this.sql.get<Row>("SELECT * FROM dialogue_jobs WHERE id = ?", [id]);
     if (!r) throw new ProtocolError("E_NOT_FOUND", `no dialogue job ${id}`);
     return r;
   }
 
-  private setStatus(
+  private async setStatus(
     id: string,
     status: DialogueJobStatus,
     extra: { progress?: number; error?: string; result?: string; timings?: LineTiming[] } = {},
-  ): void {
-    this.db
-      .prepare(
-        "UPDATE dialogue_jobs SET status = ?, progress = COALESCE(?, progress), error = COALESCE(?, error), result_file = COALESCE(?, result_file), timings_json = COALESCE(?, timings_json), updated_at = ? WHERE id = ?",
-      )
-      .run(
+  ): Promise<void> {
+    // CASTs: PostgreSQL must know a parameter's type where it may be NULL.
+    await this.sql.run(
+      "UPDATE dialogue_jobs SET status = ?, progress = COALESCE(CAST(? AS DOUBLE PRECISION), progress), error = COALESCE(CAST(? AS TEXT), error), result_file = COALESCE(CAST(? AS TEXT), result_file), timings_json = COALESCE(CAST(? AS TEXT), timings_json), updated_at = ? WHERE id = ?",
+      [
         status,
         extra.progress ?? null,
         extra.error ?? null,
@@ -177,8 +178,9 @@ export class DialogueJobs {
         extra.timings ? JSON.stringify(extra.timings) : null,
         new Date().toISOString(),
         id,
-      );
-    this.emit({ type: "dialogue.job", job: this.get(id) });
+      ],
+    );
+    this.emit({ type: "dialogue.job", job: await this.get(id) });
   }
 
   private pump(): void {
@@ -187,9 +189,9 @@ export class DialogueJobs {
         for (;;) {
           const tts = this.tts();
           if (!tts || this.stopping) return;
-          const next = this.db.prepare("SELECT id FROM dialogue_jobs WHERE status = 'queued' ORDER BY created_at LIMIT 1").get() as
-            | { id: string }
-            | undefined;
+          const next = await this.sql.get<{ id: string }>(
+            "SELECT id FROM dialogue_jobs WHERE status = 'queued' ORDER BY created_at LIMIT 1",
+          );
           if (!next) return;
           await this.render(next.id, tts);
         }
@@ -199,10 +201,10 @@ export class DialogueJobs {
   }
 
   private async render(id: string, tts: TtsEngine): Promise<void> {
-    const req = JSON.parse(this.row(id).script_json) as DialogueRequest;
+    const req = JSON.parse((await this.row(id)).script_json) as DialogueRequest;
     const abort = new AbortController();
     this.running = { id, abort };
-    this.setStatus(id, "running", { progress: 0 });
+    await this.setStatus(id, "running", { progress: 0 });
     const parts: Float32Array[] = [];
     const timings: LineTiming[] = [];
     let samples = 0;
@@ -239,21 +241,17 @@ export class DialogueJobs {
           startMs: Math.round(startMs),
           endMs: Math.round((samples / DIALOGUE_RATE) * 1000),
         });
-        this.setStatus(id, "running", { progress: (index + 1) / req.lines.length });
+        await this.setStatus(id, "running", { progress: (index + 1) / req.lines.length });
       }
       const all = concatFloat32(parts);
       const file = `${id}.wav`;
-      const tmp = join(this.dir, `.${file}.part`);
-      writeFileSync(tmp, writeWav(all, DIALOGUE_RATE));
-      renameSync(tmp, join(this.dir, file));
-      this.setStatus(id, "done", { progress: 1, result: file, timings });
+      await this.blobs.put(file, writeWav(all, DIALOGUE_RATE));
+      await this.setStatus(id, "done", { progress: 1, result: file, timings });
     } catch (err) {
-      if (!abort.signal.aborted) this.setStatus(id, "failed", { error: (err as Error).message });
+      if (!abort.signal.aborted) await this.setStatus(id, "failed", { error: (err as Error).message }).catch(() => {});
     } finally {
       this.running = null;
       tts.endContext?.(id);
-      const part = join(this.dir, `.${id}.wav.part`);
-      if (existsSync(part)) rmSync(part);
     }
   }
 }

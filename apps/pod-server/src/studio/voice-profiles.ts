@@ -1,15 +1,14 @@
 /**
- * Voice profiles: a reference clip (stored normalised to 16 kHz mono WAV on the volume), its exact
- * transcript, language and measurements, in the database. Creation is all or nothing: the audio
- * is written under a temporary name and renamed only once the row is committed.
+ * Voice profiles: a reference clip (normalised to 16 kHz mono WAV, in the blob store), its exact
+ * transcript, language and measurements, in the database. Creation is all or nothing: the clip is
+ * stored first and removed again when its row cannot be.
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { writeWav } from "@fireside/audio";
 import { ProtocolError } from "@fireside/protocol";
 import type { SpeakerEncoder, VadEngine } from "../engines/types.js";
-import { type Db, eraseDeleted } from "../store/database.js";
+import type { Blobs } from "../store/blobs.js";
+import type { Sql } from "../store/sql.js";
 import { decodeReference, measureReference, type ReferenceMetrics, referenceProblems } from "./reference-audio.js";
 import { countVoices } from "./speaker-count.js";
 import { speechRatio } from "./speech-content.js";
@@ -72,28 +71,32 @@ function field(value: unknown, name: string, min: number, max: number): string {
 
 export class VoiceProfiles {
   constructor(
-    private readonly db: Db,
-    private readonly dir: string,
-  ) {
-    mkdirSync(dir, { recursive: true });
-    // A clip whose write was cut short (a full disk, a crash) before its row was committed is no profile.
-    for (const f of readdirSync(dir)) if (f.endsWith(".part")) rmSync(join(dir, f), { force: true });
+    private readonly sql: Sql,
+    private readonly blobs: Blobs,
+  ) {}
+
+  async list(): Promise<VoiceProfile[]> {
+    return (await this.sql.all<Row>("SELECT * FROM voice_profiles ORDER BY created_at")).map(toProfile);
   }
 
-  list(): VoiceProfile[] {
-    return (this.db.prepare("SELECT * FROM voice_profiles ORDER BY created_at").all() as Row[]).map(toProfile);
+  async get(id: string): Promise<VoiceProfile> {
+    return toProfile(await this.row(id));
   }
 
-  get(id: string): VoiceProfile {
-    const row = this.db.prepare("SELECT * FROM voice_profiles WHERE id = ?").get(id) as Row | undefined;
-    if (!row) throw new ProtocolError("E_NOT_FOUND", `no voice profile ${id}`);
-    return toProfile(row);
+  async exists(id: string): Promise<boolean> {
+    return !!(await this.sql.get("SELECT 1 AS one FROM voice_profiles WHERE id = ?", [id]));
   }
 
-  audioPath(id: string): string {
-    const row = this.db.prepare("SELECT audio_file FROM voice_profiles WHERE id = ?").get(id) as { audio_file: string } | undefined;
-    if (!row) throw new ProtocolError("E_NOT_FOUND", `no voice profile ${id}`);
-    return join(this.dir, row.audio_file);
+  /** The reference clip as WAV bytes. */
+  async audio(id: string): Promise<Uint8Array> {
+    const bytes = await this.blobs.get((await this.row(id)).audio_file);
+    if (!bytes) throw new ProtocolError("E_NOT_FOUND", `voice profile ${id} has lost its reference clip`);
+    return bytes;
+  }
+
+  /** Runs `fn` with the reference clip as a file (engines load clips by path). */
+  async withAudioFile<T>(id: string, fn: (path: string) => Promise<T>): Promise<T> {
+    return this.blobs.withFile((await this.row(id)).audio_file, fn);
   }
 
   /** `vad`: when given, a clip without speech is refused; `speaker`: a clip holding two voices. */
@@ -116,16 +119,12 @@ export class VoiceProfiles {
     if (problems.length) throw new ProtocolError("E_AUDIO_QUALITY", `this clip cannot be a voice reference: ${problems.join("; ")}`);
     const id = `voice_${randomUUID().slice(0, 12)}`;
     const file = `${id}.wav`;
-    const tmp = join(this.dir, `.${file}.part`);
     const now = new Date().toISOString();
+    await this.blobs.put(file, writeWav(decoded.samples, 16000));
     try {
-      // Inside the try: a write cut short by a full disk leaves no partial file behind.
-      writeFileSync(tmp, writeWav(decoded.samples, 16000));
-      this.db
-        .prepare(
-          "INSERT INTO voice_profiles (id, name, language, transcript, audio_file, duration_ms, source_format, source_sample_rate, metrics_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .run(
+      await this.sql.run(
+        "INSERT INTO voice_profiles (id, name, language, transcript, audio_file, duration_ms, source_format, source_sample_rate, metrics_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
           id,
           name,
           language,
@@ -137,43 +136,50 @@ export class VoiceProfiles {
           JSON.stringify(metrics),
           now,
           now,
-        );
-      renameSync(tmp, join(this.dir, file));
+        ],
+      );
     } catch (err) {
-      rmSync(tmp, { force: true });
-      try {
-        this.db.prepare("DELETE FROM voice_profiles WHERE id = ?").run(id);
-      } catch {
-        // the insert never happened (a full database): nothing to take back
-      }
+      await this.blobs.delete(file).catch(() => {}); // the row never happened: no clip without a profile
       throw err;
     }
     return this.get(id);
   }
 
-  update(id: string, patch: { name?: unknown; transcript?: unknown; language?: unknown }): VoiceProfile {
-    const current = this.get(id);
+  async update(id: string, patch: { name?: unknown; transcript?: unknown; language?: unknown }): Promise<VoiceProfile> {
+    const current = await this.get(id);
     const name = patch.name === undefined ? current.name : field(patch.name, "name", 1, 80);
     const transcript = patch.transcript === undefined ? current.transcript : field(patch.transcript, "transcript", 1, 1000);
     const language = patch.language === undefined ? current.language : field(patch.language, "language", 2, 8);
-    this.db
-      .prepare("UPDATE voice_profiles SET name = ?, transcript = ?, language = ?, updated_at = ? WHERE id = ?")
-      .run(name, transcript, language, new Date().toISOString(), id);
+    await this.sql.run("UPDATE voice_profiles SET name = ?, transcript = ?, language = ?, updated_at = ? WHERE id = ?", [
+      name,
+      transcript,
+      language,
+      new Date().toISOString(),
+      id,
+    ]);
     return this.get(id);
   }
 
-  setQuality(id: string, quality: unknown): VoiceProfile {
-    this.get(id);
-    this.db
-      .prepare("UPDATE voice_profiles SET quality_json = ?, updated_at = ? WHERE id = ?")
-      .run(JSON.stringify(quality), new Date().toISOString(), id);
+  async setQuality(id: string, quality: unknown): Promise<VoiceProfile> {
+    await this.row(id);
+    await this.sql.run("UPDATE voice_profiles SET quality_json = ?, updated_at = ? WHERE id = ?", [
+      JSON.stringify(quality),
+      new Date().toISOString(),
+      id,
+    ]);
     return this.get(id);
   }
 
-  delete(id: string): void {
-    const path = this.audioPath(id);
-    this.db.prepare("DELETE FROM voice_profiles WHERE id = ?").run(id);
-    eraseDeleted(this.db);
-    if (existsSync(path)) rmSync(path);
+  async delete(id: string): Promise<void> {
+    const { audio_file } = await this.row(id);
+    await this.sql.run("DELETE FROM voice_profiles WHERE id = ?", [id]);
+    await this.blobs.delete(audio_file);
+    await this.sql.eraseDeleted();
+  }
+
+  private async row(id: string): Promise<Row> {
+    const row = await this.sql.get<Row>("SELECT * FROM voice_profiles WHERE id = ?", [id]);
+    if (!row) throw new ProtocolError("E_NOT_FOUND", `no voice profile ${id}`);
+    return row;
   }
 }

@@ -15,22 +15,22 @@ export function conversationRoutes(deps: { conversations: ConversationStore; aud
     const [, , id, action, extra] = url.pathname.split("/").filter(Boolean); // v1, conversations, id?, action?
     const method = req.method ?? "GET";
     if (extra !== undefined) throw new ProtocolError("E_BAD_REQUEST", `${method} ${url.pathname} is not an endpoint`);
-    if (!id && method === "GET") return sendJson(res, 200, { conversations: conversations.list() });
-    if (id && !action && method === "GET") return sendJson(res, 200, conversations.get(id));
+    if (!id && method === "GET") return sendJson(res, 200, { conversations: await conversations.list() });
+    if (id && !action && method === "GET") return sendJson(res, 200, await conversations.get(id));
     if (id && !action && method === "PATCH") {
       const body = await readJsonObject(req, 64 * 1024, "{ title }");
-      const renamed = conversations.rename(id, body.title);
+      const renamed = await conversations.rename(id, body.title);
       audit.record("conversation.renamed", "ok", { address, conversation: id, title: renamed.title });
       return sendJson(res, 200, renamed);
     }
     if (id && !action && method === "DELETE") {
-      conversations.delete(id);
+      await conversations.delete(id);
       audit.record("conversation.deleted", "ok", { address, conversation: id });
       res.writeHead(204).end();
       return;
     }
     if (id && action === "export" && method === "GET") {
-      const c = conversations.get(id);
+      const c = await conversations.get(id);
       const format = url.searchParams.get("format") ?? "md";
       if (format !== "md" && format !== "json") throw new ProtocolError("E_BAD_REQUEST", "format must be md or json");
       const body = format === "md" ? conversationMarkdown(c) : JSON.stringify(c, null, 2);

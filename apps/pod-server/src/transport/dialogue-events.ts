@@ -12,8 +12,18 @@ export function serveDialogueEvents(ws: WebSocket, jobs: DialogueJobs, pingInter
   const send = (event: DialogueEvent) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(event));
   };
-  send({ type: "dialogue.jobs", jobs: jobs.list() });
-  const unsubscribe = jobs.subscribe(send);
+  // Changes while the snapshot is read are held and sent after it: none is lost between the two.
+  let held: DialogueEvent[] | null = [];
+  const unsubscribe = jobs.subscribe((event) => (held ? held.push(event) : send(event)));
+  jobs.list().then(
+    (list) => {
+      send({ type: "dialogue.jobs", jobs: list });
+      for (const event of held ?? []) send(event);
+      held = null;
+    },
+    // The store cannot be read (a database down): the client reconnects and gets the snapshot then.
+    () => ws.close(1011, "E_STORAGE_UNAVAILABLE"),
+  );
   keepAlive(ws, pingIntervalMs);
   ws.on("close", unsubscribe);
   ws.on("error", () => ws.terminate());

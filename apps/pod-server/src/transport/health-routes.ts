@@ -18,9 +18,32 @@ export interface LoadingProgress {
 export interface HealthDeps {
   metrics: ServerMetrics;
   gpus: GpuTelemetry;
+  /** This pod's name in a fleet (FIRESIDE_POD_ID). */
+  pod: string;
   sessions(): number;
   engines(): Engines | null;
   loading(): LoadingProgress | null;
+  /** Resolves when the database answers. */
+  storage(): Promise<void>;
+  /** Whether the fleet's Redis is up; absent when the pod has none. */
+  sharedState?(): boolean;
+}
+
+/** How long /ready waits for the database before saying it is unavailable. */
+const STORAGE_PING_MS = 1000;
+
+async function storageUp(deps: HealthDeps): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), STORAGE_PING_MS);
+  });
+  try {
+    return await Promise.race([deps.storage().then(() => true as const), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export const isHealthPath = (path: string) => path === "/health" || path === "/ready";
@@ -30,15 +53,28 @@ export function health(deps: HealthDeps, res: ServerResponse): void {
   sendJson(res, 200, { status: "ok", sessions: deps.sessions(), ...(gpu ? { gpu } : {}) });
 }
 
-export function ready(deps: HealthDeps, res: ServerResponse): void {
+/**
+ * 200 once engines are loaded. A database or Redis that cannot be reached does not take the pod out
+ * of the balancer (every pod shares them; conversations are still answered): it says so in `state`
+ * and status "degraded".
+ */
+export async function ready(deps: HealthDeps, res: ServerResponse): Promise<void> {
   const engines = deps.engines();
   const loading = deps.loading();
+  const state = {
+    database: (await storageUp(deps)) ? "ok" : "unavailable",
+    ...(deps.sharedState ? { sharedState: deps.sharedState() ? "ok" : "unavailable" } : {}),
+  };
+  const stateDown = Object.values(state).includes("unavailable");
   const body = engines
     ? {
         ready: true,
-        // "degraded": a stage runs on its fallback; `degraded` says which, what serves and why.
-        status: engines.degraded?.length ? "degraded" : "ready",
+        pod: deps.pod,
+        // "degraded": a stage runs on its fallback (`degraded` says which, what serves and why), or
+        // the shared state is unreachable (`state`).
+        status: engines.degraded?.length || stateDown ? "degraded" : "ready",
         degraded: engines.degraded ?? [],
+        state,
         engines: {
           vad: engines.vad.info,
           asr: engines.asr.info,
@@ -49,6 +85,8 @@ export function ready(deps: HealthDeps, res: ServerResponse): void {
       }
     : {
         ready: false,
+        pod: deps.pod,
+        state,
         ...(loading ? { loading: { ...loading, fraction: loading.totalBytes ? loading.receivedBytes / loading.totalBytes : 0 } } : {}),
       };
   sendJson(res, engines ? 200 : 503, body);

@@ -18,6 +18,7 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   E_BUSY: 503,
   E_ENGINE: 502,
   E_STORAGE_FULL: 507,
+  E_STORAGE_UNAVAILABLE: 503,
 };
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -70,7 +70,7 @@ export function httpRoutes(deps: HttpDeps): (req: IncomingMessage, res: ServerRe
       return;
     }
     if (path === "/health") health(deps.health, res);
-    else if (path === "/ready") ready(deps.health, res);
+    else if (path === "/ready") await ready(deps.health, res);
     else if (path === "/metrics") {
       if (!config.metricsPublic) await gate.require(req, url, address, path);
       await metricsText(deps.health, res);

@@ -6,12 +6,14 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { hostname } from "node:os";
 import { WebSocketServer } from "ws";
 import { AuditLog } from "../audit/audit-log.js";
 import type { Config } from "../config/config.js";
 import { closeEngines } from "../engines/close-engines.js";
 import type { Engines } from "../engines/types.js";
+import { connectRedis } from "../fleet/redis.js";
+import { RedisResumes } from "../fleet/shared-resumes.js";
 import { PendingSockets } from "../guard/pending-sockets.js";
 import { RateLimits } from "../guard/rate-limits.js";
 import { TokenGate } from "../guard/token-gate.js";
@@ -20,7 +22,7 @@ import { GpuTelemetry } from "../metrics/gpu-telemetry.js";
 import { ServerMetrics } from "../metrics/metrics.js";
 import { ResumeStore } from "../session/resume-store.js";
 import { ConversationStore } from "../store/conversations.js";
-import { openDatabase } from "../store/database.js";
+import { openStorage } from "../store/storage.js";
 import { DialogueJobs } from "../studio/dialogue-jobs.js";
 import { keepRetention } from "../studio/retention.js";
 import { VoiceProfiles } from "../studio/voice-profiles.js";
@@ -64,22 +66,29 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   // Text frames are checked for UTF-8 by the connection, which answers E_BAD_JSON instead of closing.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false, skipUTF8Validation: true });
 
-  const db = openDatabase(join(config.dataDir, "fireside.db"));
+  const storage = openStorage(config, (err) => log.warn("database connection dropped", { error: err.message }));
   const audit = new AuditLog(config.dataDir, { maxBytes: config.auditMaxBytes, content: config.auditContent });
-  const limits = new RateLimits(config);
+  const pod = config.podId || `${hostname()}-${process.pid}`;
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, (msg, fields) => log.warn(msg, { ...fields, pod })) : null;
+  const limits = new RateLimits(config, redis?.client ?? null);
+  const resumes = new ResumeStore(config.resumeGraceMs, 1024, redis ? new RedisResumes(redis, pod) : null, (err) =>
+    log.warn("shared resume state unavailable", { error: err.message }),
+  );
   const gate = new TokenGate(config.token, limits, audit, metrics);
   const pending = new PendingSockets(config.maxPendingPerAddress, config.maxPending);
-  const profiles = new VoiceProfiles(db, join(config.dataDir, "voices"));
-  const conversations = new ConversationStore(db);
+  const profiles = new VoiceProfiles(storage.sql, storage.voiceAudio);
+  const conversations = new ConversationStore(storage.sql);
   const voices = new VoiceRules(profiles, () => engines?.tts ?? null);
   // Dialogue jobs refuse unknown voices themselves ("does not exist"); a cloned one on a preset-only pod throws.
   const jobs = new DialogueJobs(
-    db,
-    join(config.dataDir, "dialogues"),
+    storage.sql,
+    storage.dialogueAudio,
     () => engines?.tts ?? null,
     (id) => voices.known(id),
   );
-  const stopRetention = keepRetention({ profiles, jobs, conversations }, config.retentionDays, audit);
+  const stopRetention = keepRetention({ profiles, jobs, conversations }, config.retentionDays, audit, (err) =>
+    log.warn("retention sweep failed; tried again in an hour", { error: err.message }),
+  );
   const realtime = new RealtimeSockets({
     config,
     log,
@@ -87,7 +96,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
     audit,
     gate,
     gpus,
-    resumes: new ResumeStore(config.resumeGraceMs),
+    resumes,
     voices,
     conversations,
   });
@@ -99,9 +108,18 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       limits,
       gate,
       audit,
-      health: { metrics, gpus, sessions: () => realtime.size, engines: () => engines, loading: () => loading },
+      health: {
+        metrics,
+        gpus,
+        pod,
+        sessions: () => realtime.size,
+        engines: () => engines,
+        loading: () => loading,
+        storage: () => storage.sql.ping(),
+        ...(redis ? { sharedState: () => redis.up() } : {}),
+      },
       conversations: conversationRoutes({ conversations, audit }),
-      studio: studioRoutes({ profiles, jobs, conversations, engines: () => engines, maxUploadBytes: config.maxUploadBytes, audit }),
+      studio: studioRoutes({ profiles, voices, jobs, conversations, engines: () => engines, maxUploadBytes: config.maxUploadBytes, audit }),
     }),
   );
   // A client that sends garbage before any request is answered 400 by Node; log nothing, crash never.
@@ -146,16 +164,21 @@ export function createPodServer(config: Config, log: Logger): PodServer {
         const what = e.degraded.map((d) => `${d.stage}: ${d.wanted} failed (${d.reason}); ${d.serving} serves`).join("; ");
         void alerts.notify("degraded", `Fireside is ready, degraded: ${what}`, { degraded: e.degraded });
       }
-      // Cloning engines keep voices in memory: give them every stored profile.
-      const register = e.tts.registerVoice;
-      if (register) {
-        for (const p of profiles.list()) {
-          register(p.id, profiles.audioPath(p.id), p.transcript).catch((err: Error) =>
-            log.warn("voice not registered", { voice: p.id, error: err.message }),
-          );
-        }
+      // Cloning engines keep voices in memory: give them every stored profile (one cloned later
+      // through another pod is given when first named).
+      if (e.tts.registerVoice) {
+        profiles.list().then(
+          (list) => {
+            for (const p of list) {
+              voices
+                .register(e.tts, p.id, p.transcript)
+                .catch((err: Error) => log.warn("voice not registered", { voice: p.id, error: err.message }));
+            }
+          },
+          (err: Error) => log.warn("stored voices not registered yet", { error: err.message }),
+        );
       }
-      jobs.start();
+      jobs.start().catch((err: Error) => log.warn("dialogue queue not started", { error: err.message }));
     },
     async close() {
       gpus.stop();
@@ -165,7 +188,9 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       if (engines) await closeEngines(engines);
-      db.close();
+      resumes.close();
+      await storage.sql.close();
+      await redis?.close();
       audit.close();
     },
   };

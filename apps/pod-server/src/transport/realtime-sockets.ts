@@ -77,10 +77,12 @@ export class RealtimeSockets {
           token: config.token,
           defaultPersona: config.persona,
           checkVoice: (id) => this.deps.voices.check(id),
-          conversationExists: (id) => this.deps.conversations.exists(id),
+          loadConversation: async (id) => ((await this.deps.conversations.exists(id)) ? this.deps.conversations.messages(id) : null),
           resume: (token) => this.deps.resumes.take(token),
           authFailed: () => void this.deps.gate.failed(address, `${REALTIME_PATH} session.hello`),
           admit: (id) => {
+            // The socket may have closed while the hello was settled: it takes no slot then.
+            if (ws.readyState !== WebSocket.OPEN) return new ProtocolError("E_NOT_READY", "the connection closed during session.hello");
             const full = this.admit(connection, engines);
             if (full) return full;
             sessionId = id;
@@ -99,6 +101,8 @@ export class RealtimeSockets {
       {
         send: (msg) => {
           if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+          // The fleet's copy of the resume snapshot follows the conversation it now carries.
+          if (msg.type === "conversation.started" && resumeToken) this.deps.resumes.refresh(resumeToken);
         },
         sendBinary: (bytes) => {
           if (ws.readyState === WebSocket.OPEN) ws.send(bytes, { binary: true });

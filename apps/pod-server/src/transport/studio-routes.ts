@@ -3,7 +3,6 @@
  * the WebSocket; the caller has already checked it and the rate limits). Errors are JSON
  * `{ error: { code, message, retryable } }` with the protocol's stable codes (http-json.ts).
  */
-import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readWav } from "@fireside/audio";
 import {
@@ -24,10 +23,12 @@ import { speechRatio } from "../studio/speech-content.js";
 import { VoicePreviews } from "../studio/voice-preview.js";
 import type { VoiceProfiles } from "../studio/voice-profiles.js";
 import { assessVoice } from "../studio/voice-quality.js";
+import type { VoiceRules } from "../studio/voice-rules.js";
 import { readBody, readJsonObject, sendJson } from "./http-json.js";
 
 export interface StudioDeps {
   profiles: VoiceProfiles;
+  voices: VoiceRules;
   jobs: DialogueJobs;
   /** Deleted with everything else by DELETE /v1/data. */
   conversations: ConversationStore;
@@ -63,7 +64,7 @@ export function studioRoutes(deps: StudioDeps) {
       // Whether this pod can speak a cloned voice (the app offers cloning only then), and its engine's name to say why not.
       const cloning = { available: !!tts?.registerVoice, engine: tts?.info.name ?? null };
       const list: VoiceList = {
-        voices: [...presets, ...deps.profiles.list()],
+        voices: [...presets, ...(await deps.profiles.list())],
         cloning,
         defaultVoice: tts ? defaultVoice(tts.voices) : null,
       };
@@ -94,7 +95,7 @@ export function studioRoutes(deps: StudioDeps) {
         durationMs: profile.durationMs,
       });
       // A cloning engine keeps voices in memory: give it the new one now.
-      await engines.tts.registerVoice?.(profile.id, deps.profiles.audioPath(profile.id), profile.transcript);
+      if (engines.tts.registerVoice) await deps.voices.register(engines.tts, profile.id, profile.transcript);
       return sendJson(res, 201, profile);
     }
     if (id === "transcribe" && method === "POST") {
@@ -121,10 +122,12 @@ export function studioRoutes(deps: StudioDeps) {
     }
     if (id && parts[3] === "quality" && method === "POST") {
       const engines = loaded();
-      const profile = deps.profiles.get(id);
+      const profile = await deps.profiles.get(id);
       let quality: VoiceQuality;
       try {
-        const reference = readWav(readFileSync(deps.profiles.audioPath(id))).samples;
+        // A voice cloned through another pod is given to this pod's engine first (assessVoice explains a preset-only one).
+        if (engines.tts.registerVoice) await deps.voices.known(id);
+        const reference = readWav(await deps.profiles.audio(id)).samples;
         quality = await assessVoice(id, profile.language, reference, engines);
       } catch (err) {
         deps.audit.record("voice.quality", "failed", { address, voice: id });
@@ -132,38 +135,41 @@ export function studioRoutes(deps: StudioDeps) {
         throw new ProtocolError("E_ENGINE", `assessment failed: ${(err as Error).message}`);
       }
       deps.audit.record("voice.quality", "ok", { address, voice: id, verdict: quality.verdict });
-      return sendJson(res, 200, deps.profiles.setQuality(id, quality));
+      return sendJson(res, 200, await deps.profiles.setQuality(id, quality));
     }
     if (id && parts[3] === "preview" && method === "GET" && !parts[4]) {
       const engines = loaded();
       const preset = engines.tts.voices.find((v) => v.id === id);
-      const language = preset ? preset.language : deps.profiles.get(id).language;
+      const language = preset ? preset.language : (await deps.profiles.get(id)).language;
       if (!preset && !engines.tts.registerVoice) {
         throw new ProtocolError(
           "E_BAD_REQUEST",
           `voice ${id} is a cloned profile and this pod's TTS engine (${engines.tts.info.name}) has preset voices only; its reference clip is at /v1/voices/${id}/audio`,
         );
       }
+      if (!preset) await deps.voices.known(id);
       const wav = await previews.get(engines.tts, id, language);
       res.writeHead(200, { "Content-Type": "audio/wav", "Cache-Control": "private, max-age=3600" }).end(wav);
       return;
     }
     if (id && parts[3] === "audio" && method === "GET" && !parts[4]) {
-      const wav = readFileSync(deps.profiles.audioPath(id));
+      const wav = await deps.profiles.audio(id);
       res.writeHead(200, { "Content-Type": "audio/wav" }).end(wav);
       return;
     }
-    if (id && !parts[3] && method === "GET") return sendJson(res, 200, deps.profiles.get(id));
+    if (id && !parts[3] && method === "GET") return sendJson(res, 200, await deps.profiles.get(id));
     if (id && !parts[3] && method === "PATCH") {
       const patch = await readJsonObject(req, 64 * 1024, "{ name?, transcript?, language? }");
-      const updated = deps.profiles.update(id, patch);
+      const updated = await deps.profiles.update(id, patch);
       previews.forget(id);
+      deps.voices.forget(id);
       deps.audit.record("voice.updated", "ok", { address, voice: id, fields: Object.keys(patch), name: updated.name });
       return sendJson(res, 200, updated);
     }
     if (id && !parts[3] && method === "DELETE") {
-      deps.profiles.delete(id);
+      await deps.profiles.delete(id);
       previews.forget(id);
+      deps.voices.forget(id);
       deps.audit.record("voice.deleted", "ok", { address, voice: id });
       res.writeHead(204).end();
       return;
@@ -173,7 +179,7 @@ export function studioRoutes(deps: StudioDeps) {
 
   async function dialogues(req: IncomingMessage, res: ServerResponse, address: string, id?: string, action?: string): Promise<void> {
     const method = req.method ?? "GET";
-    if (!id && method === "GET") return sendJson(res, 200, { jobs: deps.jobs.list() });
+    if (!id && method === "GET") return sendJson(res, 200, { jobs: await deps.jobs.list() });
     if (!id && method === "POST") {
       const body = await readJsonObject(req, MAX_JSON_BYTES, "{ lines: [{speaker, text}], voices } or { script, voices }");
       let lines = body.lines;
@@ -190,26 +196,26 @@ export function studioRoutes(deps: StudioDeps) {
         const issue = parsed.error.issues[0];
         throw new ProtocolError("E_BAD_REQUEST", `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`);
       }
-      const job = deps.jobs.submit(parsed.data);
+      const job = await deps.jobs.submit(parsed.data);
       deps.audit.record("dialogue.created", "ok", { address, job: job.id, lines: parsed.data.lines.length });
       return sendJson(res, 201, job);
     }
     if (!id) throw new ProtocolError("E_BAD_REQUEST", `${method} /v1/dialogues is not an endpoint`);
-    if (!action && method === "GET") return sendJson(res, 200, deps.jobs.get(id));
+    if (!action && method === "GET") return sendJson(res, 200, await deps.jobs.get(id));
     if (!action && method === "DELETE") {
-      deps.jobs.delete(id);
+      await deps.jobs.delete(id);
       deps.audit.record("dialogue.deleted", "ok", { address, job: id });
       res.writeHead(204).end();
       return;
     }
     if (action === "cancel" && method === "POST") {
-      const job = deps.jobs.cancel(id);
+      const job = await deps.jobs.cancel(id);
       deps.audit.record("dialogue.cancelled", "ok", { address, job: id });
       return sendJson(res, 200, job);
     }
-    if (action === "timings" && method === "GET") return sendJson(res, 200, { lines: deps.jobs.timings(id) });
+    if (action === "timings" && method === "GET") return sendJson(res, 200, { lines: await deps.jobs.timings(id) });
     if (action === "audio" && method === "GET") {
-      const wav = readFileSync(deps.jobs.resultPath(id)); // throws E_NOT_FOUND before any header goes out
+      const wav = await deps.jobs.result(id); // throws E_NOT_FOUND before any header goes out
       res.writeHead(200, { "Content-Type": "audio/wav", "Content-Disposition": `attachment; filename="${id}.wav"` }).end(wav);
       return;
     }
@@ -226,12 +232,15 @@ export function studioRoutes(deps: StudioDeps) {
         "add ?confirm=everything: this deletes every voice profile, dialogue and conversation on the pod",
       );
     }
-    const voices = deps.profiles.list().map((p) => p.id);
-    for (const v of voices) deps.profiles.delete(v);
-    const jobs = deps.jobs.list().map((j) => j.id);
-    for (const j of jobs) deps.jobs.delete(j);
-    const conversations = deps.conversations.allIds();
-    for (const c of conversations) deps.conversations.delete(c);
+    const voices = (await deps.profiles.list()).map((p) => p.id);
+    for (const v of voices) {
+      await deps.profiles.delete(v);
+      deps.voices.forget(v);
+    }
+    const jobs = (await deps.jobs.list()).map((j) => j.id);
+    for (const j of jobs) await deps.jobs.delete(j);
+    const conversations = await deps.conversations.allIds();
+    for (const c of conversations) await deps.conversations.delete(c);
     const deleted = { voices: voices.length, dialogues: jobs.length, conversations: conversations.length };
     deps.audit.record("data.deleted", "ok", { address, ...deleted });
     sendJson(res, 200, { deleted });

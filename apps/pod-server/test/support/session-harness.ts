@@ -16,7 +16,7 @@ import { Connection } from "../../src/session/connection.js";
 import { ResumeStore } from "../../src/session/resume-store.js";
 import type { Session } from "../../src/session/session.js";
 import { ConversationStore } from "../../src/store/conversations.js";
-import { openDatabase } from "../../src/store/database.js";
+import { openSqlite } from "../../src/store/sqlite.js";
 
 export const HELLO = {
   type: "session.hello",
@@ -47,7 +47,7 @@ export function pod(opts: { token?: string; engines?: (e: Engines) => Engines } 
   const engines = opts.engines ? opts.engines(base) : base;
   const config = loadConfig({ env: {}, overrides: { token: opts.token ?? "", interruptGraceMs: 200, outputLeadMs: 200 } });
   const metrics = new ServerMetrics();
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), "session-")), "fireside.db"));
+  const db = openSqlite(join(mkdtempSync(join(tmpdir(), "session-")), "fireside.db"));
   const conversations = new ConversationStore(db);
   const resumes = new ResumeStore(60_000);
 
@@ -69,8 +69,8 @@ export function pod(opts: { token?: string; engines?: (e: Engines) => Engines } 
         handshake: {
           token: config.token,
           defaultPersona: config.persona,
-          checkVoice: () => {},
-          conversationExists: (id) => conversations.exists(id),
+          checkVoice: async () => {},
+          loadConversation: async (id) => ((await conversations.exists(id)) ? conversations.messages(id) : null),
           resume: (t) => resumes.take(t),
           authFailed,
           admit: () => null,

@@ -32,6 +32,7 @@ const NOTICES: Partial<Record<string, string>> = {
   E_NO_SPEECH: "Didn't catch that — try again.",
   E_BUSY: "The pod is busy; try again in a moment.",
   E_STORAGE_FULL: "The pod's disk is full: this conversation is answered but not saved. The pod's operator needs to free space.",
+  E_STORAGE_UNAVAILABLE: "The pod cannot reach its database: this conversation is answered but not saved until it is back.",
 };
 
 export function reduceSessionEvent(s: SessionSlice, ev: SessionEvent): Partial<SessionSlice> {

@@ -1,15 +1,10 @@
 /**
- * The pod's embedded database: one SQLite file on the volume (WAL mode), schema changes applied
- * in order by versioned migrations recorded in schema_migrations. Never edit a shipped migration:
- * add the next one.
+ * Schema changes for each backend, applied in order and recorded in schema_migrations. Never edit a
+ * shipped migration: add the next one, to both lists when both backends change.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type { Migration } from "./sql.js";
 
-export type Db = Database.Database;
-
-export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+export const SQLITE_MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: "voice profiles, sessions, turns, preferences, dialogue jobs",
@@ -94,43 +89,65 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
 ];
 
-export function openDatabase(file: string): Db {
-  mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma("journal_mode = WAL");
-  // Deleted rows' bytes are overwritten, not merely unlinked from the b-tree (see eraseDeleted).
-  db.pragma("secure_delete = ON");
-  db.pragma("foreign_keys = ON");
-  db.pragma("busy_timeout = 5000");
-  migrate(db);
-  return db;
-}
-
 /**
- * After a deletion: nothing of the deleted rows stays readable on disk. secure_delete zeroes their
- * cells in the database file; the WAL still holds the pages as they were written, so a truncating
- * checkpoint copies the zeroed pages home and empties it.
+ * PostgreSQL starts at SQLite's current shape, plus `blobs`: the reference clips and rendered
+ * dialogues that SQLite's pods keep as files on their own volume live here, so every pod reads them.
  */
-export function eraseDeleted(db: Db): void {
-  db.pragma("wal_checkpoint(TRUNCATE)");
-}
-
-export function migrate(db: Db): number {
-  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-  const applied = new Set((db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version));
-  const newest = Math.max(0, ...MIGRATIONS.map((m) => m.version));
-  const known = Math.max(0, ...applied);
-  if (known > newest) throw new Error(`database schema version ${known} is newer than this server knows (${newest}); upgrade the server`);
-  for (const m of MIGRATIONS) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
-        m.version,
-        m.name,
-        new Date().toISOString(),
+export const POSTGRES_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: "voice profiles, dialogue jobs, conversations and their turns, blobs",
+    sql: `
+      CREATE TABLE voice_profiles (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        language TEXT NOT NULL,
+        transcript TEXT NOT NULL,
+        audio_file TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        source_format TEXT NOT NULL,
+        source_sample_rate INTEGER NOT NULL,
+        metrics_json TEXT NOT NULL DEFAULT '{}',
+        quality_json TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
       );
-    })();
-  }
-  return newest;
-}
+      CREATE TABLE dialogue_jobs (
+        id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        script_json TEXT NOT NULL,
+        progress DOUBLE PRECISION NOT NULL DEFAULT 0,
+        result_file TEXT,
+        timings_json TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE conversation_turns (
+        seq BIGSERIAL PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        text TEXT NOT NULL,
+        status TEXT NOT NULL,
+        played_ms INTEGER,
+        voice TEXT,
+        metrics_json TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL,
+        UNIQUE (conversation_id, item_id)
+      );
+      CREATE INDEX conversation_turns_by_conversation ON conversation_turns(conversation_id, seq);
+      CREATE TABLE blobs (
+        key TEXT PRIMARY KEY,
+        bytes BYTEA NOT NULL,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
+];
