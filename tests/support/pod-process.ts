@@ -37,9 +37,11 @@ export const TEST_ENV = {
 export async function startPod(
   env: Record<string, string> = {},
   timeoutMs = 240_000,
-  opts: { until?: "listening" | "ready" } = {},
+  /** `instant`: the pod on instant test-double engines (tests/support/instant-pod.ts) instead of real models. */
+  opts: { until?: "listening" | "ready"; instant?: boolean } = {},
 ): Promise<PodProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts"], {
+  const entry = opts.instant ? fileURLToPath(new URL("./instant-pod.ts", import.meta.url)) : "src/cli.ts";
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: serverDir,
     // Each server gets its own database and voice folder unless the test shares one on purpose.
     env: { ...process.env, ...TEST_ENV, FIRESIDE_PORT: "0", FIRESIDE_DATA_DIR: mkdtempSync(join(tmpdir(), "fireside-data-")), ...env },
@@ -88,7 +90,7 @@ export async function startPod(
     ready: ready.then(() => undefined),
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(); // exited, or killed by a signal
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
         setTimeout(() => child.kill("SIGKILL"), 5000).unref();

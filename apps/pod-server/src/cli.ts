@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx
 /**
  * `fireside-pod` / `pnpm start`: validates config, opens the port (health answers at once),
- * fetches and loads models, then marks itself ready. SIGINT/SIGTERM close cleanly.
+ * fetches and loads models, then marks itself ready. SIGTERM drains, then closes; SIGINT closes at once.
  */
 import { ConfigError, helpText, loadConfig } from "./config/config.js";
 import { createEngines } from "./engines/create-engines.js";
@@ -9,6 +9,7 @@ import { keepComputeThreadsBehindLoop } from "./engines/thread-priority.js";
 import { consoleProgress } from "./models/fetch-model.js";
 import { createLogger } from "./transport/logger.js";
 import { createPodServer } from "./transport/pod-server.js";
+import { stopOnSignals } from "./transport/stop-on-signals.js";
 
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {
@@ -37,16 +38,7 @@ process.stdout.write(`${JSON.stringify({ event: "listening", port, host: config.
 log.info("listening", { port, host: config.host });
 
 const printProgress = consoleProgress();
-let shuttingDown = false;
-const shutdown = async (signal: string) => {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  log.info("shutting down", { signal });
-  await pod.close();
-  process.exit(0);
-};
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+stopOnSignals(pod, config, log);
 
 try {
   const engines = await createEngines(

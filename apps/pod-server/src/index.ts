@@ -6,3 +6,4 @@ export { windowStart } from "./session/conversation-history.js";
 export { wordErrorRate } from "./studio/word-error-rate.js";
 export { createLogger, type Logger } from "./transport/logger.js";
 export { createPodServer, type LoadingProgress, type PodServer } from "./transport/pod-server.js";
+export { stopOnSignals } from "./transport/stop-on-signals.js";

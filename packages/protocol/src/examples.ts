@@ -103,6 +103,11 @@ export const serverMessageDocs: Doc<ServerMessage> = {
       "The session's first turn was stored as a new conversation (docs/studio.md): send its id as session.hello.conversationId to continue it after the resume window or a pod restart.",
     example: { type: "conversation.started", conversationId: "conv_5d1e2f0a9b7c4e11" },
   },
+  "session.moving": {
+    about:
+      "The pod is draining (a deploy, a scale-down): once the reply in progress has ended it sends this, then closes the socket with 1012. Reconnect at once to the same address — the balancer picks another pod — with `resume` set to `resumeToken`: the session, its conversation and settings carry on there. A client that ignores it reconnects after the close the same way.",
+    example: { type: "session.moving", reason: "draining", resumeToken: "n3v1Gq0…", resumeGraceMs: 120000 },
+  },
   "session.state": {
     about: "The session's state machine moved (idle, user_speaking, transcribing, thinking, speaking, interrupted, closed).",
     example: { type: "session.state", state: "thinking" },

@@ -188,6 +188,16 @@ export const serverMessageSchemas = {
     }),
   }),
   "session.state": z.object({ type: z.literal("session.state"), state: z.enum(sessionStates) }),
+  /**
+   * The pod is leaving (drained before a deploy or a scale-down): reconnect now and resume with
+   * `resumeToken`; the balancer sends the new socket to another pod. The socket closes with 1012.
+   */
+  "session.moving": z.object({
+    type: z.literal("session.moving"),
+    reason: z.enum(["draining"]),
+    resumeToken: z.string(),
+    resumeGraceMs: z.number().int().min(0),
+  }),
   /** The session's first turn was stored: the conversation's id, to continue it later. */
   "conversation.started": z.object({ type: z.literal("conversation.started"), conversationId: id }),
   "input.speech_started": z.object({

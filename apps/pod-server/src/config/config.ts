@@ -55,6 +55,18 @@ export const SETTINGS = {
     "",
     "This pod's name in a fleet (logs, /ready, which pod holds a session); empty: the host name and port.",
   ),
+  agentPort: s(
+    "FIRESIDE_AGENT_PORT",
+    int(0, 65535),
+    0,
+    "TCP port of HAProxy's agent check: the pod answers how many sockets it takes now, or `drain` (runpod/fleet/haproxy.cfg); 0 turns it off.",
+  ),
+  drainTimeoutMs: s(
+    "FIRESIDE_DRAIN_TIMEOUT_MS",
+    int(0, 3_600_000),
+    30_000,
+    "On SIGTERM, how long live sessions may take to finish their reply and move to another pod before the rest are moved as they are.",
+  ),
   maxUploadBytes: s(
     "FIRESIDE_MAX_UPLOAD_BYTES",
     int(1024, 1024 ** 3),

@@ -62,6 +62,7 @@ export class Session {
   private turnChain: Promise<void> = Promise.resolve();
   private readonly pendingTurns = new Set<PendingTurn>();
   private closed = false;
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly settled: Settled,
@@ -73,7 +74,10 @@ export class Session {
     this.engines = engines;
     this.config = config;
     this.errors = new ErrorReporter(io.send, metrics, io.log, () => this.id);
-    this.machine = new SessionStateMachine((state) => io.send({ type: "session.state", state }));
+    this.machine = new SessionStateMachine((state) => {
+      io.send({ type: "session.state", state });
+      if (state === "idle" || state === "closed") for (const settle of this.idleWaiters.splice(0)) settle();
+    });
     this.history = new ConversationHistory(
       deps.conversations,
       (conversationId) => io.send({ type: "conversation.started", conversationId }),
@@ -147,6 +151,12 @@ export class Session {
 
   get state() {
     return this.machine.state;
+  }
+
+  /** Resolves when the session is idle (no one speaking, no reply in progress) or closed; at once if it is. */
+  whenIdle(): Promise<void> {
+    if (this.machine.state === "idle" || this.machine.state === "closed") return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Resolves once every turn so far is stored (or its failure reported): a pod waits on it before it exits. */

@@ -23,6 +23,8 @@ export interface HealthDeps {
   sessions(): number;
   engines(): Engines | null;
   loading(): LoadingProgress | null;
+  /** True once the pod began to drain (SIGTERM): /ready answers 503 so the balancer sends nothing new. */
+  draining(): boolean;
   /** Resolves when the database answers. */
   storage(): Promise<void>;
   /** Whether the fleet's Redis is up; absent when the pod has none. */
@@ -66,6 +68,10 @@ export async function ready(deps: HealthDeps, res: ServerResponse): Promise<void
     ...(deps.sharedState ? { sharedState: deps.sharedState() ? "ok" : "unavailable" } : {}),
   };
   const stateDown = Object.values(state).includes("unavailable");
+  if (deps.draining()) {
+    sendJson(res, 503, { ready: false, pod: deps.pod, draining: true, sessions: deps.sessions(), state });
+    return;
+  }
   const body = engines
     ? {
         ready: true,

@@ -12,6 +12,7 @@ import { AuditLog } from "../audit/audit-log.js";
 import type { Config } from "../config/config.js";
 import { closeEngines } from "../engines/close-engines.js";
 import type { Engines } from "../engines/types.js";
+import { serveAgent } from "../fleet/agent.js";
 import { connectRedis } from "../fleet/redis.js";
 import { RedisResumes } from "../fleet/shared-resumes.js";
 import { PendingSockets } from "../guard/pending-sockets.js";
@@ -47,6 +48,12 @@ export interface PodServer {
   setEngines(engines: Engines): void;
   /** Model download progress while loading, for /ready (the app shows it). */
   setLoading(progress: LoadingProgress): void;
+  /**
+   * Before a planned stop (SIGTERM): /ready 503 and the agent says `drain`, no new session, each live
+   * one moves to another pod once its reply has ended (or after `boundMs`), the dialogue queue stops
+   * taking jobs. Resolves when no session is left; close() then stops the rest.
+   */
+  drain(boundMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,6 +69,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   });
   let engines: Engines | null = null;
   let loading: LoadingProgress | null = null;
+  let draining = false;
   const gpus = new GpuTelemetry(metrics.registry, config.nvidiaSmi);
   // Text frames are checked for UTF-8 by the connection, which answers E_BAD_JSON instead of closing.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false, skipUTF8Validation: true });
@@ -115,6 +123,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
         sessions: () => realtime.size,
         engines: () => engines,
         loading: () => loading,
+        draining: () => draining,
         storage: () => storage.sql.ping(),
         ...(redis ? { sharedState: () => redis.up() } : {}),
       },
@@ -138,10 +147,14 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       gate,
       audit,
       metrics,
+      accepting: () => !draining,
       realtime: (ws, authenticated, address, release) => realtime.accept(ws, engines, authenticated, address, release),
       dialogueEvents: (ws) => serveDialogueEvents(ws, jobs, config.pingIntervalMs),
     }),
   );
+
+  const agent = config.agentPort ? serveAgent(config.agentPort, config.host, () => ({ draining, limit: realtime.limit(engines) })) : null;
+  agent?.catch((err: Error) => log.error("agent check port could not open", { port: config.agentPort, error: err.message }));
 
   return {
     server,
@@ -152,6 +165,12 @@ export function createPodServer(config: Config, log: Logger): PodServer {
         server.once("error", reject);
         server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
       }),
+    async drain(boundMs) {
+      draining = true;
+      log.info("draining", { pod, sessions: realtime.size, boundMs });
+      await jobs.stop();
+      await realtime.drain(boundMs);
+    },
     setLoading(progress) {
       loading = progress;
     },
@@ -189,6 +208,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       server.closeAllConnections();
       if (engines) await closeEngines(engines);
       resumes.close();
+      (await agent?.catch(() => null))?.close();
       await storage.sql.close();
       await redis?.close();
       audit.close();

@@ -46,13 +46,39 @@ export function refuse(ws: WebSocket, metrics: ServerMetrics, err: ProtocolError
 }
 
 export class RealtimeSockets {
-  private readonly admitted = new Set<Connection>();
+  /** Each admitted connection, with how to tell it to move to another pod. */
+  private readonly admitted = new Map<Connection, () => void>();
+  private draining = false;
 
   constructor(private readonly deps: RealtimeDeps) {}
 
   /** Conversations the pod is serving now. */
   get size(): number {
     return this.admitted.size;
+  }
+
+  /** Sessions this pod admits at most now (0 while engines load). */
+  limit(engines: Engines | null): number {
+    if (!engines) return 0;
+    return this.deps.config.maxSessions || defaultSessionLimit(engines, availableParallelism());
+  }
+
+  /**
+   * The pod is leaving: no session is admitted any more, and each live one, once its reply in
+   * progress has ended and its turns are stored, is told to move (session.moving, close 1012) to
+   * resume on another pod. Resolves when none is left, or after `boundMs`, when the rest move as they are.
+   */
+  async drain(boundMs: number): Promise<void> {
+    this.draining = true;
+    const moves = [...this.admitted].map(async ([connection, move]) => {
+      await connection.session?.whenIdle();
+      await connection.session?.stored();
+      move();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(moves), new Promise((resolve) => (timer = setTimeout(resolve, boundMs)))]);
+    clearTimeout(timer);
+    for (const move of this.admitted.values()) move();
   }
 
   /** A socket before hello: it holds a pending slot (released on hello or close) and a deadline. */
@@ -94,6 +120,19 @@ export class RealtimeSockets {
           },
         },
         issueResumeToken: (snapshot) => {
+          // Told to move (a drain): where to resume, then the close that makes the client reconnect.
+          this.admitted.set(connection, () => {
+            if (ws.readyState !== WebSocket.OPEN || !resumeToken) return;
+            ws.send(
+              JSON.stringify({
+                type: "session.moving",
+                reason: "draining",
+                resumeToken,
+                resumeGraceMs: this.deps.resumes.graceMs,
+              } satisfies ServerMessage),
+            );
+            ws.close(1012, "pod draining");
+          });
           resumeToken = this.deps.resumes.issue({ snapshot, takeOver: () => ws.close(4409, "resumed on another connection") });
           return { token: resumeToken, graceMs: this.deps.resumes.graceMs };
         },
@@ -166,14 +205,15 @@ export class RealtimeSockets {
 
   /** Takes a session slot, or E_BUSY when the pod already serves as many as it answers in time. */
   private admit(connection: Connection, engines: Engines): ProtocolError | null {
-    const limit = this.deps.config.maxSessions || defaultSessionLimit(engines, availableParallelism());
+    if (this.draining) return new ProtocolError("E_BUSY", "this pod is draining before it stops; reconnect to be served by another");
+    const limit = this.limit(engines);
     if (this.admitted.size >= limit) {
       return new ProtocolError(
         "E_BUSY",
         `the pod is serving ${this.admitted.size} conversations, as many as it answers in time on this hardware (FIRESIDE_MAX_SESSIONS); try again later`,
       );
     }
-    this.admitted.add(connection);
+    this.admitted.set(connection, () => {});
     this.deps.metrics.sessionsActive.set(this.admitted.size);
     this.deps.metrics.sessionsTotal.inc();
     return null;

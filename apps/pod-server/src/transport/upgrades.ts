@@ -28,6 +28,8 @@ export interface UpgradeDeps {
   gate: TokenGate;
   audit: AuditLog;
   metrics: ServerMetrics;
+  /** False while the pod drains: new realtime sockets are refused with 503 (a balancer retries another pod). */
+  accepting(): boolean;
   /** A realtime socket that passed the gate; `releasePending` frees its pending slot. */
   realtime(ws: WebSocket, authenticated: boolean, address: string, releasePending: () => void): void;
   dialogueEvents(ws: WebSocket): void;
@@ -84,6 +86,7 @@ export function upgrades(deps: UpgradeDeps): (req: IncomingMessage, socket: Sock
       wss.handleUpgrade(req, socket, head, (ws) => deps.dialogueEvents(ws));
       return;
     }
+    if (!deps.accepting()) return refuseUpgrade(socket, 503, 1000);
     const release = pending.admit(address);
     if (release === "address") {
       audit.rateLimited(address, "pending", path);
