@@ -165,7 +165,8 @@ describe.skipIf(!!missing)("a fleet of three pods behind HAProxy", () => {
         }),
       );
       expect(await code).toBe(0);
-      const moved = talkers.filter((t, i) => onPod[i]!.closeCode !== null);
+      const moved = talkers.filter((_, i) => onPod[i]!.closeCode !== null);
+      expect(moved.length).toBeGreaterThan(0);
       for (const t of moved) expect(t.client.of("session.moving")).toMatchObject([{ reason: "draining", resumeToken: t.token }]);
       await Promise.all(moved.map((t) => t.resumeAfterClose()));
       await fleet.restart(pod);

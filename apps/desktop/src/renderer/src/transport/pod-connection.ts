@@ -190,6 +190,13 @@ export class PodConnection implements PodTransport {
       this.opts.onStatus(code === 4401 ? "refused" : "disconnected", fatal);
       return;
     }
+    // The pod is draining (session.moving came first): reconnect at once; the balancer picks another
+    // pod and the session resumes there with its token.
+    if (code === 1012) {
+      this.opts.onStatus("reconnecting", "Moving to another pod…");
+      this.open();
+      return;
+    }
     const err = this.lastError;
     if (err?.code === "E_BUSY" && /loading/.test(err.message)) {
       this.opts.onStatus("loading", "The pod is loading its models; it will answer when they are ready.");
