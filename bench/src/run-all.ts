@@ -1,10 +1,11 @@
-/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness|spoken-turns|conversations|tts-streams]`: runs benchmarks, writes bench/results/<name>.json. */
+/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness|spoken-turns|conversations|tts-streams|failover]`: runs benchmarks, writes bench/results/<name>.json. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { benchCodec } from "./codec.js";
 import { benchConversations } from "./conversations.js";
 import { benchDesktop } from "./desktop.js";
 import { benchEngines } from "./engines.js";
+import { benchFailover } from "./failover.js";
 import { benchConcurrency, benchOverhead } from "./pipeline.js";
 import { benchResponsiveness } from "./responsiveness.js";
 import { benchSpokenTurns } from "./spoken-turns.js";
@@ -20,6 +21,7 @@ const all = {
   "spoken-turns": benchSpokenTurns,
   conversations: benchConversations,
   "tts-streams": benchTtsStreams,
+  failover: benchFailover,
 } as Record<string, () => unknown>;
 const chosen = process.argv.slice(2).filter((a) => a in all);
 const dir = fileURLToPath(new URL("../results/", import.meta.url));

@@ -10,6 +10,7 @@ import { type Fleet, startFleet } from "../support/fleet.js";
 import { pollUntil } from "../support/poll.js";
 import { RealtimeClient } from "../support/realtime-client.js";
 import { missingServices } from "../support/services.js";
+import { Talker } from "../support/talker.js";
 
 const missing = missingServices();
 if (missing && process.env.CI) throw new Error(`CI must run the fleet tests: ${missing}`);
@@ -33,69 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fleet?.stop();
 });
-
-/** One user's conversation through the balancer, from its own address, resumed after every drop like the app does. */
-class Talker {
-  client!: RealtimeClient;
-  token = "";
-  sessionId = "";
-  conversationId = "";
-  resumed = 0;
-  moved = 0;
-  private constructor(
-    private readonly fleet: Fleet,
-    readonly address: string,
-  ) {}
-
-  static async open(fleet: Fleet, n: number): Promise<Talker> {
-    const t = new Talker(fleet, `127.0.0.${10 + n}`);
-    t.client = await RealtimeClient.connect(fleet.wsUrl, { localAddress: t.address });
-    const ready = await t.client.hello();
-    t.token = ready.resumeToken;
-    t.sessionId = ready.sessionId;
-    return t;
-  }
-
-  /** A typed turn; resolves with the reply's responseId once its audio has started. */
-  async ask(text: string): Promise<string> {
-    const from = this.client.messages.length;
-    this.client.send({ type: "input.text", text });
-    const started = await this.client.waitFor("response.audio.started", { from });
-    return started.value.responseId;
-  }
-
-  async completed(responseId: string) {
-    return (await this.client.waitFor("response.completed", { pred: (m) => m.responseId === responseId })).value;
-  }
-
-  /** Waits for this socket to close, then reconnects through the balancer with its resume token. */
-  async resumeAfterClose(): Promise<void> {
-    await pollUntil(`${this.address}'s socket to close`, () => this.client.closeCode !== null, 30_000);
-    if (this.client.of("session.moving").length) this.moved++;
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      try {
-        const client = await RealtimeClient.connect(this.fleet.wsUrl, { localAddress: this.address });
-        const ready = await client.hello({ resume: this.token });
-        this.client = client;
-        expect(ready).toMatchObject({ resumed: true, sessionId: this.sessionId });
-        this.token = ready.resumeToken;
-        this.resumed++;
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 100)); // the balancer has not noticed the dead pod yet
-      }
-    }
-  }
-
-  async history(): Promise<{ role: string; text: string; status: string }[]> {
-    const res = await fetch(`${this.fleet.url}/v1/conversations/${this.conversationId}`);
-    const body = (await res.json()) as { history: { role: string; text: string; status: string }[] };
-    if (res.status !== 200) throw new Error(`GET conversation ${this.conversationId}: ${res.status} ${JSON.stringify(body)}`);
-    return body.history;
-  }
-}
 
 describe.skipIf(!!missing)("a fleet of three pods behind HAProxy", () => {
   it("fills pods by free capacity and says E_BUSY only when every pod is full", async () => {

@@ -9,6 +9,13 @@ export interface InstantEngineOptions {
   /** Seconds of reply audio the TTS double produces per reply. */
   replySeconds: number;
   sampleRate?: number;
+  /**
+   * A cloning TTS double: registerVoice keeps the ids it is given, and synthesising a voice that is
+   * neither its preset nor registered fails — so a test sees whether a pod handed it a stored voice.
+   */
+  cloning?: boolean;
+  /** Wall time each synthesis takes before its audio (a render long enough to be interrupted). */
+  synthesisMs?: number;
 }
 
 export interface EngineClock {
@@ -18,6 +25,7 @@ export interface EngineClock {
 
 export function createInstantEngines(opts: InstantEngineOptions): Engines & { clock: EngineClock } {
   const clock: EngineClock = { engineMs: 0 };
+  const registered = new Set<string>();
   const rate = opts.sampleRate ?? 24000;
   const timed = <T>(fn: () => T): T => {
     const t = performance.now();
@@ -66,7 +74,11 @@ export function createInstantEngines(opts: InstantEngineOptions): Engines & { cl
       info: info("tts"),
       sampleRate: rate,
       voices: [{ id: "instant", name: "Instant (test double)", language: "en" }],
-      async *synthesize(text, { signal }) {
+      ...(opts.cloning ? { registerVoice: async (id: string) => void registered.add(id) } : {}),
+      async *synthesize(text, { signal, voice }) {
+        if (opts.cloning && voice && voice !== "instant" && !registered.has(voice))
+          throw new Error(`voice ${voice} was never registered here`);
+        if (opts.synthesisMs) await new Promise((r) => setTimeout(r, opts.synthesisMs));
         // The reply's audio spread over its clauses by length, in 80 ms chunks like FireRedTTS2.
         const total = Math.round(opts.replySeconds * rate * Math.min(1, text.length / 40));
         for (let i = 0; i < total && !signal.aborted; i += tone.length)

@@ -13,5 +13,11 @@ const pod = createPodServer(config, log);
 const port = await pod.listen();
 process.stdout.write(`${JSON.stringify({ event: "listening", port, host: config.host })}\n`);
 stopOnSignals(pod, config, log);
-pod.setEngines(createInstantEngines({ replySeconds: Number(process.env.INSTANT_REPLY_SECONDS ?? 2) }));
+pod.setEngines(
+  createInstantEngines({
+    replySeconds: Number(process.env.INSTANT_REPLY_SECONDS ?? 2),
+    cloning: process.env.INSTANT_CLONING === "1",
+    synthesisMs: Number(process.env.INSTANT_SYNTHESIS_MS ?? 0),
+  }),
+);
 process.stdout.write(`${JSON.stringify({ event: "ready", port })}\n`);

@@ -8,6 +8,7 @@ import { FileBlobs } from "../src/store/blobs.js";
 import { ConversationStore } from "../src/store/conversations.js";
 import { openSqlite } from "../src/store/sqlite.js";
 import { DialogueJobs } from "../src/studio/dialogue-jobs.js";
+import { LocalDialogueQueue } from "../src/studio/dialogue-queue.js";
 import { sweepExpired } from "../src/studio/retention.js";
 import { VoiceProfiles } from "../src/studio/voice-profiles.js";
 
@@ -19,12 +20,13 @@ describe("retention", () => {
     const sql = openSqlite(join(dir, "fireside.db"));
     const { db } = sql;
     const profiles = new VoiceProfiles(sql, new FileBlobs(join(dir, "voices")));
-    const jobs = new DialogueJobs(
+    const jobs = new DialogueJobs({
       sql,
-      new FileBlobs(join(dir, "dialogues")),
-      () => null,
-      async () => true,
-    );
+      blobs: new FileBlobs(join(dir, "dialogues")),
+      tts: () => null,
+      voiceExists: async () => true,
+      queue: new LocalDialogueQueue(sql),
+    });
     const audit = new AuditLog(dir, { maxBytes: 1e6, content: false });
     const now = Date.parse("2026-11-26T12:00:00Z");
     const iso = (daysAgo: number) => new Date(now - daysAgo * DAY).toISOString();

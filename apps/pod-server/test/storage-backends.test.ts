@@ -13,6 +13,7 @@ import { missingServices, type Service, startPostgres } from "../../../tests/sup
 import { ConversationStore } from "../src/store/conversations.js";
 import { openStorage, type Storage } from "../src/store/storage.js";
 import { DialogueJobs } from "../src/studio/dialogue-jobs.js";
+import { LocalDialogueQueue, PgBossDialogueQueue } from "../src/studio/dialogue-queue.js";
 import { VoiceProfiles } from "../src/studio/voice-profiles.js";
 
 const missing = missingServices();
@@ -72,12 +73,15 @@ describe.each(backends)("storage on %s", (name, open) => {
       expect(await profiles.withAudioFile(voice.id, async (path) => path.endsWith(".wav"))).toBe(true);
 
       const tts = createInstantEngines({ replySeconds: 1 }).tts;
-      const jobs = new DialogueJobs(
-        storage.sql,
-        storage.dialogueAudio,
-        () => tts,
-        async () => true,
-      );
+      // The fleet's queue (pg-boss) with PostgreSQL; the rows themselves with SQLite.
+      const queue = name === "PostgreSQL" ? new PgBossDialogueQueue(postgres!.url, () => {}) : new LocalDialogueQueue(storage.sql);
+      const jobs = new DialogueJobs({
+        sql: storage.sql,
+        blobs: storage.dialogueAudio,
+        tts: () => tts,
+        voiceExists: async () => true,
+        queue,
+      });
       const job = await jobs.submit({ lines: [{ speaker: "S1", text: "Hello." }], voices: { S1: voice.id }, language: "en" });
       const done = new Promise<void>((resolve) => jobs.subscribe((e) => e.type === "dialogue.job" && e.job.status === "done" && resolve()));
       await jobs.start();

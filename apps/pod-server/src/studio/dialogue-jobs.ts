@@ -15,8 +15,10 @@ import {
   ProtocolError,
 } from "@fireside/protocol";
 import type { TtsEngine } from "../engines/types.js";
+import type { Broadcast } from "../fleet/broadcast.js";
 import type { Blobs } from "../store/blobs.js";
 import type { Sql } from "../store/sql.js";
+import type { DialogueQueue, RenderOutcome } from "./dialogue-queue.js";
 
 /** Jobs queued or rendering at once: each is minutes of TTS, and a token holder must not queue thousands. */
 export const MAX_WAITING_JOBS = 20;
@@ -47,31 +49,46 @@ const toJob = (r: Row): DialogueJob => ({
   updatedAt: r.updated_at,
 });
 
+export interface DialogueJobsDeps {
+  sql: Sql;
+  blobs: Blobs;
+  tts: () => TtsEngine | null;
+  /** Known voice ids (profiles and presets), to refuse unknown ones at submit time; makes a known one ready to speak. */
+  voiceExists: (id: string) => Promise<boolean>;
+  /** Which pod renders which job (dialogue-queue.ts). */
+  queue: DialogueQueue;
+  /** In a fleet: every job change reaches every pod's events sockets. */
+  broadcast?: Broadcast<DialogueEvent>;
+}
+
 export class DialogueJobs {
   private readonly listeners = new Set<(event: DialogueEvent) => void>();
   private running: { id: string; abort: AbortController } | null = null;
   private stopping = false;
-  private kick: Promise<void> = Promise.resolve();
+  private readonly sql: Sql;
+  private readonly blobs: Blobs;
 
-  constructor(
-    private readonly sql: Sql,
-    private readonly blobs: Blobs,
-    private readonly tts: () => TtsEngine | null,
-    /** Known voice ids (profiles and presets), to refuse unknown ones at submit time. */
-    private readonly voiceExists: (id: string) => Promise<boolean>,
-  ) {}
-
-  /** Re-queues jobs a restart cut short, then works through the queue (call once engines are loaded). */
-  async start(): Promise<void> {
-    await this.sql.run("UPDATE dialogue_jobs SET status = 'queued', progress = 0 WHERE status = 'running'");
-    this.pump();
+  constructor(private readonly deps: DialogueJobsDeps) {
+    this.sql = deps.sql;
+    this.blobs = deps.blobs;
+    deps.broadcast?.subscribe((event) => this.deliver(event));
   }
 
-  /** Server shutdown: stop rendering but leave the job "running", so the next start re-queues it. */
+  /** The job this pod is rendering now, if any. */
+  get rendering(): string | null {
+    return this.running?.id ?? null;
+  }
+
+  /** Starts taking jobs from the queue (call once engines are loaded). */
+  async start(): Promise<void> {
+    await this.deps.queue.start((id) => this.render(id));
+  }
+
+  /** Stops rendering: the job in progress goes back to the queue, for this pod's next start or another pod. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.running?.abort.abort();
-    await this.kick;
+    await this.deps.queue.stop();
   }
 
   async submit(req: DialogueRequest): Promise<DialogueJob> {
@@ -85,7 +102,7 @@ export class DialogueJobs {
       );
     }
     for (const [speaker, voice] of Object.entries(req.voices)) {
-      if (voice && !(await this.voiceExists(voice)))
+      if (voice && !(await this.deps.voiceExists(voice)))
         throw new ProtocolError("E_BAD_REQUEST", `voice ${voice} for ${speaker} does not exist`);
     }
     const id = `job_${randomUUID().slice(0, 12)}`;
@@ -96,7 +113,7 @@ export class DialogueJobs {
     );
     const job = await this.get(id);
     this.emit({ type: "dialogue.job", job });
-    this.pump();
+    await this.deps.queue.enqueue(id);
     return job;
   }
 
@@ -107,6 +124,11 @@ export class DialogueJobs {
   }
 
   private emit(event: DialogueEvent): void {
+    if (this.deps.broadcast) this.deps.broadcast.publish(event);
+    else this.deliver(event);
+  }
+
+  private deliver(event: DialogueEvent): void {
     for (const l of this.listeners) {
       try {
         l(event);
@@ -183,34 +205,34 @@ export class DialogueJobs {
     this.emit({ type: "dialogue.job", job: await this.get(id) });
   }
 
-  private pump(): void {
-    this.kick = this.kick
-      .then(async () => {
-        for (;;) {
-          const tts = this.tts();
-          if (!tts || this.stopping) return;
-          const next = await this.sql.get<{ id: string }>(
-            "SELECT id FROM dialogue_jobs WHERE status = 'queued' ORDER BY created_at LIMIT 1",
-          );
-          if (!next) return;
-          await this.render(next.id, tts);
-        }
-      })
-      // render() settles every job it starts; this only keeps one unexpected error from stalling the queue.
-      .catch(() => {});
-  }
-
-  private async render(id: string, tts: TtsEngine): Promise<void> {
-    const req = JSON.parse((await this.row(id)).script_json) as DialogueRequest;
+  /**
+   * Renders one job the queue handed this pod: "settled" once it is done, failed or cancelled (or
+   * was already), "released" when this pod stopped first — the job is queued again, from the top.
+   */
+  private async render(id: string): Promise<RenderOutcome> {
+    const tts = this.deps.tts();
+    if (!tts || this.stopping) return "released";
+    const found = await this.sql.get<Row>("SELECT * FROM dialogue_jobs WHERE id = ?", [id]);
+    // Queued, or left running by a pod that died; anything else (deleted, cancelled, done) is settled.
+    if (!found || (found.status !== "queued" && found.status !== "running")) return "settled";
+    const claimed = await this.sql.run(
+      "UPDATE dialogue_jobs SET status = 'running', progress = 0, updated_at = ? WHERE id = ? AND status = ?",
+      [new Date().toISOString(), id, found.status],
+    );
+    if (!claimed) return "settled"; // changed meanwhile (cancelled through another pod)
+    const req = JSON.parse(found.script_json) as DialogueRequest;
     const abort = new AbortController();
     this.running = { id, abort };
-    await this.setStatus(id, "running", { progress: 0 });
+    this.emit({ type: "dialogue.job", job: await this.get(id) });
     const parts: Float32Array[] = [];
     const timings: LineTiming[] = [];
     let samples = 0;
     const gap = new Float32Array((DIALOGUE_RATE * GAP_MS) / 1000);
     try {
       for (const [index, line] of req.lines.entries()) {
+        // A job cancelled through another pod of the fleet stops here, between lines.
+        if (index > 0 && (await this.row(id)).status === "cancelled") abort.abort();
+        if (abort.signal.aborted) break;
         if (index > 0) {
           parts.push(gap);
           samples += gap.length;
@@ -233,7 +255,7 @@ export class DialogueJobs {
           parts.push(tail);
           samples += tail.length;
         }
-        if (abort.signal.aborted) return; // cancelled: status already set
+        if (abort.signal.aborted) break;
         timings.push({
           index,
           speaker: line.speaker,
@@ -243,15 +265,29 @@ export class DialogueJobs {
         });
         await this.setStatus(id, "running", { progress: (index + 1) / req.lines.length });
       }
-      const all = concatFloat32(parts);
+      if (abort.signal.aborted) return await this.afterAbort(id);
       const file = `${id}.wav`;
-      await this.blobs.put(file, writeWav(all, DIALOGUE_RATE));
+      await this.blobs.put(file, writeWav(concatFloat32(parts), DIALOGUE_RATE));
       await this.setStatus(id, "done", { progress: 1, result: file, timings });
+      return "settled";
     } catch (err) {
-      if (!abort.signal.aborted) await this.setStatus(id, "failed", { error: (err as Error).message }).catch(() => {});
+      if (abort.signal.aborted) return await this.afterAbort(id);
+      await this.setStatus(id, "failed", { error: (err as Error).message }).catch(() => {});
+      return "settled";
     } finally {
       this.running = null;
       tts.endContext?.(id);
     }
+  }
+
+  /** Stopped mid-render: a cancelled job stays cancelled; one cut by this pod stopping is queued again. */
+  private async afterAbort(id: string): Promise<RenderOutcome> {
+    if (!this.stopping) return "settled";
+    await this.sql.run("UPDATE dialogue_jobs SET status = 'queued', progress = 0, updated_at = ? WHERE id = ? AND status = 'running'", [
+      new Date().toISOString(),
+      id,
+    ]);
+    this.emit({ type: "dialogue.job", job: await this.get(id) });
+    return "released";
   }
 }

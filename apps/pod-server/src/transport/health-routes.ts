@@ -23,6 +23,8 @@ export interface HealthDeps {
   sessions(): number;
   engines(): Engines | null;
   loading(): LoadingProgress | null;
+  /** The dialogue job this pod is rendering (null when none). */
+  rendering(): string | null;
   /** True once the pod began to drain (SIGTERM): /ready answers 503 so the balancer sends nothing new. */
   draining(): boolean;
   /** Resolves when the database answers. */
@@ -81,6 +83,8 @@ export async function ready(deps: HealthDeps, res: ServerResponse): Promise<void
         status: engines.degraded?.length || stateDown ? "degraded" : "ready",
         degraded: engines.degraded ?? [],
         state,
+        sessions: deps.sessions(),
+        rendering: deps.rendering(),
         engines: {
           vad: engines.vad.info,
           asr: engines.asr.info,

@@ -7,12 +7,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
+import type { DialogueEvent } from "@fireside/protocol";
 import { WebSocketServer } from "ws";
 import { AuditLog } from "../audit/audit-log.js";
 import type { Config } from "../config/config.js";
 import { closeEngines } from "../engines/close-engines.js";
 import type { Engines } from "../engines/types.js";
 import { serveAgent } from "../fleet/agent.js";
+import { RedisBroadcast } from "../fleet/broadcast.js";
 import { connectRedis } from "../fleet/redis.js";
 import { RedisResumes } from "../fleet/shared-resumes.js";
 import { PendingSockets } from "../guard/pending-sockets.js";
@@ -25,6 +27,7 @@ import { ResumeStore } from "../session/resume-store.js";
 import { ConversationStore } from "../store/conversations.js";
 import { openStorage } from "../store/storage.js";
 import { DialogueJobs } from "../studio/dialogue-jobs.js";
+import { LocalDialogueQueue, PgBossDialogueQueue } from "../studio/dialogue-queue.js";
 import { keepRetention } from "../studio/retention.js";
 import { VoiceProfiles } from "../studio/voice-profiles.js";
 import { VoiceRules } from "../studio/voice-rules.js";
@@ -88,12 +91,22 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   const conversations = new ConversationStore(storage.sql);
   const voices = new VoiceRules(profiles, () => engines?.tts ?? null);
   // Dialogue jobs refuse unknown voices themselves ("does not exist"); a cloned one on a preset-only pod throws.
-  const jobs = new DialogueJobs(
-    storage.sql,
-    storage.dialogueAudio,
-    () => engines?.tts ?? null,
-    (id) => voices.known(id),
-  );
+  const jobs = new DialogueJobs({
+    sql: storage.sql,
+    blobs: storage.dialogueAudio,
+    tts: () => engines?.tts ?? null,
+    voiceExists: (id) => voices.known(id),
+    queue: config.databaseUrl
+      ? new PgBossDialogueQueue(config.databaseUrl, (err) => log.warn("dialogue queue", { error: err.message }))
+      : new LocalDialogueQueue(storage.sql),
+    ...(redis
+      ? {
+          broadcast: new RedisBroadcast<DialogueEvent>(redis, "fireside:dialogue-events", (err) =>
+            log.warn("dialogue events", { error: err.message }),
+          ),
+        }
+      : {}),
+  });
   const stopRetention = keepRetention({ profiles, jobs, conversations }, config.retentionDays, audit, (err) =>
     log.warn("retention sweep failed; tried again in an hour", { error: err.message }),
   );
@@ -124,6 +137,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
         engines: () => engines,
         loading: () => loading,
         draining: () => draining,
+        rendering: () => jobs.rendering,
         storage: () => storage.sql.ping(),
         ...(redis ? { sharedState: () => redis.up() } : {}),
       },
