@@ -19,11 +19,12 @@ const stats = (ms: number[]) => ({
   max: Math.round(Math.max(...ms)),
 });
 
-async function lostTurns(talkers: TalkerT[], asked: Map<TalkerT, string[]>): Promise<number> {
-  let lost = 0;
+/** The user turns asked but not stored. */
+async function lostTurns(talkers: TalkerT[], asked: Map<TalkerT, string[]>): Promise<string[]> {
+  const lost: string[] = [];
   for (const t of talkers) {
     const stored = new Set((await t.history()).filter((h) => h.role === "user").map((h) => h.text));
-    lost += (asked.get(t) ?? []).filter((q) => !stored.has(q)).length;
+    lost.push(...(asked.get(t) ?? []).filter((q) => !stored.has(q)));
   }
   return lost;
 }
@@ -93,13 +94,18 @@ export async function benchFailover() {
       await fleet.restart(pod);
     }
     const lost = await lostTurns(talkers, asked);
+    // Replies stored as anything but completed: a drain must never cut one.
+    let cutReplies = 0;
+    for (const t of talkers) cutReplies += (await t.history()).filter((h) => h.role === "assistant" && h.status !== "completed").length;
     for (const t of talkers) t.client.close();
     const result = {
       engines: "instant test doubles (3 s replies); PostgreSQL, Redis and HAProxy real, on this machine",
       conversations: CONVERSATIONS,
       kill: { moved: dropped.size, killToNextReplyAudioMs: stats(afterKill) },
       rollingRestart: { moved: fromMove.length, moveToNextReplyAudioMs: stats(fromMove), signalToNextReplyAudioMs: stats(fromSignal) },
-      lostTurns: lost,
+      lostTurns: lost.length,
+      cutReplies,
+      lost,
       askedTurns: [...asked.values()].reduce((n, qs) => n + qs.length, 0),
     };
     process.stderr.write(`  ${JSON.stringify(result)}\n`);

@@ -91,9 +91,12 @@ describe.skipIf(!!missing)("a fleet of three pods behind HAProxy", () => {
   it("a rolling restart moves every session to another pod once its reply has ended; no reply is cut", async () => {
     const talkers: Talker[] = [];
     for (let i = 0; i < 15; i++) talkers.push(await Talker.open(fleet, 40 + i));
+    let first = true;
     for (const pod of fleet.pods) {
       // Replies in flight when the pod is told to stop.
       const inFlight = await Promise.all(talkers.map((t, i) => t.ask(`Before ${pod.id} restarts, talker ${i}.`)));
+      if (first) for (const t of talkers) t.conversationId = (await t.client.waitFor("conversation.started")).value.conversationId;
+      first = false;
       const onPod = talkers.map((t) => t.client);
       const code = fleet.drain(pod);
       // Each session on the draining pod finishes its reply, then is told to move.
@@ -110,6 +113,11 @@ describe.skipIf(!!missing)("a fleet of three pods behind HAProxy", () => {
       await fleet.restart(pod);
     }
     expect(talkers.every((t) => t.moved >= 1)).toBe(true);
+    // Stored as heard: every reply played to its end before its session moved, none cut.
+    for (const t of talkers) {
+      const replies = (await t.history()).filter((h) => h.role === "assistant");
+      expect(replies.map((r) => r.status)).toEqual(fleet.pods.map(() => "completed"));
+    }
     for (const t of talkers) t.client.close();
   });
 });

@@ -43,6 +43,12 @@ export class ServerMetrics {
     buckets: [0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 13],
     registers: [this.registry],
   });
+  readonly storeSeconds = new Histogram({
+    name: "fireside_store_seconds",
+    help: "From a conversation turn ending to its being stored (queueing behind the session's earlier turns included)",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly audioFramesSent = new Counter({
     name: "fireside_audio_frames_sent_total",
     help: "Output audio frames sent",

@@ -56,6 +56,8 @@ export class ConversationHistory {
     private readonly onStarted: (conversationId: string) => void,
     /** A turn could not be stored (a full disk): `itemId` names it. */
     private readonly onStoreError: (err: Error, itemId: string) => void,
+    /** A turn was stored, `ms` after it was handed over. */
+    private readonly onStored: (ms: number) => void = () => {},
   ) {}
 
   get id(): string | null {
@@ -78,10 +80,13 @@ export class ConversationHistory {
     return this.saving;
   }
 
-  /** The user's words; the same item again (an utterance continued after a pause) replaces them. */
-  addUser(itemId: string, text: string, status: "spoken" | "typed"): void {
+  /**
+   * The user's words; the same item again (an utterance continued after a pause) replaces them.
+   * Resolves once they are stored (or their failure reported).
+   */
+  addUser(itemId: string, text: string, status: "spoken" | "typed"): Promise<void> {
     this.messages = withUser(this.messages, itemId, text);
-    this.save({ itemId, role: "user", text, status, metrics: {} });
+    return this.save({ itemId, role: "user", text, status, metrics: {} });
   }
 
   /** A reply generated in full (stored when it ends, with how it ended). */
@@ -121,10 +126,11 @@ export class ConversationHistory {
     return [{ role: "system", content: persona }, ...kept.map(({ role, content }) => ({ role, content }))];
   }
 
-  private save(turn: Omit<StoredTurn, "createdAt">): void {
+  private save(turn: Omit<StoredTurn, "createdAt">): Promise<void> {
     // The id is known at once (a resume snapshot carries it); the client is told of it once its row is stored.
     this.conversationId ??= newConversationId();
     const id = this.conversationId;
+    const handedAt = performance.now();
     this.saving = this.saving.then(async () => {
       try {
         if (!this.stored) {
@@ -133,9 +139,11 @@ export class ConversationHistory {
           this.onStarted(id);
         }
         await this.store.saveTurn(id, turn);
+        this.onStored(performance.now() - handedAt);
       } catch (err) {
         this.onStoreError(err as Error, turn.itemId);
       }
     });
+    return this.saving;
   }
 }

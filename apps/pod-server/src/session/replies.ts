@@ -187,6 +187,11 @@ export class Replies {
     }
   }
 
+  /** When the last reply's audio has played out at the client, by the pacing (0 when there was none). */
+  get playbackEndsAt(): number {
+    return this.recent.at(-1)?.playbackEndsAt ?? 0;
+  }
+
   /** The client vanished: a running reply stops, and only what it can have played is kept. */
   dropped(): void {
     const r = this.active;

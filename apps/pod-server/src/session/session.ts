@@ -41,6 +41,8 @@ export interface SessionDeps {
 
 /** An utterance with less voiced audio than this (by the VAD) is not sent to ASR: Whisper invents words in silence. */
 const MIN_VOICED_MS = 64;
+/** Longest a reply waits for its user turn to be stored (SQLite: microseconds; PostgreSQL: milliseconds, unless it is struggling). */
+const STORE_BEFORE_REPLY_MS = 1000;
 
 type TurnInput = CommittedUtterance | { text: string };
 /** A turn waiting or transcribing: response.cancel before its reply starts drops it. */
@@ -86,6 +88,7 @@ export class Session {
         io.log("error", "could not store a conversation turn", { session: this.id, item: itemId, error: err.message });
         this.errors.fail(err, itemId);
       },
+      (ms) => metrics.storeSeconds.observe(ms / 1000),
     );
     if (settled.conversationId) this.history.continue(settled.conversationId, settled.history);
     this.frames = new InputFrames(settled.input.codec, settled.input.sampleRate);
@@ -153,10 +156,18 @@ export class Session {
     return this.machine.state;
   }
 
-  /** Resolves when the session is idle (no one speaking, no reply in progress) or closed; at once if it is. */
-  whenIdle(): Promise<void> {
-    if (this.machine.state === "idle" || this.machine.state === "closed") return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /**
+   * Resolves once no one is speaking, no reply is in progress and the last reply has had time to
+   * play out at the client (its audio runs ahead of real time), or the session closed.
+   */
+  async whenQuiet(): Promise<void> {
+    for (;;) {
+      if (this.machine.state !== "idle" && this.machine.state !== "closed")
+        await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      const left = this.replies.playbackEndsAt - Date.now();
+      if (left <= 0 || this.closed) return;
+      await new Promise((resolve) => setTimeout(resolve, left));
+    }
   }
 
   /** Resolves once every turn so far is stored (or its failure reported): a pod waits on it before it exits. */
@@ -310,7 +321,11 @@ export class Session {
       draft = heard.draft;
     } else userText = input.text;
     if (this.closed) return;
-    this.history.addUser(itemId, userText, spoken ? "spoken" : "typed");
+    // The words are stored before they are answered, so a pod that dies mid-reply loses no turn; a
+    // store that is slow or down holds the reply back at most STORE_BEFORE_REPLY_MS.
+    const stored = this.history.addUser(itemId, userText, spoken ? "spoken" : "typed");
+    await Promise.race([stored, new Promise((resolve) => setTimeout(resolve, STORE_BEFORE_REPLY_MS).unref())]);
+    if (this.closed) return;
     if (turn.cancelled) {
       // Cancelled while it was being transcribed: the words are kept, no reply is made.
       this.toListening();

@@ -65,13 +65,13 @@ export class RealtimeSockets {
 
   /**
    * The pod is leaving: no session is admitted any more, and each live one, once its reply in
-   * progress has ended and its turns are stored, is told to move (session.moving, close 1012) to
+   * progress has played out and its turns are stored, is told to move (session.moving, close 1012) to
    * resume on another pod. Resolves when none is left, or after `boundMs`, when the rest move as they are.
    */
   async drain(boundMs: number): Promise<void> {
     this.draining = true;
     const moves = [...this.admitted].map(async ([connection, move]) => {
-      await connection.session?.whenIdle();
+      await connection.session?.whenQuiet();
       await connection.session?.stored();
       move();
     });
