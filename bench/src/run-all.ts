@@ -1,6 +1,7 @@
-/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness|spoken-turns|conversations|tts-streams|failover]`: runs benchmarks, writes bench/results/<name>.json. */
+/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness|spoken-turns|conversations|tts-streams|failover|capacity]`: runs benchmarks, writes bench/results/<name>.json. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { benchCapacity } from "./capacity.js";
 import { benchCodec } from "./codec.js";
 import { benchConversations } from "./conversations.js";
 import { benchDesktop } from "./desktop.js";
@@ -22,6 +23,7 @@ const all = {
   conversations: benchConversations,
   "tts-streams": benchTtsStreams,
   failover: benchFailover,
+  capacity: benchCapacity,
 } as Record<string, () => unknown>;
 const chosen = process.argv.slice(2).filter((a) => a in all);
 const dir = fileURLToPath(new URL("../results/", import.meta.url));

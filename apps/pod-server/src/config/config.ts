@@ -55,6 +55,12 @@ export const SETTINGS = {
     "",
     "This pod's name in a fleet (logs, /ready, which pod holds a session); empty: the host name and port.",
   ),
+  admitMaxLagMs: s(
+    "FIRESIDE_ADMIT_MAX_LAG_MS",
+    int(0, 10_000),
+    200,
+    "No new session while the event loop's delay p99 (over the last second) is above this, ms: the pod is at capacity whatever the session count; 0 turns it off.",
+  ),
   agentPort: s(
     "FIRESIDE_AGENT_PORT",
     int(0, 65535),

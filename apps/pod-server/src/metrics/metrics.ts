@@ -43,6 +43,11 @@ export class ServerMetrics {
     buckets: [0.025, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 13],
     registers: [this.registry],
   });
+  readonly eventLoopLag = new Gauge({
+    name: "fireside_event_loop_lag_p99_seconds",
+    help: "p99 of the event loop's delay over the last second (admission refuses new sessions above FIRESIDE_ADMIT_MAX_LAG_MS)",
+    registers: [this.registry],
+  });
   readonly storeSeconds = new Histogram({
     name: "fireside_store_seconds",
     help: "From a conversation turn ending to its being stored (queueing behind the session's earlier turns included)",

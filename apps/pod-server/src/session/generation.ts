@@ -12,6 +12,9 @@ import { AsyncQueue } from "../streams/async-queue.js";
 import type { Reply } from "./reply.js";
 import type { ReplyDraft } from "./reply-draft.js";
 
+/** How long one reply may keep the event loop while framing its audio before it lets others run. */
+const YIELD_AFTER_MS = 4;
+
 export interface GenerationSettings {
   maxTokens: number;
   temperature: number;
@@ -74,13 +77,20 @@ export async function generate(
           context: { id: settings.contextId },
           ...(settings.voice ? { voice: settings.voice } : {}),
         });
+      let slice = performance.now();
       for await (const chunk of audio) {
         if (signal.aborted) break;
         reply.metrics.ttsFirstAudioMs ??= Date.now() - ttsStart;
         reply.capture(resampler ? resampler.process(chunk) : chunk);
-        // One chunk per turn of the event loop: a clause synthesised whole (Piper, a draft) is
-        // otherwise resampled, encoded and framed at once, holding every session's frames ~10 ms.
-        await setImmediate();
+        // A clause synthesised whole (Piper, a draft) is not resampled, encoded and framed in one go,
+        // which held every session's frames ~10 ms: the reply lets the event loop turn once it has
+        // held it YIELD_AFTER_MS. Not after every chunk: that tied each reply's audio to one 80 ms
+        // chunk per turn of the loop, and with hundreds of sessions a turn takes longer than 80 ms,
+        // so replies were produced slower than they play (300 sessions: 97 % of frames late).
+        if (performance.now() - slice >= YIELD_AFTER_MS) {
+          await setImmediate();
+          slice = performance.now();
+        }
       }
       reply.spoke(piece, start);
     }

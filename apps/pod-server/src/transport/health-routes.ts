@@ -21,6 +21,8 @@ export interface HealthDeps {
   /** This pod's name in a fleet (FIRESIDE_POD_ID). */
   pod: string;
   sessions(): number;
+  /** The event loop's delay p99 over the last second, ms. */
+  lagP99Ms(): number;
   engines(): Engines | null;
   loading(): LoadingProgress | null;
   /** The dialogue job this pod is rendering (null when none). */
@@ -84,6 +86,7 @@ export async function ready(deps: HealthDeps, res: ServerResponse): Promise<void
         degraded: engines.degraded ?? [],
         state,
         sessions: deps.sessions(),
+        lagP99Ms: Math.round(deps.lagP99Ms()),
         rendering: deps.rendering(),
         engines: {
           vad: engines.vad.info,

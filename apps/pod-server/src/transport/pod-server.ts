@@ -17,6 +17,7 @@ import { serveAgent } from "../fleet/agent.js";
 import { RedisBroadcast } from "../fleet/broadcast.js";
 import { connectRedis } from "../fleet/redis.js";
 import { RedisResumes } from "../fleet/shared-resumes.js";
+import { LoadMeter } from "../guard/load-meter.js";
 import { PendingSockets } from "../guard/pending-sockets.js";
 import { RateLimits } from "../guard/rate-limits.js";
 import { TokenGate } from "../guard/token-gate.js";
@@ -110,7 +111,9 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   const stopRetention = keepRetention({ profiles, jobs, conversations }, config.retentionDays, audit, (err) =>
     log.warn("retention sweep failed; tried again in an hour", { error: err.message }),
   );
+  const load = new LoadMeter(config.admitMaxLagMs, 1000, (p99Ms) => metrics.eventLoopLag.set(p99Ms / 1000));
   const realtime = new RealtimeSockets({
+    load,
     config,
     log,
     metrics,
@@ -134,6 +137,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
         gpus,
         pod,
         sessions: () => realtime.size,
+        lagP99Ms: () => load.lagP99Ms,
         engines: () => engines,
         loading: () => loading,
         draining: () => draining,
@@ -222,6 +226,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
       server.closeAllConnections();
       if (engines) await closeEngines(engines);
       resumes.close();
+      load.close();
       (await agent?.catch(() => null))?.close();
       await storage.sql.close();
       await redis?.close();

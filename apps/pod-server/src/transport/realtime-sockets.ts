@@ -11,6 +11,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { Config } from "../config/config.js";
 import { defaultSessionLimit } from "../engines/session-capacity.js";
 import type { Engines } from "../engines/types.js";
+import type { LoadMeter } from "../guard/load-meter.js";
 import type { TokenGate } from "../guard/token-gate.js";
 import type { GpuTelemetry } from "../metrics/gpu-telemetry.js";
 import type { ServerMetrics } from "../metrics/metrics.js";
@@ -32,6 +33,8 @@ export interface RealtimeDeps {
   resumes: ResumeStore;
   voices: VoiceRules;
   conversations: ConversationStore;
+  /** The pod's measured load: admission refuses while it is overloaded. */
+  load: LoadMeter;
 }
 
 /** Sends a typed error a browser can read, then closes (it sees only close 1006 for an HTTP refusal). */
@@ -57,10 +60,11 @@ export class RealtimeSockets {
     return this.admitted.size;
   }
 
-  /** Sessions this pod admits at most now (0 while engines load). */
+  /** Sessions this pod admits at most now (0 while engines load; no more than it has while overloaded). */
   limit(engines: Engines | null): number {
     if (!engines) return 0;
-    return this.deps.config.maxSessions || defaultSessionLimit(engines, availableParallelism());
+    const configured = this.deps.config.maxSessions || defaultSessionLimit(engines, availableParallelism());
+    return this.deps.load.overloaded ? Math.min(configured, this.admitted.size) : configured;
   }
 
   /**
@@ -206,6 +210,12 @@ export class RealtimeSockets {
   /** Takes a session slot, or E_BUSY when the pod already serves as many as it answers in time. */
   private admit(connection: Connection, engines: Engines): ProtocolError | null {
     if (this.draining) return new ProtocolError("E_BUSY", "this pod is draining before it stops; reconnect to be served by another");
+    if (this.deps.load.overloaded) {
+      return new ProtocolError(
+        "E_BUSY",
+        `the pod is at capacity: its event loop runs ${Math.round(this.deps.load.lagP99Ms)} ms late (FIRESIDE_ADMIT_MAX_LAG_MS ${this.deps.config.admitMaxLagMs}), and one more conversation would make every one late; try again shortly`,
+      );
+    }
     const limit = this.limit(engines);
     if (this.admitted.size >= limit) {
       return new ProtocolError(
