@@ -28,6 +28,9 @@ export const TEST_ENV = {
   FIRESIDE_LOG_LEVEL: "warn",
   // Tests hold several sessions at once; the hardware default (2 on CI's two cores) has its own test.
   FIRESIDE_MAX_SESSIONS: "64",
+  // Admission by event-loop lag has its own tests (load-meter.test.ts, `pnpm bench capacity`); on two
+  // cores shared with the models, a functional test must not depend on how late the loop runs.
+  FIRESIDE_ADMIT_MAX_LAG_MS: "0",
 };
 
 /**

@@ -16,7 +16,7 @@ describe("load meter", () => {
     try {
       await pollUntil("a first window", () => windows.length >= 1, 5000, 10);
       expect(meter.overloaded).toBe(false);
-      // Held 250 ms at a time, several times: the next window's p99 is far past 100 ms.
+      // Held 250 ms at a time, again and again: the loop's delay p99 is far past 100 ms.
       const start = windows.length;
       while (windows.length < start + 2) {
         hold(250);

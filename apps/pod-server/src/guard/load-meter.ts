@@ -1,8 +1,9 @@
 /**
  * The pod's load as it measures it: how late its event loop runs (p99 of the event-loop delay over
- * the last window). Every session's audio is paced by this loop, so past a bound each one more
+ * each window). Every session's audio is paced by this loop, so past a bound each one more
  * conversation makes every conversation late: admission refuses new sessions while it is over the
- * bound (FIRESIDE_ADMIT_MAX_LAG_MS), whatever the session count says.
+ * bound (FIRESIDE_ADMIT_MAX_LAG_MS), whatever the session count says. (Judged on the p99: the p90,
+ * or two late windows in a row, let twice the capacity in under a burst — docs/performance.md.)
  */
 import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 
@@ -33,6 +34,12 @@ export class LoadMeter {
 
   get overloaded(): boolean {
     return this.maxLagMs > 0 && this.p99Ms > this.maxLagMs;
+  }
+
+  /** Forgets what was measured so far (the engines finished loading: that stall says nothing of capacity). */
+  reset(): void {
+    this.delay.reset();
+    this.p99Ms = 0;
   }
 
   close(): void {

@@ -195,6 +195,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
     setEngines(e) {
       engines = e;
       loading = null;
+      load.reset();
       metrics.enginesReady.set(1);
       for (const d of e.degraded ?? []) metrics.engineDegraded.set({ stage: d.stage }, 1);
       if (e.degraded?.length) {

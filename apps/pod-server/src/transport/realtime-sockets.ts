@@ -210,7 +210,8 @@ export class RealtimeSockets {
   /** Takes a session slot, or E_BUSY when the pod already serves as many as it answers in time. */
   private admit(connection: Connection, engines: Engines): ProtocolError | null {
     if (this.draining) return new ProtocolError("E_BUSY", "this pod is draining before it stops; reconnect to be served by another");
-    if (this.deps.load.overloaded) {
+    // A pod with no conversation has none to protect: it is never refused for lag.
+    if (this.admitted.size > 0 && this.deps.load.overloaded) {
       return new ProtocolError(
         "E_BUSY",
         `the pod is at capacity: its event loop runs ${Math.round(this.deps.load.lagP99Ms)} ms late (FIRESIDE_ADMIT_MAX_LAG_MS ${this.deps.config.admitMaxLagMs}), and one more conversation would make every one late; try again shortly`,
