@@ -10,6 +10,7 @@ import { type ChildProcess, type ExecFileSyncOptions, execFileSync, spawn, spawn
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installed } from "./services.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const STORAGE = ["--storage-driver", "vfs"];
@@ -34,11 +35,7 @@ function asRoot(cmd: string, args: string[], opts: ExecFileSyncOptions = {}) {
 export function cannotBuild(): string | null {
   if (SUDO[0] === "no-root") return "building the image needs root or passwordless sudo (mmdebstrap, buildah with vfs storage)";
   for (const tool of ["mmdebstrap", "buildah"]) {
-    try {
-      execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
-    } catch {
-      return `${tool} is not installed (scripts/setup.sh installs it as root)`;
-    }
+    if (!installed(tool)) return `${tool} is not installed (scripts/setup.sh installs it as root)`;
   }
   return null;
 }

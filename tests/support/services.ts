@@ -29,11 +29,14 @@ function pgBin(): string | null {
   return versions[0] ? join(root, versions[0], "bin") : null;
 }
 
-const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+/** Whether a program is on PATH. */
+export const installed = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 
 /** Why the fleet's parts cannot start here (null when they can): CI fails on it, elsewhere tests skip. */
 export function missingServices(): string | null {
-  const missing = [!pgBin() && "postgresql", !has("redis-server") && "redis-server", !has("haproxy") && "haproxy"].filter(Boolean);
+  const missing = [!pgBin() && "postgresql", !installed("redis-server") && "redis-server", !installed("haproxy") && "haproxy"].filter(
+    Boolean,
+  );
   return missing.length ? `not installed: ${missing.join(", ")} (scripts/setup.sh installs them)` : null;
 }
 

@@ -3,15 +3,16 @@
  * variable runpod/fleet/haproxy.cfg reads, HAProxy itself accepts the result, and the agent's
  * answers are what the config's weights and limits assume.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { installed } from "../../../tests/support/services.js";
 import { agentReply } from "../src/fleet/agent.js";
 
 const CFG = new URL("../../../runpod/fleet/haproxy.cfg", import.meta.url);
 const COMPOSE = new URL("../../../runpod/fleet/compose.yaml", import.meta.url);
-const hasHaproxy = spawnSync("sh", ["-c", "command -v haproxy"]).status === 0;
+const hasHaproxy = installed("haproxy");
 if (!hasHaproxy && process.env.CI) throw new Error("CI must check the shipped HAProxy config: haproxy is not installed");
 
 describe("the fleet's shipped configuration", () => {

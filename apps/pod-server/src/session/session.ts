@@ -324,7 +324,9 @@ export class Session {
     // The words are stored before they are answered, so a pod that dies mid-reply loses no turn; a
     // store that is slow or down holds the reply back at most STORE_BEFORE_REPLY_MS.
     const stored = this.history.addUser(itemId, userText, spoken ? "spoken" : "typed");
-    await Promise.race([stored, new Promise((resolve) => setTimeout(resolve, STORE_BEFORE_REPLY_MS).unref())]);
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([stored, new Promise((resolve) => (bound = setTimeout(resolve, STORE_BEFORE_REPLY_MS)))]);
+    clearTimeout(bound);
     if (this.closed) return;
     if (turn.cancelled) {
       // Cancelled while it was being transcribed: the words are kept, no reply is made.

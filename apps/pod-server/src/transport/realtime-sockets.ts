@@ -96,6 +96,19 @@ export class RealtimeSockets {
     const openedAt = Date.now();
     let resumeToken: string | null = null;
     let sessionId = "";
+    // Told to move (a drain): where to resume, then the close that makes the client reconnect.
+    const moveAway = () => {
+      if (ws.readyState !== WebSocket.OPEN || !resumeToken) return;
+      ws.send(
+        JSON.stringify({
+          type: "session.moving",
+          reason: "draining",
+          resumeToken,
+          resumeGraceMs: this.deps.resumes.graceMs,
+        } satisfies ServerMessage),
+      );
+      ws.close(1012, "pod draining");
+    };
     const connection: Connection = new Connection(
       {
         engines,
@@ -113,7 +126,7 @@ export class RealtimeSockets {
           admit: (id) => {
             // The socket may have closed while the hello was settled: it takes no slot then.
             if (ws.readyState !== WebSocket.OPEN) return new ProtocolError("E_NOT_READY", "the connection closed during session.hello");
-            const full = this.admit(connection, engines);
+            const full = this.admit(connection, engines, moveAway);
             if (full) return full;
             sessionId = id;
             clearTimeout(helloDeadline);
@@ -124,19 +137,6 @@ export class RealtimeSockets {
           },
         },
         issueResumeToken: (snapshot) => {
-          // Told to move (a drain): where to resume, then the close that makes the client reconnect.
-          this.admitted.set(connection, () => {
-            if (ws.readyState !== WebSocket.OPEN || !resumeToken) return;
-            ws.send(
-              JSON.stringify({
-                type: "session.moving",
-                reason: "draining",
-                resumeToken,
-                resumeGraceMs: this.deps.resumes.graceMs,
-              } satisfies ServerMessage),
-            );
-            ws.close(1012, "pod draining");
-          });
           resumeToken = this.deps.resumes.issue({ snapshot, takeOver: () => ws.close(4409, "resumed on another connection") });
           return { token: resumeToken, graceMs: this.deps.resumes.graceMs };
         },
@@ -208,7 +208,7 @@ export class RealtimeSockets {
   }
 
   /** Takes a session slot, or E_BUSY when the pod already serves as many as it answers in time. */
-  private admit(connection: Connection, engines: Engines): ProtocolError | null {
+  private admit(connection: Connection, engines: Engines, moveAway: () => void): ProtocolError | null {
     if (this.draining) return new ProtocolError("E_BUSY", "this pod is draining before it stops; reconnect to be served by another");
     // A pod with no conversation has none to protect: it is never refused for lag.
     if (this.admitted.size > 0 && this.deps.load.overloaded) {
@@ -224,7 +224,7 @@ export class RealtimeSockets {
         `the pod is serving ${this.admitted.size} conversations, as many as it answers in time on this hardware (FIRESIDE_MAX_SESSIONS); try again later`,
       );
     }
-    this.admitted.set(connection, () => {});
+    this.admitted.set(connection, moveAway);
     this.deps.metrics.sessionsActive.set(this.admitted.size);
     this.deps.metrics.sessionsTotal.inc();
     return null;
