@@ -97,7 +97,7 @@ async function step(port: number, offered: number) {
   };
 }
 
-export async function benchCapacity(levels = [300, 600, 1200]) {
+export async function benchCapacity(levels = (process.env.BENCH_LEVELS ?? "300,600,1200").split(",").map(Number)) {
   const results = [];
   for (const offered of levels) {
     // A fresh pod per level: what one level left behind does not weigh on the next.

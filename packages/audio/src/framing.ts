@@ -6,7 +6,12 @@ export function frameSamples(sampleRate: number, frameMs: number): number {
   return n;
 }
 
+/** Frames are cut from one allocation of this many: an array buffer per 32 ms frame was a busy pod's hot spot. */
+const SLAB_FRAMES = 16;
+
 export class Framer<T extends Float32Array | Int16Array> {
+  private slab: T;
+  private used = 0;
   private pending: T;
   private fill = 0;
   constructor(
@@ -14,7 +19,18 @@ export class Framer<T extends Float32Array | Int16Array> {
     private readonly make: (n: number) => T,
   ) {
     if (!(frameSize > 0)) throw new RangeError("frame size must be positive");
-    this.pending = make(frameSize);
+    this.slab = make(frameSize * SLAB_FRAMES);
+    this.pending = this.fresh();
+  }
+
+  /** A zeroed frame nobody else holds (a frame handed out is never written again). */
+  private fresh(): T {
+    if (this.used === SLAB_FRAMES) {
+      this.slab = this.make(this.frameSize * SLAB_FRAMES);
+      this.used = 0;
+    }
+    const at = this.used++ * this.frameSize;
+    return this.slab.subarray(at, at + this.frameSize) as T;
   }
 
   static float32(frameSize: number): Framer<Float32Array> {
@@ -36,7 +52,7 @@ export class Framer<T extends Float32Array | Int16Array> {
       i += take;
       if (this.fill === this.frameSize) {
         frames.push(this.pending);
-        this.pending = this.make(this.frameSize);
+        this.pending = this.fresh();
         this.fill = 0;
       }
     }
@@ -47,7 +63,7 @@ export class Framer<T extends Float32Array | Int16Array> {
   flush(): T | null {
     if (this.fill === 0) return null;
     const out = this.pending;
-    this.pending = this.make(this.frameSize);
+    this.pending = this.fresh();
     this.fill = 0;
     return out;
   }

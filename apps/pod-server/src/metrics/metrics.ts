@@ -54,22 +54,52 @@ export class ServerMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  // Audio is tallied in plain numbers and added to its counters when they are read: a counter's
+  // inc (a labelled one hashes its labels) ran for every frame, tens of thousands a second.
+  private readonly audioTally = { framesIn: 0, framesOut: 0, bytes: new Map<string, number>() };
   readonly audioFramesSent = new Counter({
     name: "fireside_audio_frames_sent_total",
     help: "Output audio frames sent",
     registers: [this.registry],
+    collect: () => this.flushAudio(),
   });
   readonly audioFramesReceived = new Counter({
     name: "fireside_audio_frames_received_total",
     help: "Input audio frames received",
     registers: [this.registry],
+    collect: () => this.flushAudio(),
   });
   readonly audioBytes = new Counter({
     name: "fireside_audio_bytes_total",
     help: "Audio frame bytes on the wire (header and payload), by direction and codec: bitrates",
     labelNames: ["direction", "codec"] as const,
     registers: [this.registry],
+    collect: () => this.flushAudio(),
   });
+
+  /** One audio frame received (`in`) or sent (`out`). */
+  countAudioFrame(direction: "in" | "out"): void {
+    if (direction === "in") this.audioTally.framesIn++;
+    else this.audioTally.framesOut++;
+  }
+
+  countAudioBytes(direction: "in" | "out", codec: string, bytes: number): void {
+    const key = `${direction} ${codec}`;
+    this.audioTally.bytes.set(key, (this.audioTally.bytes.get(key) ?? 0) + bytes);
+  }
+
+  private flushAudio(): void {
+    const t = this.audioTally;
+    if (t.framesIn) this.audioFramesReceived.inc(t.framesIn);
+    if (t.framesOut) this.audioFramesSent.inc(t.framesOut);
+    for (const [key, n] of t.bytes) {
+      const [direction, codec] = key.split(" ") as [string, string];
+      if (n) this.audioBytes.inc({ direction, codec }, n);
+    }
+    t.framesIn = 0;
+    t.framesOut = 0;
+    t.bytes.clear();
+  }
   readonly asrFirstPass = new Counter({
     name: "fireside_asr_first_pass_total",
     help: "Live transcriptions by what the fast first pass did: kept (its words were used), fallback (Whisper ran), skipped",

@@ -97,9 +97,9 @@ export class Session {
       backlog: io.backlog,
       sendBinary: (bytes) => {
         io.sendBinary(bytes);
-        metrics.audioFramesSent.inc();
+        metrics.countAudioFrame("out");
       },
-      counted: (bytes, codec) => metrics.audioBytes.inc({ direction: "out", codec }, bytes),
+      counted: (bytes, codec) => metrics.countAudioBytes("out", codec, bytes),
     };
     this.replies = new Replies({
       engines,
@@ -207,8 +207,8 @@ export class Session {
   onBinary(bytes: Uint8Array): void {
     try {
       const audio = this.frames.decode(bytes);
-      this.deps.metrics.audioFramesReceived.inc();
-      this.deps.metrics.audioBytes.inc({ direction: "in", codec: this.frames.codec }, bytes.byteLength);
+      this.deps.metrics.countAudioFrame("in");
+      this.deps.metrics.countAudioBytes("in", this.frames.codec, bytes.byteLength);
       this.hearing.push(audio);
     } catch (err) {
       this.errors.fail(err, "audio");
