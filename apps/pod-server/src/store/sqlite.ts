@@ -60,7 +60,6 @@ class SqliteHandle implements Sql {
 }
 
 export class SqliteSql extends SqliteHandle {
-
   /** The transaction in progress; statements outside it wait until it ends. */
   private busy: Promise<unknown> | null = null;
 
