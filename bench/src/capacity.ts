@@ -70,7 +70,8 @@ async function step(port: number, offered: number) {
   let worstRssBytes = 0;
   const watch = setInterval(async () => {
     try {
-      const ready = (await (await fetch(`http://127.0.0.1:${port}/ready`)).json()) as { lagP99Ms?: number };
+      const ready = (await (await fetch(`http://127.0.0.1:${port}/ready`)).json()) as { lagP99Ms?: number; loopBusy?: number; sessions?: unknown };
+      if (process.env.BENCH_TRACE) process.stderr.write(`${JSON.stringify({ lag: ready.lagP99Ms, busy: ready.loopBusy, s: ready.sessions })}\n`);
       worstLagMs = Math.max(worstLagMs, ready.lagP99Ms ?? 0);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const rss = Number(/^fireside_process_resident_memory_bytes (\S+)/m.exec(metrics)?.[1] ?? 0);

@@ -1,7 +1,7 @@
 /** The input side on its own: the pre-roll before speech, the utterance handed over whole, and how much of it the VAD heard as voice. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createInstantEngines } from "../../../tests/support/instant-engines.js";
-import { InputAudio } from "../src/session/input-audio.js";
+import { InputAudio, MAX_VAD_BACKLOG_SAMPLES } from "../src/session/input-audio.js";
 
 const detection = { mode: "client_vad", silenceMs: 300, threshold: 0.5, minSpeechMs: 100 } as const;
 const voice = (ms: number) => Float32Array.from({ length: ms * 16 }, (_, k) => 0.5 * Math.sin(k / 3));
@@ -46,5 +46,73 @@ describe("input audio", () => {
     expect(a.collecting).toBe(false);
     a.startCollecting();
     expect(a.take().samples).toBe(0);
+  });
+});
+
+describe("input audio when the VAD falls behind", () => {
+  /** A VAD that answers only when told to: a pod too busy to keep up with one speaker. */
+  function stalledVad() {
+    const waiting: (() => void)[] = [];
+    let fail = false;
+    let asked = 0;
+    const engine = {
+      frameSamples: 512,
+      createStream: () => ({
+        process: () =>
+          ++asked &&
+          new Promise<number>((resolve, reject) => waiting.push(() => (fail ? reject(new Error("vad broke")) : resolve(0)))),
+      }),
+    };
+    return {
+      engine: engine as unknown as ConstructorParameters<typeof InputAudio>[0],
+      release: () => {
+        for (const w of waiting.splice(0)) w();
+      },
+      pending: () => waiting.length,
+      asked: () => asked,
+      failNext: (on: boolean) => {
+        fail = on;
+      },
+    };
+  }
+
+  it("holds at most 3 s of audio for it, drops the rest with one E_BUSY, and hears again once it catches up", async () => {
+    const vad = stalledVad();
+    const errors: { code?: string }[] = [];
+    const a = new InputAudio(vad.engine, detection, { onTurnEvent: () => {}, onError: (e) => errors.push(e as { code?: string }) });
+    for (let i = 0; i < 500; i++) a.push(silence(20)); // 10 s of a microphone against a stalled VAD
+    expect(errors.map((e) => e.code)).toEqual(["E_BUSY"]);
+    expect(MAX_VAD_BACKLOG_SAMPLES).toBe(3 * 16000);
+    // Frames are handed to the VAD one at a time; what waits behind them is bounded.
+    for (let k = 0; k < 200; k++) {
+      await new Promise((r) => setImmediate(r));
+      if (vad.pending() === 0) break;
+      vad.release();
+    }
+    // 3 s of 32 ms frames, not 10 s of them.
+    expect(vad.asked()).toBeGreaterThanOrEqual(90);
+    expect(vad.asked()).toBeLessThanOrEqual(94);
+    a.startCollecting();
+    a.push(voice(640));
+    expect(a.collectedMs).toBeGreaterThanOrEqual(640);
+    expect(errors).toHaveLength(1);
+  });
+
+  it("reports a VAD failure once and goes on hearing the frames after it", async () => {
+    const vad = stalledVad();
+    const errors: unknown[] = [];
+    const a = new InputAudio(vad.engine, detection, { onTurnEvent: () => {}, onError: (e) => errors.push(e) });
+    vad.failNext(true);
+    a.push(silence(32));
+    await vi.waitFor(() => expect(vad.pending()).toBe(1));
+    vad.release();
+    vad.failNext(false);
+    a.push(silence(32));
+    a.push(silence(32));
+    await vi.waitFor(() => expect(vad.pending()).toBe(1));
+    vad.release();
+    await vi.waitFor(() => expect(vad.pending()).toBe(1));
+    vad.release();
+    expect(errors).toHaveLength(1);
   });
 });

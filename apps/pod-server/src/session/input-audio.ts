@@ -5,7 +5,7 @@
  * silence was. It decides nothing about turns: it reports VAD events and hands out utterances.
  */
 import { concatFloat32, Framer } from "@fireside/audio";
-import type { TurnDetection } from "@fireside/protocol";
+import { ProtocolError, type TurnDetection } from "@fireside/protocol";
 import type { VadEngine, VadStream } from "../engines/types.js";
 import { TurnDetector, type TurnEvent } from "./turn-detector.js";
 
@@ -15,6 +15,11 @@ const PREROLL_MS = 300;
 const SPECULATE_AFTER_MS = 128;
 /** VAD frame ends of voiced frames are kept this long, to judge each committed utterance. */
 const VOICED_HISTORY_SAMPLES = 16000 * 40;
+/**
+ * Audio waiting for the VAD at most. A pod this far behind hearing a speaker is past its capacity:
+ * what comes on top is dropped (and the client told, E_BUSY), not queued without bound.
+ */
+export const MAX_VAD_BACKLOG_SAMPLES = 16000 * 3;
 
 export interface Utterance {
   audio: Float32Array;
@@ -46,6 +51,9 @@ export class InputAudio {
   private voicedFrameEnds: number[] = [];
   private stopped = false;
   private pauseReported = false;
+  /** Samples handed to the VAD chain and not processed yet; whether audio is being dropped for it. */
+  private vadBacklog = 0;
+  private dropping = false;
 
   constructor(
     private readonly engine: VadEngine,
@@ -85,6 +93,19 @@ export class InputAudio {
 
   /** Appends audio: to the utterance while collecting, else to the pre-roll; and runs the VAD on it. */
   push(audio: Float32Array): void {
+    if (this.vadBacklog + audio.length > MAX_VAD_BACKLOG_SAMPLES) {
+      if (!this.dropping) {
+        this.dropping = true;
+        this.events.onError(
+          new ProtocolError(
+            "E_BUSY",
+            `the pod is ${MAX_VAD_BACKLOG_SAMPLES / 16000} s behind hearing you: audio is dropped until it catches up`,
+          ),
+        );
+      }
+      return;
+    }
+    if (this.vadBacklog === 0) this.dropping = false;
     this.inputSamples += audio.length;
     if (this.collectingNow) {
       this.utterance.push(audio);
@@ -97,24 +118,35 @@ export class InputAudio {
     }
     const frames = this.framer.push(audio);
     if (frames.length === 0) return;
-    this.chain = this.chain.then(async () => {
-      for (const f of frames) {
-        if (this.stopped) return;
-        const p = await this.vad.process(f);
-        this.noteVoiced(p, f.length);
-        const ev = this.detector.push(p);
-        if (ev) this.events.onTurnEvent(ev);
-        const pause = this.detector.pauseMs;
-        if (pause === 0 && this.pauseReported) {
-          this.pauseReported = false;
-          if (this.collectingNow && this.detector.speaking) this.events.onResume?.();
-        } else if (pause >= SPECULATE_AFTER_MS && !this.pauseReported && this.collectingNow) {
-          this.pauseReported = true;
-          this.events.onPause?.({ audio: this.current(), lastVoicedAt: this.lastVoicedAt });
-        }
+    const queued = frames.reduce((n, f) => n + f.length, 0);
+    this.vadBacklog += queued;
+    const work = async () => {
+      try {
+        await this.hear(frames);
+      } finally {
+        this.vadBacklog -= queued;
       }
-    });
-    this.chain.catch((err) => this.events.onError(err));
+    };
+    // Caught on the chain itself: a failed frame is reported once and the next ones are still heard.
+    this.chain = this.chain.then(work).catch((err) => this.events.onError(err));
+  }
+
+  private async hear(frames: Float32Array[]): Promise<void> {
+    for (const f of frames) {
+      if (this.stopped) return;
+      const p = await this.vad.process(f);
+      this.noteVoiced(p, f.length);
+      const ev = this.detector.push(p);
+      if (ev) this.events.onTurnEvent(ev);
+      const pause = this.detector.pauseMs;
+      if (pause === 0 && this.pauseReported) {
+        this.pauseReported = false;
+        if (this.collectingNow && this.detector.speaking) this.events.onResume?.();
+      } else if (pause >= SPECULATE_AFTER_MS && !this.pauseReported && this.collectingNow) {
+        this.pauseReported = true;
+        this.events.onPause?.({ audio: this.current(), lastVoicedAt: this.lastVoicedAt });
+      }
+    }
   }
 
   /**

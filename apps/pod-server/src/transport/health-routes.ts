@@ -23,6 +23,7 @@ export interface HealthDeps {
   sessions(): number;
   /** The event loop's delay p99 over the last second, ms. */
   lagP99Ms(): number;
+  loopBusy(): number;
   engines(): Engines | null;
   loading(): LoadingProgress | null;
   /** The dialogue job this pod is rendering (null when none). */
@@ -87,6 +88,7 @@ export async function ready(deps: HealthDeps, res: ServerResponse): Promise<void
         state,
         sessions: deps.sessions(),
         lagP99Ms: Math.round(deps.lagP99Ms()),
+        loopBusy: Math.round(deps.loopBusy() * 100) / 100,
         rendering: deps.rendering(),
         engines: {
           vad: engines.vad.info,

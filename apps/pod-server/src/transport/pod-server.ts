@@ -138,6 +138,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
         pod,
         sessions: () => realtime.size,
         lagP99Ms: () => load.lagP99Ms,
+        loopBusy: () => load.loopBusy,
         engines: () => engines,
         loading: () => loading,
         draining: () => draining,
