@@ -30,12 +30,18 @@ async function conversation(url: string, delayMs: number, sendFrames: Set<Realti
   const firstFrameMs: number[] = [];
   let late = 0;
   let frames = 0;
-  for (let t = 0; t < TURNS; t++) {
+  let moved = false;
+  for (let t = 0; t < TURNS && !moved; t++) {
     const from = c.messages.length;
     const framesFrom = c.frames.length;
     const askedAt = performance.now();
     c.send({ type: "input.text", text: `question ${t}` });
-    const done = await c.waitFor("response.completed", { from, timeoutMs: 120_000 });
+    const done = await c.waitFor("response.completed", { from, timeoutMs: 120_000 }).catch((err) => {
+      // An overloaded pod moved this conversation away (after its reply played): it counts as shed.
+      if (c.of("session.moving").length) return null;
+      throw err;
+    });
+    moved = done === null;
     const out = c.frames.slice(framesFrom).filter((f) => f.value.kind === 2);
     if (out.length) {
       firstFrameMs.push(out[0]!.at - askedAt);
@@ -46,16 +52,20 @@ async function conversation(url: string, delayMs: number, sendFrames: Set<Realti
         frames++;
       }
     }
-    void done;
-    await new Promise((r) => setTimeout(r, 1000)); // the user listens, then asks again
+    if (!moved) await new Promise((r) => setTimeout(r, 1000)); // the user listens, then asks again
   }
   sendFrames.delete(c);
   c.close();
-  return { busy: false as const, late, frames, firstFrameMs };
+  return { busy: false as const, moved, late, frames, firstFrameMs };
 }
 
-async function step(port: number, offered: number) {
-  const url = `ws://127.0.0.1:${port}/v1/realtime`;
+/** Where the conversations go (a pod, or a balancer), and the pods whose /ready and /metrics are watched. */
+export interface CapacityTarget {
+  wsUrl: string;
+  podPorts: number[];
+}
+
+export async function capacityStep({ wsUrl: url, podPorts }: CapacityTarget, offered: number) {
   const talking = new Set<RealtimeClient>();
   const frame = new Int16Array(320);
   let running = true;
@@ -67,32 +77,45 @@ async function step(port: number, offered: number) {
     }
   })();
   let worstLagMs = 0;
+  let peakSessions = 0;
   let worstRssBytes = 0;
-  const watch = setInterval(async () => {
+  const poll = async (port: number) => {
     try {
-      const ready = (await (await fetch(`http://127.0.0.1:${port}/ready`)).json()) as { lagP99Ms?: number; loopBusy?: number; sessions?: unknown };
-      if (process.env.BENCH_TRACE) process.stderr.write(`${JSON.stringify({ lag: ready.lagP99Ms, busy: ready.loopBusy, s: ready.sessions })}\n`);
+      const ready = (await (await fetch(`http://127.0.0.1:${port}/ready`)).json()) as { lagP99Ms?: number; sessions?: number };
       worstLagMs = Math.max(worstLagMs, ready.lagP99Ms ?? 0);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const rss = Number(/^fireside_process_resident_memory_bytes (\S+)/m.exec(metrics)?.[1] ?? 0);
       worstRssBytes = Math.max(worstRssBytes, rss);
+      return ready.sessions ?? 0;
     } catch {
-      // a poll that could not get through counts for nothing
+      return 0; // a poll that could not get through counts for nothing
     }
+  };
+  const watch = setInterval(async () => {
+    const sessions = await Promise.all(podPorts.map(poll));
+    peakSessions = Math.max(
+      peakSessions,
+      sessions.reduce((a, b) => a + b, 0),
+    );
   }, 1000);
   const results = await Promise.all(Array.from({ length: offered }, (_, i) => conversation(url, (i / offered) * ARRIVE_MS, talking)));
   running = false;
   clearInterval(watch);
   await mic;
-  const admitted = results.filter((r) => !r.busy) as { late: number; frames: number; firstFrameMs: number[] }[];
+  const admitted = results.filter((r) => !r.busy) as { moved: boolean; late: number; frames: number; firstFrameMs: number[] }[];
   const first = admitted.flatMap((r) => r.firstFrameMs);
   return {
     offered,
     admitted: admitted.length,
     busy: offered - admitted.length,
+    // Admitted, then moved away by the overloaded pod once a reply had played out (its frames count).
+    movedAway: admitted.filter((r) => r.moved).length,
+    // Conversations end while later ones arrive: how many the pod held at once, at most.
+    peakConcurrent: peakSessions,
     lateFrames: admitted.reduce((n, r) => n + r.late, 0),
     frames: admitted.reduce((n, r) => n + r.frames, 0),
     firstReplyFrameMs: { p50: Math.round(percentile(first, 50)), p99: Math.round(percentile(first, 99)) },
+    // The worst of any pod.
     podLagP99MsWorst: worstLagMs,
     podRssMBWorst: Math.round(worstRssBytes / 1e6),
   };
@@ -104,7 +127,7 @@ export async function benchCapacity(levels = (process.env.BENCH_LEVELS ?? "300,6
     // A fresh pod per level: what one level left behind does not weigh on the next.
     const child = await startChild(podScript, { BENCH_REPLY_SECONDS: String(REPLY_SECONDS) });
     try {
-      results.push(await step(child.port, offered));
+      results.push(await capacityStep({ wsUrl: `ws://127.0.0.1:${child.port}/v1/realtime`, podPorts: [child.port] }, offered));
       process.stderr.write(`  ${JSON.stringify(results.at(-1))}\n`);
     } finally {
       child.stop();
@@ -112,6 +135,7 @@ export async function benchCapacity(levels = (process.env.BENCH_LEVELS ?? "300,6
   }
   return {
     engines: "instant test doubles; clients in the bench process on the same cores",
+    admitMaxLagMs: Number(process.env.FIRESIDE_ADMIT_MAX_LAG_MS ?? 200),
     arriveOverMs: ARRIVE_MS,
     turnsEach: TURNS,
     replySeconds: REPLY_SECONDS,

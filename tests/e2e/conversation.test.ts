@@ -1,17 +1,16 @@
 /**
  * A spoken conversation with the real pod server process on the real CPU models: speech in at a
- * microphone's 48 kHz, transcript, streamed reply text and audio, metrics, and a barge-in.
+ * microphone's 48 kHz, transcript, streamed reply text and audio, metrics, and a barge-in — against
+ * one pod, and the same against a fleet (three pods behind HAProxy, PostgreSQL, Redis).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { rms } from "@fireside/audio";
 import { FrameKind } from "@fireside/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PodProcess, startPod } from "../support/pod-process.js";
 import { pollUntil } from "../support/poll.js";
 import { RealtimeClient } from "../support/realtime-client.js";
 import { loadClip, SHARED_AUDIO, skipWithoutSharedAudio, synthesize, wordErrorRate } from "../support/speech.js";
-
-let pod: PodProcess;
+import { startTarget, TARGETS, type Target } from "../support/target.js";
 
 function writeArtifact(name: string, data: unknown) {
   mkdirSync("test-artifacts", { recursive: true });
@@ -21,14 +20,6 @@ function writeArtifact(name: string, data: unknown) {
 const lastFrameDelay = (client: RealtimeClient, streamId: number, t: number) =>
   Math.max(0, ...client.frames.filter((f) => f.value.streamId === streamId).map((f) => f.at - t));
 
-beforeAll(async () => {
-  // Partials on: each re-runs Whisper on the audio so far, which this test can afford.
-  pod = await startPod({ FIRESIDE_ASR_PARTIAL_MS: "700" });
-});
-afterAll(async () => {
-  await pod?.stop();
-});
-
 /** Keeps a "microphone" open: silence after the utterance, as a real client streams. */
 async function speak(client: RealtimeClient, audio: Float32Array, until: () => boolean) {
   await client.streamAudio(audio, 48000);
@@ -36,7 +27,16 @@ async function speak(client: RealtimeClient, audio: Float32Array, until: () => b
   while (!until()) await client.streamAudio(silence, 48000);
 }
 
-describe("spoken conversation on CPU engines", () => {
+describe.each(TARGETS)("spoken conversation on CPU engines, %s", (kind) => {
+  let pod: Target;
+  beforeAll(async () => {
+    // Partials on: each re-runs Whisper on the audio so far, which this test can afford.
+    pod = await startTarget(kind, { FIRESIDE_ASR_PARTIAL_MS: "700" });
+  });
+  afterAll(async () => {
+    await pod?.stop();
+  });
+
   it("hears a question, answers in text and speech, reports metrics, and stops at once on barge-in", async () => {
     const client = await RealtimeClient.connect(pod.wsUrl);
     const ready = await client.hello({ language: "en" }, 48000);
@@ -148,23 +148,24 @@ describe("spoken conversation on CPU engines", () => {
     expect(fullText.startsWith(ack.value.heardText)).toBe(true);
     expect(ack.value.heardText.length).toBeLessThan(fullText.length);
 
-    writeArtifact("conversation.json", {
-      question: {
-        spoken: question,
-        transcript: final.value.text,
-        reply: completed.value.text,
-        metrics,
-        replySeconds: audio.length / 24000,
-      },
-      bargeIn: {
-        generated: fullText,
-        heard: ack.value.heardText,
-        playedSamples: played,
-        lastFrameAfterBargeInMs: lastFrameDelay(client, created2.value.streamId, bargeIn.at),
-      },
-    });
+    if (kind === "one pod")
+      writeArtifact("conversation.json", {
+        question: {
+          spoken: question,
+          transcript: final.value.text,
+          reply: completed.value.text,
+          metrics,
+          replySeconds: audio.length / 24000,
+        },
+        bargeIn: {
+          generated: fullText,
+          heard: ack.value.heardText,
+          playedSamples: played,
+          lastFrameAfterBargeInMs: lastFrameDelay(client, created2.value.streamId, bargeIn.at),
+        },
+      });
 
-    const prom = await (await fetch(`${pod.url}/metrics`)).text();
+    const prom = await pod.metrics();
     expect(prom).toMatch(/fireside_turn_stage_seconds_count\{stage="asr"\} [1-9]/);
     expect(prom).toMatch(/fireside_turns_total\{status="interrupted"\} [1-9]/);
     expect(prom).toMatch(/fireside_turn_stage_seconds_count\{stage="voice_to_voice"\} 1/);

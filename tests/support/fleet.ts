@@ -44,6 +44,8 @@ export interface FleetOptions {
   /** Pods on instant test-double engines (tests/support/instant-pod.ts) instead of real models. */
   instant?: boolean;
   env?: Record<string, string>;
+  /** HAProxy's connection limit in all (FIRESIDE_LB_MAXCONN); 400 unless a bench needs more. */
+  lbMaxconn?: number;
 }
 
 export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
@@ -70,7 +72,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
   const env: Record<string, string> = {
     FIRESIDE_LB_BIND: `127.0.0.1:${lbPort}`,
     FIRESIDE_LB_STATS_SOCKET: statsSocket,
-    FIRESIDE_LB_MAXCONN: "400",
+    FIRESIDE_LB_MAXCONN: String(opts.lbMaxconn ?? 400),
   };
   pods.forEach((p, i) => {
     env[`FIRESIDE_POD${i + 1}`] = `127.0.0.1:${p.port}`;

@@ -59,8 +59,7 @@ describe("input audio when the VAD falls behind", () => {
       frameSamples: 512,
       createStream: () => ({
         process: () =>
-          ++asked &&
-          new Promise<number>((resolve, reject) => waiting.push(() => (fail ? reject(new Error("vad broke")) : resolve(0)))),
+          ++asked && new Promise<number>((resolve, reject) => waiting.push(() => (fail ? reject(new Error("vad broke")) : resolve(0)))),
       }),
     };
     return {

@@ -105,7 +105,7 @@ export const serverMessageDocs: Doc<ServerMessage> = {
   },
   "session.moving": {
     about:
-      "The pod is draining (a deploy, a scale-down): once the reply in progress has ended it sends this, then closes the socket with 1012. Reconnect at once to the same address — the balancer picks another pod — with `resume` set to `resumeToken`: the session, its conversation and settings carry on there. A client that ignores it reconnects after the close the same way.",
+      'The pod is draining (a deploy, a scale-down; `reason: "draining"`), or it is past its capacity (`"overloaded"`: a burst was let in before its load showed, and its event loop has run more than twice `FIRESIDE_ADMIT_MAX_LAG_MS` late for two seconds running; it moves its newest conversations first, 5 % per second, until it keeps up): once the reply in progress has ended it sends this, then closes the socket with 1012. Reconnect at once to the same address — the balancer picks another pod — with `resume` set to `resumeToken`: the session, its conversation and settings carry on there. A client that ignores it reconnects after the close the same way. With no other pod, the reconnect of an overloaded pod\'s conversation may be answered `E_BUSY`: retry after a pause (the resume token holds for `resumeGraceMs`).',
     example: { type: "session.moving", reason: "draining", resumeToken: "n3v1Gq0…", resumeGraceMs: 120000 },
   },
   "session.state": {

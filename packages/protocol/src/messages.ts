@@ -189,12 +189,13 @@ export const serverMessageSchemas = {
   }),
   "session.state": z.object({ type: z.literal("session.state"), state: z.enum(sessionStates) }),
   /**
-   * The pod is leaving (drained before a deploy or a scale-down): reconnect now and resume with
-   * `resumeToken`; the balancer sends the new socket to another pod. The socket closes with 1012.
+   * The pod is leaving (drained before a deploy or a scale-down) or past its capacity (overloaded):
+   * reconnect now and resume with `resumeToken`; the balancer sends the new socket to another pod.
+   * The socket closes with 1012.
    */
   "session.moving": z.object({
     type: z.literal("session.moving"),
-    reason: z.enum(["draining"]),
+    reason: z.enum(["draining", "overloaded"]),
     resumeToken: z.string(),
     resumeGraceMs: z.number().int().min(0),
   }),

@@ -5,7 +5,7 @@
  * silence was. It decides nothing about turns: it reports VAD events and hands out utterances.
  */
 import { concatFloat32, Framer } from "@fireside/audio";
-import { ProtocolError, type TurnDetection } from "@fireside/protocol";
+import { LIMITS, ProtocolError, type TurnDetection } from "@fireside/protocol";
 import type { VadEngine, VadStream } from "../engines/types.js";
 import { TurnDetector, type TurnEvent } from "./turn-detector.js";
 
@@ -19,7 +19,7 @@ const VOICED_HISTORY_SAMPLES = 16000 * 40;
  * Audio waiting for the VAD at most. A pod this far behind hearing a speaker is past its capacity:
  * what comes on top is dropped (and the client told, E_BUSY), not queued without bound.
  */
-export const MAX_VAD_BACKLOG_SAMPLES = 16000 * 3;
+export const MAX_VAD_BACKLOG_SAMPLES = (16000 * LIMITS.maxVadBacklogMs) / 1000;
 
 export interface Utterance {
   audio: Float32Array;

@@ -111,8 +111,11 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   const stopRetention = keepRetention({ profiles, jobs, conversations }, config.retentionDays, audit, (err) =>
     log.warn("retention sweep failed; tried again in an hour", { error: err.message }),
   );
-  const load = new LoadMeter(config.admitMaxLagMs, 1000, (p99Ms) => metrics.eventLoopLag.set(p99Ms / 1000));
-  const realtime = new RealtimeSockets({
+  const load = new LoadMeter(config.admitMaxLagMs, 1000, (p99Ms) => {
+    metrics.eventLoopLag.set(p99Ms / 1000);
+    realtime.onLoadWindow(p99Ms);
+  });
+  const realtime: RealtimeSockets = new RealtimeSockets({
     load,
     config,
     log,

@@ -5,13 +5,14 @@
  */
 import { isUtf8 } from "node:buffer";
 import { availableParallelism } from "node:os";
-import { ProtocolError, REALTIME_PATH, type ServerMessage } from "@fireside/protocol";
+import { ProtocolError, REALTIME_PATH, type ServerMessage, type ServerMessageOf } from "@fireside/protocol";
 import { WebSocket } from "ws";
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Config } from "../config/config.js";
 import { defaultSessionLimit } from "../engines/session-capacity.js";
 import type { Engines } from "../engines/types.js";
 import type { LoadMeter } from "../guard/load-meter.js";
+import { Shedder } from "../guard/shedding.js";
 import type { TokenGate } from "../guard/token-gate.js";
 import type { GpuTelemetry } from "../metrics/gpu-telemetry.js";
 import type { ServerMetrics } from "../metrics/metrics.js";
@@ -37,6 +38,8 @@ export interface RealtimeDeps {
   load: LoadMeter;
 }
 
+type MoveReason = ServerMessageOf<"session.moving">["reason"];
+
 /** Sends a typed error a browser can read, then closes (it sees only close 1006 for an HTTP refusal). */
 export function refuse(ws: WebSocket, metrics: ServerMetrics, err: ProtocolError, closeCode: number): void {
   new ErrorReporter(
@@ -49,11 +52,35 @@ export function refuse(ws: WebSocket, metrics: ServerMetrics, err: ProtocolError
 }
 
 export class RealtimeSockets {
-  /** Each admitted connection, with how to tell it to move to another pod. */
-  private readonly admitted = new Map<Connection, () => void>();
+  /** Each admitted connection (oldest first), with how to tell it to move to another pod. */
+  private readonly admitted = new Map<Connection, (reason: MoveReason) => void>();
+  /** Connections told to move for overload, not gone yet: not chosen twice. */
+  private readonly shedding = new Set<Connection>();
+  private readonly shedder: Shedder;
   private draining = false;
 
-  constructor(private readonly deps: RealtimeDeps) {}
+  constructor(private readonly deps: RealtimeDeps) {
+    this.shedder = new Shedder(deps.config.admitMaxLagMs);
+  }
+
+  /**
+   * After each load window: past capacity for a while (a burst let in before its load showed), the
+   * newest conversations move away, each once its reply has played out (guard/shedding.ts).
+   */
+  onLoadWindow(lagP99Ms: number): void {
+    const n = this.shedder.decide(lagP99Ms, this.admitted.size - this.shedding.size);
+    if (n === 0 || this.draining) return;
+    const newest = [...this.admitted].filter(([c]) => !this.shedding.has(c)).slice(-n);
+    this.deps.log.warn("overloaded: moving the newest conversations away", { lagP99Ms: Math.round(lagP99Ms), moving: newest.length });
+    for (const [connection, move] of newest) {
+      this.shedding.add(connection);
+      void (async () => {
+        await connection.session?.whenQuiet();
+        await connection.session?.stored();
+        move("overloaded");
+      })();
+    }
+  }
 
   /** Conversations the pod is serving now. */
   get size(): number {
@@ -77,12 +104,12 @@ export class RealtimeSockets {
     const moves = [...this.admitted].map(async ([connection, move]) => {
       await connection.session?.whenQuiet();
       await connection.session?.stored();
-      move();
+      move("draining");
     });
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(moves), new Promise((resolve) => (timer = setTimeout(resolve, boundMs)))]);
     clearTimeout(timer);
-    for (const move of this.admitted.values()) move();
+    for (const move of this.admitted.values()) move("draining");
   }
 
   /** A socket before hello: it holds a pending slot (released on hello or close) and a deadline. */
@@ -96,18 +123,18 @@ export class RealtimeSockets {
     const openedAt = Date.now();
     let resumeToken: string | null = null;
     let sessionId = "";
-    // Told to move (a drain): where to resume, then the close that makes the client reconnect.
-    const moveAway = () => {
+    // Told to move (a drain, an overload): where to resume, then the close that makes the client reconnect.
+    const moveAway = (reason: MoveReason) => {
       if (ws.readyState !== WebSocket.OPEN || !resumeToken) return;
       ws.send(
         JSON.stringify({
           type: "session.moving",
-          reason: "draining",
+          reason,
           resumeToken,
           resumeGraceMs: this.deps.resumes.graceMs,
         } satisfies ServerMessage),
       );
-      ws.close(1012, "pod draining");
+      ws.close(1012, reason === "draining" ? "pod draining" : "pod overloaded");
     };
     const connection: Connection = new Connection(
       {
@@ -194,6 +221,7 @@ export class RealtimeSockets {
       } catch (err) {
         log.error("session close failed", { session: sessionId, error: (err as Error)?.stack ?? String(err) });
       }
+      this.shedding.delete(connection);
       if (!this.admitted.delete(connection)) return;
       metrics.sessionsActive.set(this.admitted.size);
       audit.record("session.closed", "ok", {
@@ -208,7 +236,7 @@ export class RealtimeSockets {
   }
 
   /** Takes a session slot, or E_BUSY when the pod already serves as many as it answers in time. */
-  private admit(connection: Connection, engines: Engines, moveAway: () => void): ProtocolError | null {
+  private admit(connection: Connection, engines: Engines, moveAway: (reason: MoveReason) => void): ProtocolError | null {
     if (this.draining) return new ProtocolError("E_BUSY", "this pod is draining before it stops; reconnect to be served by another");
     // A pod with no conversation has none to protect: it is never refused for lag.
     if (this.admitted.size > 0 && this.deps.load.overloaded) {
