@@ -19,7 +19,14 @@ const REPLY_SECONDS = 3;
 
 async function conversation(url: string, delayMs: number, sendFrames: Set<RealtimeClient>) {
   await new Promise((r) => setTimeout(r, delayMs));
-  const c = await RealtimeClient.connect(url);
+  let c: RealtimeClient;
+  try {
+    c = await RealtimeClient.connect(url);
+  } catch (err) {
+    // A balancer with no pod that has room answers the upgrade 503 (after holding it 2 s for a slot).
+    if (/HTTP 503/.test(String(err))) return { busy: true as const };
+    throw err;
+  }
   try {
     await c.hello({ turnDetection: { mode: "client_vad", silenceMs: 600, threshold: 0.5, minSpeechMs: 200 } });
   } catch (err) {
@@ -56,7 +63,9 @@ async function conversation(url: string, delayMs: number, sendFrames: Set<Realti
   }
   sendFrames.delete(c);
   c.close();
-  return { busy: false as const, moved, late, frames, firstFrameMs };
+  // E_BUSY inside the session: its audio dropped because the VAD fell 3 s behind.
+  const droppedAudio = c.of("error").filter((e) => e.code === "E_BUSY").length;
+  return { busy: false as const, moved, late, frames, firstFrameMs, droppedAudio };
 }
 
 /** Where the conversations go (a pod, or a balancer), and the pods whose /ready and /metrics are watched. */
@@ -102,7 +111,13 @@ export async function capacityStep({ wsUrl: url, podPorts }: CapacityTarget, off
   running = false;
   clearInterval(watch);
   await mic;
-  const admitted = results.filter((r) => !r.busy) as { moved: boolean; late: number; frames: number; firstFrameMs: number[] }[];
+  const admitted = results.filter((r) => !r.busy) as {
+    moved: boolean;
+    late: number;
+    frames: number;
+    firstFrameMs: number[];
+    droppedAudio: number;
+  }[];
   const first = admitted.flatMap((r) => r.firstFrameMs);
   return {
     offered,
@@ -110,6 +125,7 @@ export async function capacityStep({ wsUrl: url, podPorts }: CapacityTarget, off
     busy: offered - admitted.length,
     // Admitted, then moved away by the overloaded pod once a reply had played out (its frames count).
     movedAway: admitted.filter((r) => r.moved).length,
+    sessionsWithAudioDropped: admitted.filter((r) => r.droppedAudio > 0).length,
     // Conversations end while later ones arrive: how many the pod held at once, at most.
     peakConcurrent: peakSessions,
     lateFrames: admitted.reduce((n, r) => n + r.late, 0),
