@@ -28,6 +28,12 @@ function titleFrom(text: string): string {
 
 export const newConversationId = () => `conv_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
 
+const INSERT_TURN = `INSERT INTO conversation_turns (conversation_id, item_id, role, text, status, played_ms, voice, metrics_json, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (conversation_id, item_id) DO UPDATE SET text = excluded.text, status = excluded.status, played_ms = excluded.played_ms, metrics_json = excluded.metrics_json`;
+const TOUCH_CONVERSATION =
+  "UPDATE conversations SET updated_at = ?, title = CASE WHEN title = '' AND CAST(? AS TEXT) = 'user' THEN ? ELSE title END WHERE id = ?";
+
 export class ConversationStore {
   constructor(private readonly sql: Sql) {}
 
@@ -45,28 +51,29 @@ export class ConversationStore {
   /** Adds a turn, or replaces it when the same item ends differently (a reply cut after it was stored). */
   async saveTurn(conversationId: string, turn: Omit<StoredTurn, "createdAt">): Promise<void> {
     const now = new Date().toISOString();
+    const values = [
+      conversationId,
+      turn.itemId,
+      turn.role,
+      turn.text,
+      turn.status,
+      turn.playedMs ?? null,
+      turn.voice ?? null,
+      JSON.stringify(turn.metrics),
+      now,
+    ];
+    // The title is the first user turn's words (CAST: PostgreSQL must know the parameter's type).
+    const touch = [now, turn.role, titleFrom(turn.text), conversationId];
+    if (this.sql.dialect === "postgres") {
+      // One statement, one round trip: a reply waits for its user turn to be stored, and each of a
+      // transaction's four round trips waited its turn on a busy pod's event loop (400 conversations
+      // on one pod: stores of 1–2.5 s, past the bound a reply waits).
+      await this.sql.run(`WITH turn AS (${INSERT_TURN} RETURNING 1) ${TOUCH_CONVERSATION}`, [...values, ...touch]);
+      return;
+    }
     await this.sql.transaction(async (tx) => {
-      await tx.run(
-        `INSERT INTO conversation_turns (conversation_id, item_id, role, text, status, played_ms, voice, metrics_json, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (conversation_id, item_id) DO UPDATE SET text = excluded.text, status = excluded.status, played_ms = excluded.played_ms, metrics_json = excluded.metrics_json`,
-        [
-          conversationId,
-          turn.itemId,
-          turn.role,
-          turn.text,
-          turn.status,
-          turn.playedMs ?? null,
-          turn.voice ?? null,
-          JSON.stringify(turn.metrics),
-          now,
-        ],
-      );
-      // The title is the first user turn's words (CAST: PostgreSQL must know the parameter's type).
-      await tx.run(
-        "UPDATE conversations SET updated_at = ?, title = CASE WHEN title = '' AND CAST(? AS TEXT) = 'user' THEN ? ELSE title END WHERE id = ?",
-        [now, turn.role, titleFrom(turn.text), conversationId],
-      );
+      await tx.run(INSERT_TURN, values);
+      await tx.run(TOUCH_CONVERSATION, touch);
     });
   }
 
