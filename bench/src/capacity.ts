@@ -151,7 +151,7 @@ export async function benchCapacity(levels = (process.env.BENCH_LEVELS ?? "300,6
   }
   return {
     engines: "instant test doubles; clients in the bench process on the same cores",
-    admitMaxLagMs: Number(process.env.FIRESIDE_ADMIT_MAX_LAG_MS ?? 200),
+    admitMaxLagMs: Number(process.env.FIRESIDE_ADMIT_MAX_LAG_MS ?? 300),
     arriveOverMs: ARRIVE_MS,
     turnsEach: TURNS,
     replySeconds: REPLY_SECONDS,

@@ -21,7 +21,8 @@ export async function benchFleetCapacity() {
       env: {
         INSTANT_REPLY_SECONDS: "3",
         FIRESIDE_LOG_LEVEL: "error",
-        FIRESIDE_ADMIT_MAX_LAG_MS: process.env.FIRESIDE_ADMIT_MAX_LAG_MS ?? "200",
+        // The tests' pods turn admission by lag off; here it is what is measured, at its default.
+        FIRESIDE_ADMIT_MAX_LAG_MS: process.env.FIRESIDE_ADMIT_MAX_LAG_MS ?? "300",
         // One address (the bench) opens every conversation: lift the per-address guards.
         FIRESIDE_MAX_SESSIONS: "10000",
         FIRESIDE_MAX_PENDING_PER_ADDRESS: "10000",

@@ -58,7 +58,7 @@ export const SETTINGS = {
   admitMaxLagMs: s(
     "FIRESIDE_ADMIT_MAX_LAG_MS",
     int(0, 10_000),
-    200,
+    300,
     "No new session while the event loop's delay p99 (over the last second) is above this, ms: the pod is at capacity whatever the session count; 0 turns it off.",
   ),
   agentPort: s(
