@@ -12,6 +12,7 @@ import type { Config } from "../config/config.js";
 import { defaultSessionLimit } from "../engines/session-capacity.js";
 import type { Engines } from "../engines/types.js";
 import type { LoadMeter } from "../guard/load-meter.js";
+import { Intake } from "../guard/intake.js";
 import { Shedder } from "../guard/shedding.js";
 import type { TokenGate } from "../guard/token-gate.js";
 import type { GpuTelemetry } from "../metrics/gpu-telemetry.js";
@@ -57,10 +58,12 @@ export class RealtimeSockets {
   /** Connections told to move for overload, not gone yet: not chosen twice. */
   private readonly shedding = new Set<Connection>();
   private readonly shedder: Shedder;
+  private readonly intake: Intake;
   private draining = false;
 
   constructor(private readonly deps: RealtimeDeps) {
     this.shedder = new Shedder(deps.config.admitMaxLagMs);
+    this.intake = new Intake(deps.config.admitMaxLagMs);
   }
 
   /**
@@ -68,6 +71,7 @@ export class RealtimeSockets {
    * newest conversations move away, each once its reply has played out (guard/shedding.ts).
    */
   onLoadWindow(lagP99Ms: number): void {
+    this.intake.window();
     const n = this.shedder.decide(lagP99Ms, this.admitted.size - this.shedding.size);
     if (n === 0 || this.draining) return;
     const newest = [...this.admitted].filter(([c]) => !this.shedding.has(c)).slice(-n);
@@ -87,11 +91,12 @@ export class RealtimeSockets {
     return this.admitted.size;
   }
 
-  /** Sessions this pod admits at most now (0 while engines load; no more than it has while overloaded). */
+  /** Sessions this pod admits at most now (0 while engines load; no more than it has while overloaded or pacing). */
   limit(engines: Engines | null): number {
     if (!engines) return 0;
     const configured = this.deps.config.maxSessions || defaultSessionLimit(engines, availableParallelism());
-    return this.deps.load.overloaded ? Math.min(configured, this.admitted.size) : configured;
+    const full = this.deps.load.overloaded || !this.intake.allows(this.deps.load.lagP99Ms, this.admitted.size);
+    return full ? Math.min(configured, this.admitted.size) : configured;
   }
 
   /**
@@ -245,6 +250,12 @@ export class RealtimeSockets {
         `the pod is at capacity: its event loop runs ${Math.round(this.deps.load.lagP99Ms)} ms late (FIRESIDE_ADMIT_MAX_LAG_MS ${this.deps.config.admitMaxLagMs}), and one more conversation would make every one late; try again shortly`,
       );
     }
+    if (this.admitted.size > 0 && !this.intake.allows(this.deps.load.lagP99Ms, this.admitted.size)) {
+      return new ProtocolError(
+        "E_BUSY",
+        `the pod is near capacity (its event loop runs ${Math.round(this.deps.load.lagP99Ms)} ms late) and takes a few more conversations each second; try again shortly`,
+      );
+    }
     const limit = this.limit(engines);
     if (this.admitted.size >= limit) {
       return new ProtocolError(
@@ -253,6 +264,7 @@ export class RealtimeSockets {
       );
     }
     this.admitted.set(connection, moveAway);
+    this.intake.admitted();
     this.deps.metrics.sessionsActive.set(this.admitted.size);
     this.deps.metrics.sessionsTotal.inc();
     return null;
