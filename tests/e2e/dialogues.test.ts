@@ -1,28 +1,17 @@
 /**
  * Dialogue rendering jobs on the CPU engines (Piper's preset voice) through the real server:
  * script import, progress (polled and pushed over the events WebSocket), WAV with per-line timings, cancel, preset-only refusal of cloned voices,
- * and a job that survives a server restart.
+ * and a job that survives a server restart — against one pod, and the same against a fleet (three pods
+ * behind HAProxy, PostgreSQL, Redis), where the job outlives the drain of the pod rendering it.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { readWav, rms } from "@fireside/audio";
 import { DIALOGUE_EVENTS_PATH, type DialogueEvent } from "@fireside/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type PodProcess, startPod } from "../support/pod-process.js";
+import { startTarget, TARGETS, type Target } from "../support/target.js";
 
-const dataDir = mkdtempSync(join(tmpdir(), "fireside-dialogues-"));
 const PRESET = "en_US-joe-medium";
-let pod: PodProcess;
-
-beforeAll(async () => {
-  pod = await startPod({ FIRESIDE_DATA_DIR: dataDir });
-});
-afterAll(async () => {
-  if (pod?.child.exitCode !== null) console.error(pod?.stderr().slice(-3000));
-  await pod?.stop();
-});
+let pod: Target;
 
 const post = async (path: string, body: unknown) => {
   const res = await fetch(`${pod.url}${path}`, {
@@ -56,7 +45,14 @@ async function until(id: string, pred: (j: { status: string; progress: number })
   }
 }
 
-describe("dialogue jobs", () => {
+describe.each(TARGETS)("dialogue jobs, %s", (kind) => {
+  beforeAll(async () => {
+    pod = await startTarget(kind);
+  });
+  afterAll(async () => {
+    await pod?.stop();
+  });
+
   it("renders a two-speaker script to one 24 kHz WAV with per-line timings", async () => {
     const script = "[S1] Welcome back to the show.\n[S2] Thanks, it is great to be here.\n\n[S1] Let us talk about voices.\n";
     const { status, body } = await post("/v1/dialogues", { script, voices: { S1: PRESET, S2: PRESET } });
@@ -143,15 +139,14 @@ describe("dialogue jobs", () => {
     expect((await fetch(`${pod.url}/v1/dialogues/${body.id}/audio`)).status).toBe(404);
   });
 
-  it("a job interrupted by a server restart is queued again and finishes", async () => {
+  it("a job cut short (its pod restarts; in a fleet, drains) is rendered again and finishes", async () => {
     const lines = Array.from({ length: 8 }, (_, i) => ({
       speaker: i % 2 ? "S2" : "S1",
       text: `Sentence ${i + 1} of the restart test, spoken slowly.`,
     }));
     const { body } = await post("/v1/dialogues", { lines, voices: { S1: PRESET, S2: PRESET } });
     await until(body.id, (j) => j.progress > 0);
-    await pod.stop();
-    pod = await startPod({ FIRESIDE_DATA_DIR: dataDir });
+    await pod.interruptRender(body.id);
     const done = await until(body.id, (j) => j.status === "done");
     expect(done.progress).toBe(1);
     const { lines: timings } = await (await fetch(`${pod.url}/v1/dialogues/${body.id}/timings`)).json();

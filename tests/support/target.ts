@@ -3,17 +3,27 @@
  * models behind HAProxy, with PostgreSQL and Redis (tests/support/fleet.ts) — so one test file runs
  * the same assertions against both.
  */
-import { startFleet } from "./fleet.js";
-import { startPod } from "./pod-process.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Fleet, startFleet } from "./fleet.js";
+import { type PodProcess, startPod } from "./pod-process.js";
+import { pollUntil } from "./poll.js";
 import { missingServices } from "./services.js";
 
 export type TargetKind = "one pod" | "a fleet of three pods";
 
 export interface Target {
-  url: string;
-  wsUrl: string;
+  /** HTTP base URL: the pod's, or the balancer's. */
+  readonly url: string;
+  readonly wsUrl: string;
   /** The Prometheus text of every pod, one after another. */
   metrics(): Promise<string>;
+  /**
+   * Cuts the dialogue job being rendered short: one pod stops and starts again on its data; in a
+   * fleet, the pod rendering it drains (handing the job back) and starts again.
+   */
+  interruptRender(jobId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -25,16 +35,48 @@ export const TARGETS: TargetKind[] = missing ? ["one pod"] : ["one pod", "a flee
 if (missing) console.warn(`fleet variants skipped: ${missing}`);
 
 export async function startTarget(kind: TargetKind, env: Record<string, string> = {}): Promise<Target> {
-  if (kind === "one pod") {
-    const pod = await startPod(env);
-    return { url: pod.url, wsUrl: pod.wsUrl, metrics: async () => (await fetch(`${pod.url}/metrics`)).text(), stop: () => pod.stop() };
-  }
-  const fleet = await startFleet({ env });
+  return kind === "one pod" ? onePod(env) : fleetOf(await startFleet({ env }));
+}
+
+async function onePod(env: Record<string, string>): Promise<Target> {
+  // Its own data folder, kept across a restart.
+  const withData = { FIRESIDE_DATA_DIR: mkdtempSync(join(tmpdir(), "fireside-target-")), ...env };
+  let pod: PodProcess = await startPod(withData);
+  return {
+    get url() {
+      return pod.url;
+    },
+    get wsUrl() {
+      return pod.wsUrl;
+    },
+    metrics: async () => (await fetch(`${pod.url}/metrics`)).text(),
+    async interruptRender() {
+      await pod.stop();
+      pod = await startPod(withData);
+    },
+    stop: () => pod.stop(),
+  };
+}
+
+function fleetOf(fleet: Fleet): Target {
+  const podUrl = (port: number) => `http://127.0.0.1:${port}`;
   return {
     url: fleet.url,
     wsUrl: fleet.wsUrl,
-    metrics: async () =>
-      (await Promise.all(fleet.pods.map(async (p) => (await fetch(`http://127.0.0.1:${p.port}/metrics`)).text()))).join("\n"),
+    metrics: async () => (await Promise.all(fleet.pods.map(async (p) => (await fetch(`${podUrl(p.port)}/metrics`)).text()))).join("\n"),
+    async interruptRender(jobId) {
+      const rendering = async () => {
+        for (const p of fleet.pods) {
+          const ready = (await (await fetch(`${podUrl(p.port)}/ready`)).json()) as { rendering?: string | null };
+          if (ready.rendering === jobId) return p;
+        }
+        return undefined;
+      };
+      let pod: Fleet["pods"][number] | undefined;
+      await pollUntil(`a pod to render ${jobId}`, async () => !!(pod = await rendering()), 30_000, 50);
+      await fleet.drain(pod!);
+      await fleet.restart(pod!);
+    },
     stop: () => fleet.stop(),
   };
 }

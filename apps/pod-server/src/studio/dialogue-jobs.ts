@@ -161,9 +161,8 @@ export class DialogueJobs {
   }
 
   async cancel(id: string): Promise<DialogueJob> {
-    const r = await this.row(id);
-    if (r.status === "queued" || r.status === "running") {
-      await this.setStatus(id, "cancelled");
+    await this.row(id); // E_NOT_FOUND
+    if (await this.setStatus(id, "cancelled", {}, ["queued", "running"])) {
       if (this.running?.id === id) this.running.abort.abort();
     }
     return this.get(id);
@@ -184,14 +183,20 @@ export class DialogueJobs {
     return r;
   }
 
+  /**
+   * Sets a job's status, only from one of the `from` statuses when given: a renderer writes only
+   * while its job is running, so a cancel through another pod of the fleet is never overwritten, and
+   * a cancel never lands on a job that has just finished. Says whether it changed.
+   */
   private async setStatus(
     id: string,
     status: DialogueJobStatus,
     extra: { progress?: number; error?: string; result?: string; timings?: LineTiming[] } = {},
-  ): Promise<void> {
+    from: DialogueJobStatus[] = [],
+  ): Promise<boolean> {
     // CASTs: PostgreSQL must know a parameter's type where it may be NULL.
-    await this.sql.run(
-      "UPDATE dialogue_jobs SET status = ?, progress = COALESCE(CAST(? AS DOUBLE PRECISION), progress), error = COALESCE(CAST(? AS TEXT), error), result_file = COALESCE(CAST(? AS TEXT), result_file), timings_json = COALESCE(CAST(? AS TEXT), timings_json), updated_at = ? WHERE id = ?",
+    const changed = await this.sql.run(
+      `UPDATE dialogue_jobs SET status = ?, progress = COALESCE(CAST(? AS DOUBLE PRECISION), progress), error = COALESCE(CAST(? AS TEXT), error), result_file = COALESCE(CAST(? AS TEXT), result_file), timings_json = COALESCE(CAST(? AS TEXT), timings_json), updated_at = ? WHERE id = ?${from.length ? ` AND status IN (${from.map(() => "?").join(", ")})` : ""}`,
       [
         status,
         extra.progress ?? null,
@@ -200,9 +205,11 @@ export class DialogueJobs {
         extra.timings ? JSON.stringify(extra.timings) : null,
         new Date().toISOString(),
         id,
+        ...from,
       ],
     );
-    this.emit({ type: "dialogue.job", job: await this.get(id) });
+    if (changed) this.emit({ type: "dialogue.job", job: await this.get(id) });
+    return changed > 0;
   }
 
   /**
@@ -263,16 +270,17 @@ export class DialogueJobs {
           startMs: Math.round(startMs),
           endMs: Math.round((samples / DIALOGUE_RATE) * 1000),
         });
-        await this.setStatus(id, "running", { progress: (index + 1) / req.lines.length });
+        // Not running any more: cancelled through another pod while this line was spoken.
+        if (!(await this.setStatus(id, "running", { progress: (index + 1) / req.lines.length }, ["running"]))) abort.abort();
       }
       if (abort.signal.aborted) return await this.afterAbort(id);
       const file = `${id}.wav`;
       await this.blobs.put(file, writeWav(concatFloat32(parts), DIALOGUE_RATE));
-      await this.setStatus(id, "done", { progress: 1, result: file, timings });
+      if (!(await this.setStatus(id, "done", { progress: 1, result: file, timings }, ["running"]))) await this.blobs.delete(file);
       return "settled";
     } catch (err) {
       if (abort.signal.aborted) return await this.afterAbort(id);
-      await this.setStatus(id, "failed", { error: (err as Error).message }).catch(() => {});
+      await this.setStatus(id, "failed", { error: (err as Error).message }, ["running"]).catch(() => {});
       return "settled";
     } finally {
       this.running = null;
