@@ -63,7 +63,7 @@ async function conversation(url: string, delayMs: number, sendFrames: Set<Realti
   }
   sendFrames.delete(c);
   c.close();
-  // E_BUSY inside the session: its audio dropped because the VAD fell 3 s behind.
+  // E_BUSY inside the session: its audio dropped because the VAD fell an utterance (30 s) behind.
   const droppedAudio = c.of("error").filter((e) => e.code === "E_BUSY").length;
   return { busy: false as const, moved, late, frames, firstFrameMs, droppedAudio };
 }

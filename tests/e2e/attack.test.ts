@@ -3,10 +3,12 @@
  * on real models — loopback only, bounded in count and time. Attackers connect from other loopback
  * addresses (127.0.0.2 …), so per-address limits can be told apart from the real user at 127.0.0.1.
  * Throughout: the process never exits, the real user always gets a session and a spoken turn, every
- * bad input gets its documented typed error, and nothing is written that should not be.
+ * bad input gets its documented typed error, and nothing is written that should not be. The same
+ * against a fleet (three pods behind HAProxy, PostgreSQL, Redis): limits counted as one through
+ * Redis, the addresses read from X-Forwarded-For.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,16 +17,14 @@ import { AudioStreamEncoder, FrameKind, LIMITS, type ServerMessageOf } from "@fi
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { closeOf, type HttpAnswer, http, openSocket, rawTcp, received } from "../support/attacker.js";
-import { type PodProcess, startPod } from "../support/pod-process.js";
 import { RealtimeClient } from "../support/realtime-client.js";
 import { expectFranceAnswered } from "../support/spoken-turn.js";
+import { startTarget, TARGETS, type Target } from "../support/target.js";
 
 const TOKEN = "attack-test-token";
-const dataDir = mkdtempSync(join(tmpdir(), "fireside-attack-"));
 const work = mkdtempSync(join(tmpdir(), "fireside-attack-clips-"));
 const LIMITS_ENV = {
   FIRESIDE_TOKEN: TOKEN,
-  FIRESIDE_DATA_DIR: dataDir,
   FIRESIDE_HELLO_TIMEOUT_MS: "2000",
   FIRESIDE_MAX_PENDING_PER_ADDRESS: "8",
   FIRESIDE_MAX_SESSIONS: "24",
@@ -34,19 +34,7 @@ const LIMITS_ENV = {
   FIRESIDE_AUTH_BLOCK_S: "120",
   FIRESIDE_MAX_UPLOAD_BYTES: "2000000",
 };
-let pod: PodProcess;
-
-beforeAll(async () => {
-  pod = await startPod(LIMITS_ENV);
-});
-afterAll(async () => {
-  await pod?.stop();
-});
-afterEach(async () => {
-  // Whatever a test threw at it, the process is still there and still answers.
-  expect(pod.child.exitCode).toBeNull();
-  expect((await fetch(`${pod.url}/health`)).status).toBe(200);
-});
+let pod: Target;
 
 const auth = { Authorization: `Bearer ${TOKEN}` };
 const errorOf = (a: HttpAnswer) => JSON.parse(a.body).error as { code: string; message: string; retryable: boolean; retryAfterMs?: number };
@@ -62,7 +50,21 @@ async function spokenTurn(): Promise<void> {
   }
 }
 
-describe("a stranger attacks the pod", () => {
+describe.each(TARGETS)("a stranger attacks %s", (kind) => {
+  // Sockets waiting for their hello are counted per pod: a fleet's pods let an address wait on each.
+  const pods = kind === "one pod" ? 1 : 3;
+  beforeAll(async () => {
+    pod = await startTarget(kind, LIMITS_ENV);
+  });
+  afterAll(async () => {
+    await pod?.stop();
+  });
+  afterEach(async () => {
+    // Whatever a test threw at it, every process is still there and still answers.
+    expect(pod.alive()).toBe(true);
+    expect((await fetch(`${pod.url}/health`)).status).toBe(200);
+  });
+
   it("malformed and traversal URLs get a 4xx, never a crash or a file outside the web folder", async () => {
     const paths = [
       "/%",
@@ -118,20 +120,31 @@ describe("a stranger attacks the pod", () => {
   });
 
   it("silent and ping-only sockets cannot lock the real user out; the hello deadline closes them", async () => {
-    // 10 addresses × 25 sockets: 8 each are let in (the per-address cap), 80 in all, over three times the session limit.
+    // 10 addresses × 25 sockets: 8 each are let in per pod (the per-address cap), 80 in all on one
+    // pod, over three times the session limit; a fleet's pods let in up to 8 each.
     const opened: WebSocket[] = [];
     const refused: number[] = [];
+    const openedPerAddress: number[] = [];
     await Promise.all(
       [10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map(async (n) => {
+        let mine = 0;
         for (let i = 0; i < 25; i++) {
           const s = await openSocket(pod.port, "/v1/realtime", `127.0.0.${n}`);
           if (typeof s === "number") refused.push(s);
-          else opened.push(s);
+          else {
+            opened.push(s);
+            mine++;
+          }
         }
+        openedPerAddress.push(mine);
       }),
     );
-    expect(opened.length).toBe(80);
-    expect(refused).toEqual(Array(170).fill(429));
+    for (const n of openedPerAddress) {
+      expect(n).toBeGreaterThanOrEqual(8);
+      expect(n).toBeLessThanOrEqual(8 * pods);
+    }
+    if (pods === 1) expect(opened.length).toBe(80);
+    expect(refused).toEqual(Array(250 - opened.length).fill(429));
     const closes = opened.map(closeOf);
     // Half of them answer the server and ping it, which must not count as saying hello.
     const pingers = opened.filter((_, i) => i % 2 === 0);
@@ -353,23 +366,29 @@ describe("a stranger attacks the pod", () => {
     const voices = JSON.parse((await http(pod.port, "/v1/voices", { headers: auth })).body).voices as { preset: boolean }[];
     expect(voices.filter((v) => !v.preset)).toEqual([]);
     expect(JSON.parse((await http(pod.port, "/v1/dialogues", { headers: auth })).body).jobs).toEqual([]);
-    expect(readdirSync(join(dataDir, "voices"))).toEqual([]);
-    expect(readdirSync(join(dataDir, "dialogues"))).toEqual([]);
-    expect(readdirSync(dataDir).sort()).toEqual(expect.arrayContaining(["audit.jsonl", "dialogues", "fireside.db", "voices"].sort()));
-    expect(readdirSync(dataDir).filter((f) => !/^(audit\.jsonl|dialogues|voices|fireside\.db(-wal|-shm)?)$/.test(f))).toEqual([]);
+    for (const dataDir of pod.dataDirs) {
+      for (const sub of ["voices", "dialogues"]) if (existsSync(join(dataDir, sub))) expect(readdirSync(join(dataDir, sub))).toEqual([]);
+      expect(readdirSync(dataDir)).toContain("audit.jsonl");
+      expect(readdirSync(dataDir).filter((f) => !/^(audit\.jsonl|dialogues|voices|fireside\.db(-wal|-shm)?)$/.test(f))).toEqual([]);
+    }
+    if (pods === 1) expect(readdirSync(pod.dataDirs[0]!)).toEqual(expect.arrayContaining(["dialogues", "fireside.db", "voices"]));
 
-    // Read back with the documented command.
+    // Read back with the documented command, on each pod's volume.
     const cli = fileURLToPath(new URL("../../apps/pod-server/src/audit/cli.ts", import.meta.url));
-    const out = spawnSync(process.execPath, ["--import", "tsx", cli, "--json"], {
-      cwd: fileURLToPath(new URL("../../apps/pod-server/", import.meta.url)),
-      env: { ...process.env, FIRESIDE_DATA_DIR: dataDir },
-      encoding: "utf8",
+    const perPod = pod.dataDirs.map((dataDir) => {
+      const out = spawnSync(process.execPath, ["--import", "tsx", cli, "--json"], {
+        cwd: fileURLToPath(new URL("../../apps/pod-server/", import.meta.url)),
+        env: { ...process.env, FIRESIDE_DATA_DIR: dataDir },
+        encoding: "utf8",
+      });
+      expect(out.status, out.stderr).toBe(0);
+      return out.stdout
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { event: string; address?: string; kind?: string; [k: string]: unknown });
     });
-    expect(out.status, out.stderr).toBe(0);
-    const entries = out.stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as { event: string; address?: string; kind?: string; [k: string]: unknown });
+    const entries = perPod.flat();
     const has = (pred: (e: (typeof entries)[number]) => boolean, what: string) => expect(entries.some(pred), what).toBe(true);
     expect(entries.filter((e) => e.event === "auth.failed" && e.address === "127.0.0.40")).toHaveLength(5);
     expect(entries.filter((e) => e.event === "auth.failed" && e.address === "127.0.0.41")).toHaveLength(5);
@@ -383,9 +402,10 @@ describe("a stranger attacks the pod", () => {
       "real user's session closed with its turns",
     );
     has((e) => e.event === "voice.upload_refused" && e.code === "E_AUDIO_QUALITY", "refused upload");
-    // A flood is folded into a few lines, and no words or audio are kept.
-    expect(entries.filter((e) => e.event === "rate_limited" && e.address === "127.0.0.30").length).toBeLessThanOrEqual(2);
-    const raw = readFileSync(join(dataDir, "audit.jsonl"), "utf8");
-    expect(raw).not.toMatch(/capital|France|reference clip/i);
+    // A flood is folded into a few lines on each pod, and no words or audio are kept.
+    for (const own of perPod)
+      expect(own.filter((e) => e.event === "rate_limited" && e.address === "127.0.0.30").length).toBeLessThanOrEqual(2);
+    for (const dataDir of pod.dataDirs)
+      expect(readFileSync(join(dataDir, "audit.jsonl"), "utf8")).not.toMatch(/capital|France|reference clip/i);
   });
 });

@@ -5,8 +5,10 @@
  * keeps its address.
  */
 
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type PodProcess, startPod } from "./pod-process.js";
 import { pollUntil } from "./poll.js";
@@ -18,6 +20,8 @@ export interface FleetPod {
   id: string;
   port: number;
   agentPort: number;
+  /** Its own volume (audit log), kept across a restart. */
+  dataDir: string;
   process: PodProcess;
 }
 
@@ -52,7 +56,10 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
   const count = opts.pods ?? 3;
   const [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
   const pods: FleetPod[] = [];
-  for (let i = 1; i <= count; i++) pods.push({ id: `pod${i}`, port: await freePort(), agentPort: await freePort(), process: null! });
+  for (let i = 1; i <= count; i++) {
+    const dataDir = mkdtempSync(join(tmpdir(), `fireside-pod${i}-`));
+    pods.push({ id: `pod${i}`, port: await freePort(), agentPort: await freePort(), dataDir, process: null! });
+  }
   const envOf = (pod: FleetPod) => ({
     FIRESIDE_DATABASE_URL: postgres.url,
     FIRESIDE_REDIS_URL: redis.url,
@@ -61,6 +68,7 @@ export async function startFleet(opts: FleetOptions = {}): Promise<Fleet> {
     FIRESIDE_AGENT_PORT: String(pod.agentPort),
     FIRESIDE_TRUST_PROXY: "true",
     ...opts.env,
+    FIRESIDE_DATA_DIR: pod.dataDir,
   });
   const launch = (pod: FleetPod) => startPod(envOf(pod), 240_000, { instant: !!opts.instant });
   // Real-model pods load one at a time (two cores); doubles start together.

@@ -14,9 +14,15 @@ import { missingServices } from "./services.js";
 export type TargetKind = "one pod" | "a fleet of three pods";
 
 export interface Target {
-  /** HTTP base URL: the pod's, or the balancer's. */
+  readonly kind: TargetKind;
+  /** HTTP base URL: the pod's, or the balancer's; and its port. */
   readonly url: string;
+  readonly port: number;
   readonly wsUrl: string;
+  /** Each pod's data folder (its audit log; its SQLite file and clips when alone). */
+  readonly dataDirs: string[];
+  /** Every pod process is still running. */
+  alive(): boolean;
   /** The Prometheus text of every pod, one after another. */
   metrics(): Promise<string>;
   /**
@@ -43,9 +49,15 @@ async function onePod(env: Record<string, string>): Promise<Target> {
   const withData = { FIRESIDE_DATA_DIR: mkdtempSync(join(tmpdir(), "fireside-target-")), ...env };
   let pod: PodProcess = await startPod(withData);
   return {
+    kind: "one pod",
     get url() {
       return pod.url;
     },
+    get port() {
+      return pod.port;
+    },
+    dataDirs: [withData.FIRESIDE_DATA_DIR],
+    alive: () => pod.child.exitCode === null && pod.child.signalCode === null,
     get wsUrl() {
       return pod.wsUrl;
     },
@@ -61,7 +73,11 @@ async function onePod(env: Record<string, string>): Promise<Target> {
 function fleetOf(fleet: Fleet): Target {
   const podUrl = (port: number) => `http://127.0.0.1:${port}`;
   return {
+    kind: "a fleet of three pods",
     url: fleet.url,
+    port: Number(new URL(fleet.url).port),
+    dataDirs: fleet.pods.map((p) => p.dataDir),
+    alive: () => fleet.pods.every((p) => p.process.child.exitCode === null && p.process.child.signalCode === null),
     wsUrl: fleet.wsUrl,
     metrics: async () => (await Promise.all(fleet.pods.map(async (p) => (await fetch(`${podUrl(p.port)}/metrics`)).text()))).join("\n"),
     async interruptRender(jobId) {

@@ -37,10 +37,10 @@ describe("the fleet's shipped configuration", () => {
     expect(() => execFileSync("haproxy", ["-c", "-q", "-f", CFG.pathname], { env, stdio: "pipe" })).not.toThrow();
   });
 
-  it("the agent answers drain while draining, else its limit plus one and a weight of its limit", () => {
-    expect(agentReply({ draining: true, limit: 8 })).toBe("drain\n");
-    expect(agentReply({ draining: false, limit: 8 })).toBe("ready maxconn:9 8%\n");
-    expect(agentReply({ draining: false, limit: 600 })).toBe("ready maxconn:601 100%\n");
-    expect(agentReply({ draining: false, limit: 0 })).toBe("ready maxconn:2 1%\n");
+  it("the agent answers drain while draining, else its limit plus the sockets it lets wait for a hello, and a weight of its limit", () => {
+    expect(agentReply({ draining: true, limit: 8, pending: 256 })).toBe("drain\n");
+    expect(agentReply({ draining: false, limit: 8, pending: 256 })).toBe("ready maxconn:264 8%\n");
+    expect(agentReply({ draining: false, limit: 600, pending: 256 })).toBe("ready maxconn:856 100%\n");
+    expect(agentReply({ draining: false, limit: 0, pending: 0 })).toBe("ready maxconn:2 1%\n");
   });
 });

@@ -75,22 +75,22 @@ describe("input audio when the VAD falls behind", () => {
     };
   }
 
-  it("holds at most 3 s of audio for it, drops the rest with one E_BUSY, and hears again once it catches up", async () => {
+  it("holds at most an utterance of audio (30 s) for it, drops the rest with one E_BUSY, and hears again once it catches up", async () => {
     const vad = stalledVad();
     const errors: { code?: string }[] = [];
     const a = new InputAudio(vad.engine, detection, { onTurnEvent: () => {}, onError: (e) => errors.push(e as { code?: string }) });
-    for (let i = 0; i < 500; i++) a.push(silence(20)); // 10 s of a microphone against a stalled VAD
+    for (let i = 0; i < 2000; i++) a.push(silence(20)); // 40 s of a microphone against a stalled VAD
     expect(errors.map((e) => e.code)).toEqual(["E_BUSY"]);
-    expect(MAX_VAD_BACKLOG_SAMPLES).toBe(3 * 16000);
+    expect(MAX_VAD_BACKLOG_SAMPLES).toBe(30 * 16000);
     // Frames are handed to the VAD one at a time; what waits behind them is bounded.
-    for (let k = 0; k < 200; k++) {
+    for (let k = 0; k < 2000; k++) {
       await new Promise((r) => setImmediate(r));
       if (vad.pending() === 0) break;
       vad.release();
     }
-    // 3 s of 32 ms frames, not 10 s of them.
-    expect(vad.asked()).toBeGreaterThanOrEqual(90);
-    expect(vad.asked()).toBeLessThanOrEqual(94);
+    // 30 s of 32 ms frames, not 40 s of them.
+    expect(vad.asked()).toBeGreaterThanOrEqual(935);
+    expect(vad.asked()).toBeLessThanOrEqual(938);
     a.startCollecting();
     a.push(voice(640));
     expect(a.collectedMs).toBeGreaterThanOrEqual(640);

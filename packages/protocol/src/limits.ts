@@ -6,8 +6,11 @@ export const LIMITS = {
   maxAudioPayloadBytes: 48_000 * 2,
   /** Longest utterance the server buffers before it commits on its own, in ms. */
   maxUtteranceMs: 30_000,
-  /** Audio a session may have waiting for the server's VAD, in ms; what comes on top is dropped (E_BUSY). */
-  maxVadBacklogMs: 3000,
+  /**
+   * Audio a session may have waiting for the server's VAD, in ms (an utterance sent at once is heard
+   * whole); what comes on top is dropped (E_BUSY).
+   */
+  maxVadBacklogMs: 30_000,
   /** Longest typed message (`input.text`), in characters. */
   maxInputTextChars: 4000,
   /** Turns that may wait behind the running one in a session; more get E_BUSY. */

@@ -144,8 +144,9 @@ that a barge-in silences the reply at once.
   \`E_BAD_JSON\`; the session stays open).
 - Audio payload per frame: at most ${LIMITS.maxAudioPayloadBytes} bytes.
 - One utterance: at most ${LIMITS.maxUtteranceMs / 1000} s; the server commits on its own past that.
-- Audio waiting for the server's VAD: at most ${LIMITS.maxVadBacklogMs / 1000} s per session. A pod that falls that far behind
-  hearing a speaker (past its capacity) drops the audio that comes on top and says so once with
+- Audio waiting for the server's VAD: at most ${LIMITS.maxVadBacklogMs / 1000} s per session (an utterance sent faster
+  than real time is heard whole). A pod that falls that far behind hearing a speaker (past its
+  capacity) drops the audio that comes on top and says so once with
   \`E_BUSY\` (the session stays open; audio is heard again once the VAD has caught up).
 - \`input.text\`: at most ${LIMITS.maxInputTextChars} characters.
 - Turns: one runs at a time per session and at most ${LIMITS.maxWaitingTurns} more wait behind it; a commit or

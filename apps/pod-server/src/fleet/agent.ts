@@ -1,10 +1,13 @@
 /**
  * HAProxy's agent check (FIRESIDE_AGENT_PORT): on each TCP connection the pod answers one line
- * with what it can take now. `ready maxconn:N W%` lets the balancer send it at most N sockets (its
- * session limit plus one, so that when every pod is full the one extra gets a typed E_BUSY rather
- * than a balancer's 503) and weights it by that limit (below), so `balance leastconn` fills pods by the share
- * of their capacity in use: a full pod is chosen only when every other is full too. While draining
- * it answers `drain`: no new sockets, the live ones stay until they move.
+ * with what it can take now. `ready maxconn:N W%` weights it by its session limit (below), so
+ * `balance leastconn` fills pods by the share of their capacity in use: a full pod is chosen only
+ * when every other is full too. N, the sockets HAProxy sends it at most, is that limit plus the
+ * sockets it lets wait for their hello (FIRESIDE_MAX_PENDING): the balancer counts a socket from
+ * its first byte, so with N at the limit alone, strangers' silent sockets filled every pod's share
+ * and held real users in HAProxy's queue — the pod's own per-address caps decide those. A pod that
+ * is full answers the extra socket with a typed E_BUSY. While draining it answers `drain`: no new
+ * sockets, the live ones stay until they move.
  */
 import { createServer, type Server } from "node:net";
 
@@ -12,6 +15,8 @@ export interface AgentState {
   draining: boolean;
   /** Sessions this pod admits now. */
   limit: number;
+  /** Sockets it lets wait for their session.hello, from all addresses together. */
+  pending: number;
 }
 
 /**
@@ -21,7 +26,7 @@ export interface AgentState {
 export function agentReply(state: AgentState): string {
   if (state.draining) return "drain\n";
   const limit = Math.max(1, state.limit);
-  return `ready maxconn:${limit + 1} ${Math.min(100, limit)}%\n`;
+  return `ready maxconn:${limit + Math.max(1, state.pending)} ${Math.min(100, limit)}%\n`;
 }
 
 export function serveAgent(port: number, host: string, state: () => AgentState): Promise<Server> {

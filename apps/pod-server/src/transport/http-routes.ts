@@ -51,7 +51,10 @@ export function httpRoutes(deps: HttpDeps): (req: IncomingMessage, res: ServerRe
     const url = parseUrl(req);
     const path = url.pathname;
     if (cors(req, res, isHealthPath(path))) return;
-    const wait = await limits.restRequest(address, tokenFrom(req, url));
+    // The balancer's own health checks (no X-Forwarded-For behind a trusted proxy) are not a client's
+    // requests: counted, a fleet's checks every second used up the budget of the balancer's address.
+    const probe = config.trustProxy && isHealthPath(path) && req.headers["x-forwarded-for"] === undefined;
+    const wait = probe ? 0 : await limits.restRequest(address, tokenFrom(req, url));
     if (wait) {
       audit.rateLimited(address, "rest", path);
       throw new ProtocolError("E_RATE_LIMITED", "too many requests; slow down", { retryAfterMs: wait });

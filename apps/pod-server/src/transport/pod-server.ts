@@ -175,7 +175,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
     }),
   );
 
-  const agent = config.agentPort ? serveAgent(config.agentPort, config.host, () => ({ draining, limit: realtime.limit(engines) })) : null;
+  const agent = config.agentPort ? serveAgent(config.agentPort, config.host, () => ({ draining, limit: realtime.limit(engines), pending: config.maxPending })) : null;
   agent?.catch((err: Error) => log.error("agent check port could not open", { port: config.agentPort, error: err.message }));
 
   return {
