@@ -1,10 +1,11 @@
 /**
  * Voice profiles against the real server and its SQLite file: create from real speech, list,
  * rename, fetch, delete, persist across a restart — and every bad upload refused clearly with
- * nothing half-written.
+ * nothing half-written. The same against a fleet (three pods behind HAProxy, PostgreSQL, Redis),
+ * where the clips are rows of the shared database and a restart is a rolling one.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,13 +13,12 @@ import { readWav } from "@fireside/audio";
 import { DIALOGUE_EVENTS_PATH } from "@fireside/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type PodProcess, startPod } from "../support/pod-process.js";
 import { SHARED_AUDIO, skipWithoutSharedAudio } from "../support/speech.js";
+import { startTarget, TARGETS, type Target } from "../support/target.js";
 
 const TOKEN = "studio-token";
-const dataDir = mkdtempSync(join(tmpdir(), "fireside-studio-"));
 const work = mkdtempSync(join(tmpdir(), "fireside-clips-"));
-let pod: PodProcess;
+let pod: Target;
 
 const TRANSCRIPT = "The quick brown fox jumps over the lazy dog near the quiet river bank.";
 
@@ -48,14 +48,13 @@ const api = (path: string, init: Omit<RequestInit, "body"> & { body?: string | U
     headers: { Authorization: `Bearer ${TOKEN}`, ...init.headers },
   });
 
-beforeAll(async () => {
-  pod = await startPod({ FIRESIDE_TOKEN: TOKEN, FIRESIDE_DATA_DIR: dataDir });
-});
-afterAll(async () => {
-  await pod?.stop();
-});
-
-describe("voice profiles", () => {
+describe.each(TARGETS)("voice profiles, %s", (kind) => {
+  beforeAll(async () => {
+    pod = await startTarget(kind, { FIRESIDE_TOKEN: TOKEN });
+  });
+  afterAll(async () => {
+    await pod?.stop();
+  });
   let id = "";
 
   it("creates a profile from a FLAC clip (sniffed from bytes), stored as 16 kHz mono WAV", async () => {
@@ -112,9 +111,11 @@ describe("voice profiles", () => {
     const bytes = new Uint8Array(await first.arrayBuffer());
     const wav = readWav(bytes);
     expect(wav.frames / wav.sampleRate).toBeGreaterThan(1);
-    // Kept in memory: the second answer is the first sample again, not a new synthesis.
+    // Kept in memory: the second answer is the first sample again, not a new synthesis. Each pod keeps
+    // its own: a fleet's next answer may come from another pod's synthesis.
     const again = new Uint8Array(await (await api(`/v1/voices/${presets[0]!.id}/preview`)).arrayBuffer());
-    expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
+    if (kind === "one pod") expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
+    else expect(readWav(again).sampleRate).toBe(wav.sampleRate);
     const profile = await api(`/v1/voices/${id}/preview`);
     expect(profile.status).toBe(400);
     expect((await profile.json()).error.message).toMatch(/reference clip is at \/v1\/voices\/.+\/audio/);
@@ -171,7 +172,7 @@ describe("voice profiles", () => {
 
     const list = await (await api("/v1/voices")).json();
     expect(list.voices.filter((v: { preset: boolean }) => !v.preset).map((v: { id: string }) => v.id)).toEqual([id]);
-    expect(readdirSync(join(dataDir, "voices"))).toEqual([`${id}.wav`]);
+    expect(await pod.storedAudio("voices")).toEqual([`${id}.wav`]);
   });
 
   it.skipIf(skipWithoutSharedAudio)("refuses a clip of two people (real recordings) and writes nothing", async () => {
@@ -184,18 +185,17 @@ describe("voice profiles", () => {
     const r = await upload(twoPeople, { name: "Two people", transcript: "two people talking" });
     expect([r.status, r.body.error.code]).toEqual([422, "E_AUDIO_QUALITY"]);
     expect(r.body.error.message).toMatch(/more than one voice/);
-    expect(readdirSync(join(dataDir, "voices"))).toEqual([`${id}.wav`]);
+    expect(await pod.storedAudio("voices")).toEqual([`${id}.wav`]);
   });
 
-  it("persists in the database file across a restart, then deletes", async () => {
-    await pod.stop();
-    pod = await startPod({ FIRESIDE_TOKEN: TOKEN, FIRESIDE_DATA_DIR: dataDir });
+  it("persists in the database across a restart, then deletes", async () => {
+    await pod.restart();
     expect((await (await api(`/v1/voices/${id}`)).json()).name).toBe("Eve");
     expect((await api(`/v1/voices/${id}`, { method: "DELETE" })).status).toBe(204);
     const gone = await api(`/v1/voices/${id}`);
     expect(gone.status).toBe(404);
     expect((await gone.json()).error.code).toBe("E_NOT_FOUND");
-    expect(readdirSync(join(dataDir, "voices"))).toEqual([]);
+    expect(await pod.storedAudio("voices")).toEqual([]);
   });
 
   it("deletes everything the pod keeps on request, and the audit log records who did what without the words", async () => {
@@ -215,17 +215,16 @@ describe("voice profiles", () => {
     const voices = (await (await api("/v1/voices")).json()).voices as { preset: boolean }[];
     expect(voices.filter((v) => !v.preset)).toEqual([]);
     expect((await (await api("/v1/dialogues")).json()).jobs).toEqual([]);
-    expect(readdirSync(join(dataDir, "voices"))).toEqual([]);
-    expect(readdirSync(join(dataDir, "dialogues"))).toEqual([]);
-    // Deleted means gone: the clip's transcript is in no file under the data directory (fireside.db-wal included).
-    const holding = readdirSync(dataDir, { recursive: true, withFileTypes: true }).filter(
-      (e) => e.isFile() && readFileSync(join(e.parentPath, e.name)).includes("quick brown fox"),
-    );
-    expect(holding.map((e) => e.name)).toEqual([]);
+    expect(await pod.storedAudio("voices")).toEqual([]);
+    expect(await pod.storedAudio("dialogues")).toEqual([]);
+    // Deleted means gone: the clip's transcript is in no file under the data folders (fireside.db-wal
+    // included), nor in any row of a fleet's database.
+    expect(await pod.holding("quick brown fox")).toEqual([]);
 
-    const audit = readFileSync(join(dataDir, "audit.jsonl"), "utf8")
-      .trim()
-      .split("\n")
+    // Each pod's own audit log (a fleet's requests were spread over its pods).
+    const audit = pod.dataDirs
+      .flatMap((dir) => readFileSync(join(dir, "audit.jsonl"), "utf8").trim().split("\n"))
+      .filter(Boolean)
       .map((l) => JSON.parse(l) as { event: string; outcome: string; voice?: string });
     const events = audit.map((e) => e.event);
     for (const e of ["voice.created", "voice.updated", "voice.deleted", "voice.upload_refused", "dialogue.created", "data.deleted"])

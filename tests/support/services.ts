@@ -132,6 +132,17 @@ const portOpen = (port: number) =>
     s.once("error", () => resolve(false));
   });
 
+/** Runs one statement with psql against `url`; its rows, one per line, fields split by "|". */
+export function psql(url: string, statement: string): string[] {
+  const out = execFileSync(join(pgBin()!, "psql"), ["-At", "-d", url, "-c", statement], { encoding: "utf8" });
+  return out.split("\n").filter(Boolean);
+}
+
+/** Everything the database holds, as pg_dump writes it out (data only). */
+export function pgDump(url: string): string {
+  return execFileSync(join(pgBin()!, "pg_dump"), ["--data-only", "-d", url], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+}
+
 export async function startRedis(): Promise<Service> {
   const port = await freePort();
   const d = daemon(

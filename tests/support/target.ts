@@ -3,13 +3,13 @@
  * models behind HAProxy, with PostgreSQL and Redis (tests/support/fleet.ts) — so one test file runs
  * the same assertions against both.
  */
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Fleet, startFleet } from "./fleet.js";
 import { type PodProcess, startPod } from "./pod-process.js";
 import { pollUntil } from "./poll.js";
-import { missingServices } from "./services.js";
+import { missingServices, pgDump, psql } from "./services.js";
 
 export type TargetKind = "one pod" | "a fleet of three pods";
 
@@ -30,7 +30,22 @@ export interface Target {
    * fleet, the pod rendering it drains (handing the job back) and starts again.
    */
   interruptRender(jobId: string): Promise<void>;
+  /** Every pod stops and starts again (a fleet: one at a time, each drained first). */
+  restart(): Promise<void>;
+  /** The audio kept: voice clips or rendered dialogues (files on a pod's volume; rows in a fleet's database). */
+  storedAudio(kind: "voices" | "dialogues"): Promise<string[]>;
+  /** Where `text` is still kept: files under the data folders, and a fleet's database (its rows as pg_dump writes them). */
+  holding(text: string): Promise<string[]>;
   stop(): Promise<void>;
+}
+
+/** Files under `dirs` whose bytes contain `text`. */
+function filesHolding(dirs: string[], text: string): string[] {
+  return dirs.flatMap((dir) =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && readFileSync(join(e.parentPath, e.name)).includes(text))
+      .map((e) => join(e.parentPath, e.name)),
+  );
 }
 
 const missing = missingServices();
@@ -48,6 +63,10 @@ async function onePod(env: Record<string, string>): Promise<Target> {
   // Its own data folder, kept across a restart.
   const withData = { FIRESIDE_DATA_DIR: mkdtempSync(join(tmpdir(), "fireside-target-")), ...env };
   let pod: PodProcess = await startPod(withData);
+  const restart = async () => {
+    await pod.stop();
+    pod = await startPod(withData);
+  };
   return {
     kind: "one pod",
     get url() {
@@ -62,10 +81,13 @@ async function onePod(env: Record<string, string>): Promise<Target> {
       return pod.wsUrl;
     },
     metrics: async () => (await fetch(`${pod.url}/metrics`)).text(),
-    async interruptRender() {
-      await pod.stop();
-      pod = await startPod(withData);
+    interruptRender: restart,
+    restart,
+    async storedAudio(kind) {
+      const dir = join(withData.FIRESIDE_DATA_DIR, kind);
+      return existsSync(dir) ? readdirSync(dir) : [];
     },
+    holding: async (text) => filesHolding([withData.FIRESIDE_DATA_DIR], text),
     stop: () => pod.stop(),
   };
 }
@@ -92,6 +114,26 @@ function fleetOf(fleet: Fleet): Target {
       await pollUntil(`a pod to render ${jobId}`, async () => !!(pod = await rendering()), 30_000, 50);
       await fleet.drain(pod!);
       await fleet.restart(pod!);
+    },
+    async restart() {
+      for (const p of fleet.pods) {
+        await fleet.drain(p);
+        await fleet.restart(p);
+      }
+    },
+    async storedAudio(kind) {
+      const keys = psql(fleet.postgres.url, "SELECT key FROM blobs ORDER BY key");
+      return keys.filter((k) => k.startsWith("voice_") === (kind === "voices"));
+    },
+    async holding(text) {
+      const dump = pgDump(fleet.postgres.url).includes(text) ? ["the fleet's database"] : [];
+      return [
+        ...filesHolding(
+          fleet.pods.map((p) => p.dataDir),
+          text,
+        ),
+        ...dump,
+      ];
     },
     stop: () => fleet.stop(),
   };

@@ -1,6 +1,7 @@
 /**
  * A short sample of a voice, for the ▶ next to it in the app: one sentence synthesised at studio
- * priority (live turns go first), kept in memory per voice so a second click costs nothing.
+ * priority (live turns go first), kept in memory per voice so a second click costs nothing — per
+ * version of a profile, so one edited through another pod of the fleet is not heard as it was.
  */
 import { concatFloat32, writeWav } from "@fireside/audio";
 import type { TtsEngine } from "../engines/types.js";
@@ -15,9 +16,9 @@ const MAX_CACHED = 32;
 export class VoicePreviews {
   private readonly cache = new Map<string, Promise<Uint8Array>>();
 
-  /** The sample as a WAV file. The caller has checked that the engine can speak `voiceId`. */
-  get(tts: TtsEngine, voiceId: string, language: string): Promise<Uint8Array> {
-    const key = `${tts.info.name}:${voiceId}`;
+  /** The sample as a WAV file (`version`: a profile's updatedAt). The caller has checked that the engine can speak `voiceId`. */
+  get(tts: TtsEngine, voiceId: string, language: string, version = ""): Promise<Uint8Array> {
+    const key = `${tts.info.name}:${voiceId}@${version}`;
     let wav = this.cache.get(key);
     if (!wav) {
       wav = synthesise(tts, voiceId, SAMPLE[language.slice(0, 2)] ?? SAMPLE.en!);
@@ -30,7 +31,7 @@ export class VoicePreviews {
 
   /** A changed or deleted voice sounds different now. */
   forget(voiceId: string): void {
-    for (const key of this.cache.keys()) if (key.endsWith(`:${voiceId}`)) this.cache.delete(key);
+    for (const key of this.cache.keys()) if (key.includes(`:${voiceId}@`)) this.cache.delete(key);
   }
 }
 

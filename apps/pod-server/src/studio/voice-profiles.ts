@@ -83,6 +83,12 @@ export class VoiceProfiles {
     return toProfile(await this.row(id));
   }
 
+  /** The profile, or null when there is none. */
+  async find(id: string): Promise<VoiceProfile | null> {
+    const r = await this.sql.get<Row>("SELECT * FROM voice_profiles WHERE id = ?", [id]);
+    return r ? toProfile(r) : null;
+  }
+
   async exists(id: string): Promise<boolean> {
     return !!(await this.sql.get("SELECT 1 AS one FROM voice_profiles WHERE id = ?", [id]));
   }

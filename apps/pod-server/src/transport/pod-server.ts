@@ -175,7 +175,9 @@ export function createPodServer(config: Config, log: Logger): PodServer {
     }),
   );
 
-  const agent = config.agentPort ? serveAgent(config.agentPort, config.host, () => ({ draining, limit: realtime.limit(engines), pending: config.maxPending })) : null;
+  const agent = config.agentPort
+    ? serveAgent(config.agentPort, config.host, () => ({ draining, limit: realtime.limit(engines), pending: config.maxPending }))
+    : null;
   agent?.catch((err: Error) => log.error("agent check port could not open", { port: config.agentPort, error: err.message }));
 
   return {
@@ -212,9 +214,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
         profiles.list().then(
           (list) => {
             for (const p of list) {
-              voices
-                .register(e.tts, p.id, p.transcript)
-                .catch((err: Error) => log.warn("voice not registered", { voice: p.id, error: err.message }));
+              voices.register(e.tts, p).catch((err: Error) => log.warn("voice not registered", { voice: p.id, error: err.message }));
             }
           },
           (err: Error) => log.warn("stored voices not registered yet", { error: err.message }),

@@ -95,7 +95,7 @@ export function studioRoutes(deps: StudioDeps) {
         durationMs: profile.durationMs,
       });
       // A cloning engine keeps voices in memory: give it the new one now.
-      if (engines.tts.registerVoice) await deps.voices.register(engines.tts, profile.id, profile.transcript);
+      if (engines.tts.registerVoice) await deps.voices.register(engines.tts, profile);
       return sendJson(res, 201, profile);
     }
     if (id === "transcribe" && method === "POST") {
@@ -140,7 +140,8 @@ export function studioRoutes(deps: StudioDeps) {
     if (id && parts[3] === "preview" && method === "GET" && !parts[4]) {
       const engines = loaded();
       const preset = engines.tts.voices.find((v) => v.id === id);
-      const language = preset ? preset.language : (await deps.profiles.get(id)).language;
+      const profile = preset ? null : await deps.profiles.get(id);
+      const language = preset ? preset.language : profile!.language;
       if (!preset && !engines.tts.registerVoice) {
         throw new ProtocolError(
           "E_BAD_REQUEST",
@@ -148,7 +149,7 @@ export function studioRoutes(deps: StudioDeps) {
         );
       }
       if (!preset) await deps.voices.known(id);
-      const wav = await previews.get(engines.tts, id, language);
+      const wav = await previews.get(engines.tts, id, language, profile?.updatedAt);
       res.writeHead(200, { "Content-Type": "audio/wav", "Cache-Control": "private, max-age=3600" }).end(wav);
       return;
     }
