@@ -111,7 +111,15 @@ function fleetOf(fleet: Fleet): Target {
         return undefined;
       };
       let pod: Fleet["pods"][number] | undefined;
-      await pollUntil(`a pod to render ${jobId}`, async () => !!(pod = await rendering()), 30_000, 50);
+      await pollUntil(
+        `a pod to render ${jobId}`,
+        async () => {
+          pod = await rendering();
+          return pod !== undefined;
+        },
+        30_000,
+        50,
+      );
       await fleet.drain(pod!);
       await fleet.restart(pod!);
     },
