@@ -1,4 +1,4 @@
-/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness|spoken-turns|conversations|tts-streams|failover|capacity|fleet-capacity]`: runs benchmarks, writes bench/results/<name>.json. */
+/** `pnpm bench [codec|engines|overhead|concurrency|desktop|responsiveness|spoken-turns|conversations|tts-streams|failover|capacity|fleet-capacity|interruptions]`: runs benchmarks, writes bench/results/<name>.json. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { benchCapacity } from "./capacity.js";
@@ -8,6 +8,7 @@ import { benchDesktop } from "./desktop.js";
 import { benchEngines } from "./engines.js";
 import { benchFailover } from "./failover.js";
 import { benchFleetCapacity } from "./fleet-capacity.js";
+import { benchInterruptions } from "./interruptions.js";
 import { benchConcurrency, benchOverhead } from "./pipeline.js";
 import { benchResponsiveness } from "./responsiveness.js";
 import { benchSpokenTurns } from "./spoken-turns.js";
@@ -26,6 +27,7 @@ const all = {
   failover: benchFailover,
   capacity: benchCapacity,
   "fleet-capacity": benchFleetCapacity,
+  interruptions: benchInterruptions,
 } as Record<string, () => unknown>;
 const chosen = process.argv.slice(2).filter((a) => a in all);
 const dir = fileURLToPath(new URL("../results/", import.meta.url));
