@@ -96,6 +96,10 @@ interface EventResult {
   interrupted: boolean;
   /** From the sound's first sample sent to response.interrupted. */
   ackMs?: number;
+  /** From the sound's first sample sent to the pod's input.speech_started (what a client can stop its playback on). */
+  speechStartedMs?: number;
+  /** From the sound's first sample sent to the reply's last audio frame received (the pod stopped sending). */
+  lastFrameMs?: number;
   transcript?: string;
   firstWordKept?: boolean;
 }
@@ -146,6 +150,8 @@ async function event(wsUrl: string, sound: Sound): Promise<EventResult> {
     const ack = after.find((m) => m.value.type === "response.interrupted" && m.value.responseId === started.responseId);
     const completed = after.find((m) => m.value.type === "response.completed" && m.value.responseId === started.responseId);
     const interrupted = !!ack || (completed?.value.type === "response.completed" && completed.value.status !== "completed");
+    const speechStarted = after.find((m) => m.value.type === "input.speech_started");
+    const lastFrame = client.frames.filter((f) => f.value.streamId === started.streamId).at(-1);
     let transcript: string | undefined;
     if (sound.real && interrupted) {
       const final = await client.waitFor("transcript.final", { from, timeoutMs: 30_000 }).catch(() => null);
@@ -156,6 +162,8 @@ async function event(wsUrl: string, sound: Sound): Promise<EventResult> {
       real: sound.real,
       interrupted,
       ...(ack ? { ackMs: Math.round(ack.at - heard.injectedAt) } : {}),
+      ...(speechStarted ? { speechStartedMs: Math.round(speechStarted.at - heard.injectedAt) } : {}),
+      ...(interrupted && lastFrame ? { lastFrameMs: Math.round(lastFrame.at - heard.injectedAt) } : {}),
       ...(transcript !== undefined ? { transcript, firstWordKept: transcript.toLowerCase().includes(sound.firstWord!) } : {}),
     };
   } finally {
@@ -189,6 +197,7 @@ export async function benchInterruptions() {
   const falses = rows.filter((r) => !r.real);
   const reals = rows.filter((r) => r.real);
   const acks = reals.flatMap((r) => (r.ackMs !== undefined ? [r.ackMs] : []));
+  const of = (k: "speechStartedMs" | "lastFrameMs") => reals.flatMap((r) => (r[k] !== undefined ? [r[k]] : []));
   return {
     what: "sounds streamed into an open microphone a second into a reply; server VAD decides; default CPU engines; loopback",
     falseInterruptions: { events: falses.length, repliesLost: falses.filter((r) => r.interrupted).length },
@@ -196,6 +205,8 @@ export async function benchInterruptions() {
       events: reals.length,
       acknowledged: acks.length,
       ackMs: acks.length ? stats(acks) : null,
+      speechStartedMs: of("speechStartedMs").length ? stats(of("speechStartedMs")) : null,
+      lastFrameMs: of("lastFrameMs").length ? stats(of("lastFrameMs")) : null,
       firstWordKept: reals.filter((r) => r.firstWordKept).length,
     },
     rows,
