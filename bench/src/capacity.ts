@@ -9,6 +9,7 @@
  * and /metrics, polled each second). The clients run in this process, on the same two cores.
  */
 import { fileURLToPath } from "node:url";
+import { SETTINGS } from "@fireside/pod-server";
 import { RealtimeClient } from "../../tests/support/realtime-client.js";
 import { percentile, startChild } from "./child.js";
 
@@ -151,7 +152,7 @@ export async function benchCapacity(levels = (process.env.BENCH_LEVELS ?? "300,6
   }
   return {
     engines: "instant test doubles; clients in the bench process on the same cores",
-    admitMaxLagMs: Number(process.env.FIRESIDE_ADMIT_MAX_LAG_MS ?? 300),
+    admitMaxLagMs: Number(process.env.FIRESIDE_ADMIT_MAX_LAG_MS ?? SETTINGS.admitMaxLagMs.default),
     arriveOverMs: ARRIVE_MS,
     turnsEach: TURNS,
     replySeconds: REPLY_SECONDS,

@@ -6,6 +6,7 @@
  * machine with fewer cores than pods plus clients, the cores, not the pods, set the total.
  */
 import { cpus } from "node:os";
+import { SETTINGS } from "@fireside/pod-server";
 import { startFleet } from "../../tests/support/fleet.js";
 import { capacityStep } from "./capacity.js";
 
@@ -22,7 +23,7 @@ export async function benchFleetCapacity() {
         INSTANT_REPLY_SECONDS: "3",
         FIRESIDE_LOG_LEVEL: "error",
         // The tests' pods turn admission by lag off; here it is what is measured, at its default.
-        FIRESIDE_ADMIT_MAX_LAG_MS: process.env.FIRESIDE_ADMIT_MAX_LAG_MS ?? "300",
+        FIRESIDE_ADMIT_MAX_LAG_MS: process.env.FIRESIDE_ADMIT_MAX_LAG_MS ?? String(SETTINGS.admitMaxLagMs.default),
         // One address (the bench) opens every conversation: lift the per-address guards.
         FIRESIDE_MAX_SESSIONS: "10000",
         FIRESIDE_MAX_PENDING_PER_ADDRESS: "10000",

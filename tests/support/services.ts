@@ -40,6 +40,13 @@ export function missingServices(): string | null {
   return missing.length ? `not installed: ${missing.join(", ")} (scripts/setup.sh installs them)` : null;
 }
 
+/** What a fleet test lacks here (null: nothing), to skip with; CI must have it all, so there it throws. */
+export function fleetServicesMissing(): string | null {
+  const missing = missingServices();
+  if (missing && process.env.CI) throw new Error(`CI must run the fleet tests: ${missing}`);
+  return missing;
+}
+
 export interface Service {
   url: string;
   port: number;

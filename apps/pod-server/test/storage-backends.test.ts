@@ -6,8 +6,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeWav } from "@fireside/audio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { voicedToneClip } from "../../../tests/support/clips.js";
 import { createInstantEngines } from "../../../tests/support/instant-engines.js";
 import { missingServices, type Service, startPostgres } from "../../../tests/support/services.js";
 import { ConversationStore } from "../src/store/conversations.js";
@@ -18,13 +18,6 @@ import { VoiceProfiles } from "../src/studio/voice-profiles.js";
 
 const missing = missingServices();
 if (missing && process.env.CI) throw new Error(`CI must run the PostgreSQL backend's tests: ${missing}`);
-
-/** Four seconds of a voiced tone: a clip the reference checks accept (no VAD is given here). */
-function clip(): Uint8Array {
-  const samples = new Float32Array(4 * 16000);
-  for (let i = 0; i < samples.length; i++) samples[i] = 0.3 * Math.sin((2 * Math.PI * 180 * i) / 16000) * (0.6 + 0.4 * Math.sin(i / 900));
-  return writeWav(samples, 16000);
-}
 
 let postgres: Service | null = null;
 beforeAll(async () => {
@@ -66,7 +59,7 @@ describe.each(backends)("storage on %s", (name, open) => {
       expect((await conversations.rename(id, "Kitchen")).title).toBe("Kitchen");
 
       const profiles = new VoiceProfiles(storage.sql, storage.voiceAudio);
-      const bytes = clip();
+      const bytes = voicedToneClip();
       const voice = await profiles.create({ bytes, name: "Ada", language: "en", transcript: "Hello there." });
       expect((await profiles.list()).map((p) => p.id)).toContain(voice.id);
       expect((await profiles.audio(voice.id)).length).toBe(bytes.length);
@@ -116,7 +109,7 @@ describe.skipIf(!!missing)("PostgreSQL shared by many pods", () => {
       expect(versions).toEqual([{ version: 1 }]);
       const a = new VoiceProfiles(pods[0]!.sql, pods[0]!.voiceAudio);
       const b = new VoiceProfiles(pods[1]!.sql, pods[1]!.voiceAudio);
-      const voice = await a.create({ bytes: clip(), name: "Shared", language: "en", transcript: "Hi." });
+      const voice = await a.create({ bytes: voicedToneClip(), name: "Shared", language: "en", transcript: "Hi." });
       expect((await b.get(voice.id)).name).toBe("Shared");
       expect((await b.audio(voice.id)).length).toBe((await a.audio(voice.id)).length);
       await b.delete(voice.id);

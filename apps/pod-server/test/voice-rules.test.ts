@@ -6,19 +6,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeWav } from "@fireside/audio";
 import { describe, expect, it, vi } from "vitest";
+import { voicedToneClip } from "../../../tests/support/clips.js";
 import { createInstantEngines } from "../../../tests/support/instant-engines.js";
 import type { TtsEngine } from "../src/engines/types.js";
 import { openStorage } from "../src/store/storage.js";
 import { VoiceProfiles } from "../src/studio/voice-profiles.js";
 import { VoiceRules } from "../src/studio/voice-rules.js";
-
-function clip(): Uint8Array {
-  const samples = new Float32Array(4 * 16000);
-  for (let i = 0; i < samples.length; i++) samples[i] = 0.3 * Math.sin((2 * Math.PI * 180 * i) / 16000) * (0.6 + 0.4 * Math.sin(i / 900));
-  return writeWav(samples, 16000);
-}
 
 /** A cloning engine that records what it was given. */
 function cloningTts(): { tts: TtsEngine; given: { id: string; transcript: string }[] } {
@@ -37,7 +31,7 @@ describe("voice rules", () => {
   it("gives the engine a profile once, and again after it was edited elsewhere", async () => {
     const storage = openStorage({ dataDir: mkdtempSync(join(tmpdir(), "voice-rules-")), databaseUrl: "" }, () => {});
     const profiles = new VoiceProfiles(storage.sql, storage.voiceAudio);
-    const profile = await profiles.create({ bytes: clip(), name: "Ann", language: "en", transcript: "First words." });
+    const profile = await profiles.create({ bytes: voicedToneClip(), name: "Ann", language: "en", transcript: "First words." });
     const podA = cloningTts();
     const rules = new VoiceRules(profiles, () => podA.tts);
     expect(await rules.known(profile.id)).toBe(true);

@@ -50,6 +50,8 @@ export class LoadMeter {
   reset(): void {
     this.delay.reset();
     this.p99Ms = 0;
+    this.elu = performance.eventLoopUtilization();
+    this.busy = 0;
   }
 
   close(): void {

@@ -41,6 +41,13 @@ export interface RealtimeDeps {
 
 type MoveReason = ServerMessageOf<"session.moving">["reason"];
 
+/** Tells a session to move once its reply in progress has played out and its turns are stored. */
+async function moveWhenQuiet(connection: Connection, move: (reason: MoveReason) => void, reason: MoveReason): Promise<void> {
+  await connection.session?.whenQuiet();
+  await connection.session?.stored();
+  move(reason);
+}
+
 /** Sends a typed error a browser can read, then closes (it sees only close 1006 for an HTTP refusal). */
 export function refuse(ws: WebSocket, metrics: ServerMetrics, err: ProtocolError, closeCode: number): void {
   new ErrorReporter(
@@ -78,11 +85,7 @@ export class RealtimeSockets {
     this.deps.log.warn("overloaded: moving the newest conversations away", { lagP99Ms: Math.round(lagP99Ms), moving: newest.length });
     for (const [connection, move] of newest) {
       this.shedding.add(connection);
-      void (async () => {
-        await connection.session?.whenQuiet();
-        await connection.session?.stored();
-        move("overloaded");
-      })();
+      void moveWhenQuiet(connection, move, "overloaded");
     }
   }
 
@@ -106,11 +109,7 @@ export class RealtimeSockets {
    */
   async drain(boundMs: number): Promise<void> {
     this.draining = true;
-    const moves = [...this.admitted].map(async ([connection, move]) => {
-      await connection.session?.whenQuiet();
-      await connection.session?.stored();
-      move("draining");
-    });
+    const moves = [...this.admitted].map(([connection, move]) => moveWhenQuiet(connection, move, "draining"));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(moves), new Promise((resolve) => (timer = setTimeout(resolve, boundMs)))]);
     clearTimeout(timer);
