@@ -12,11 +12,16 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let ok = true;
+// CI shows only the closing lines: the failed tests' names go just above the count.
+const failedNames = [];
 
 function step(name, cmd, args) {
   console.log(`\n=== ${name}: ${cmd} ${args.join(" ")}`);
   const r = spawnSync(cmd, args, { stdio: "inherit", env: process.env });
-  if (r.status !== 0) ok = false;
+  if (r.status !== 0) {
+    ok = false;
+    if (!name.startsWith("tests")) failedNames.push(`step: ${name}`);
+  }
   return r.status === 0;
 }
 
@@ -38,6 +43,14 @@ function vitest(project) {
     skipped += r.numPendingTests + (r.numTodoTests ?? 0);
     // A suite that crashed before running tests still counts as a failure.
     if (!good && r.numFailedTests === 0) failed += 1;
+    for (const f of r.testResults ?? []) {
+      for (const t of f.assertionResults ?? []) {
+        if (t.status === "failed") failedNames.push(`${project}: ${f.name.replace(`${process.cwd()}/`, "")} > ${t.fullName}`);
+      }
+      if (f.status === "failed" && !(f.assertionResults ?? []).some((t) => t.status === "failed")) {
+        failedNames.push(`${project}: ${f.name.replace(`${process.cwd()}/`, "")} (${String(f.message ?? "").split("\n")[0]})`);
+      }
+    }
   } catch {
     failed += 1;
   }
@@ -77,6 +90,7 @@ function pythonTests(name, dir, python = "python3") {
   passed += ran - failures - skips;
   skipped += skips;
   failed += failures + (r.status !== 0 && failures === 0 ? 1 : 0);
+  for (const m of r.stderr.matchAll(/^(?:FAIL|ERROR): (.+)$/gm)) failedNames.push(`${name}: ${m[1]}`);
   if (r.status !== 0) ok = false;
 }
 
@@ -106,5 +120,6 @@ if (!only || only === "image") {
   console.log(`(the pod image's build and boots took ${Math.round((Date.now() - t0) / 1000)} s)`);
 }
 
+if (failedNames.length > 0) console.log(`\nfailed:\n${failedNames.map((n) => `  ${n}`).join("\n")}`);
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(ok && failed === 0 ? 0 : 1);

@@ -5,10 +5,13 @@
  * barge-ins ("Stop, tell me about…") should stop it at once with their words kept (issue #26).
  * Each event is a fresh session: a typed question with a long reply; once a second of the reply has
  * played, the sound is streamed in real time into the microphone, then silence. Reported: replies
- * lost to false interruptions; for real barge-ins, the time from the sound's first sample sent to
- * the pod's `response.interrupted`, and whether the transcript kept the first word.
+ * lost to false interruptions (and how long the pod held those it resumed); for real barge-ins, the
+ * time from the sound's onset (its first sample above -40 dBFS: flite leads with ~180 ms of
+ * silence) to the pod's first word on it — `response.paused`, after which the client is silent —
+ * and to `response.interrupted`, and whether the transcript kept the first word.
  */
 import { floatToInt16 } from "@fireside/audio";
+import { cough } from "../../tests/support/clips.js";
 import { startPod } from "../../tests/support/pod-process.js";
 import { pollUntil } from "../../tests/support/poll.js";
 import { RealtimeClient } from "../../tests/support/realtime-client.js";
@@ -25,23 +28,6 @@ interface Sound {
   audio: Float32Array;
   /** A real barge-in's first word, which its transcript must keep. */
   firstWord?: string;
-}
-
-/** A deterministic noise source, so every run hears the same cough. */
-function noise(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    return (x / 2147483648) * 2 - 1;
-  };
-}
-
-/** A cough: a burst of noise, quick attack, ~250 ms decay. */
-function cough(seed: number): Float32Array {
-  const n = noise(seed);
-  const out = new Float32Array(RATE * 0.35);
-  for (let i = 0; i < out.length; i++) out[i] = 0.5 * n() * Math.min(1, i / 160) * Math.exp(-i / (RATE * 0.08));
-  return out;
 }
 
 /** Knocks on a door: three short decaying thumps 180 ms apart. */
@@ -94,8 +80,12 @@ interface EventResult {
   real: boolean;
   /** The reply was stopped (response.interrupted for it, or it completed interrupted or cancelled). */
   interrupted: boolean;
-  /** From the sound's first sample sent to response.interrupted. */
+  /** From the sound's onset to the pod's acknowledgement: response.paused, or response.interrupted if that came first. */
   ackMs?: number;
+  /** From the sound's onset to response.interrupted. */
+  interruptedMs?: number;
+  /** A false interruption the reply resumed after: why, and how long the pod held it. */
+  resumed?: { reason: string; pausedMs: number };
   /** From the sound's first sample sent to the pod's input.speech_started (what a client can stop its playback on). */
   speechStartedMs?: number;
   /** From the sound's first sample sent to the reply's last audio frame received (the pod stopped sending). */
@@ -108,7 +98,7 @@ async function event(wsUrl: string, sound: Sound): Promise<EventResult> {
   const client = await RealtimeClient.connect(wsUrl);
   await client.hello({ language: "en" });
   client.startPlayback();
-  const heard: { inject: Int16Array | null; injectedAt: number } = { inject: null, injectedAt: 0 };
+  const heard: { inject: Int16Array | null; onset: number; injectedAt: number } = { inject: null, onset: 0, injectedAt: 0 };
   let running = true;
   // The open microphone: silence, and the sound when it is its turn.
   const mic = (async () => {
@@ -118,7 +108,7 @@ async function event(wsUrl: string, sound: Sound): Promise<EventResult> {
       let frame: Int16Array = new Int16Array(FRAME);
       const sound = heard.inject;
       if (sound) {
-        if (at === 0) heard.injectedAt = performance.now();
+        if (at <= heard.onset && heard.onset < at + FRAME) heard.injectedAt = performance.now();
         frame = sound.subarray(at, at + FRAME);
         at += FRAME;
         if (at >= sound.length) heard.inject = null;
@@ -133,6 +123,10 @@ async function event(wsUrl: string, sound: Sound): Promise<EventResult> {
     const started = (await client.waitFor("response.audio.started", { timeoutMs: 60_000 })).value;
     await pollUntil("a second of the reply to play", () => client.player.stats.played >= started.format.sampleRate, 30_000, 5);
     const from = client.messages.length;
+    heard.onset = Math.max(
+      0,
+      sound.audio.findIndex((v) => Math.abs(v) >= 0.01),
+    );
     heard.inject = floatToInt16(sound.audio);
     const ended = () =>
       client.messages
@@ -147,7 +141,11 @@ async function event(wsUrl: string, sound: Sound): Promise<EventResult> {
     const sentAt = performance.now();
     await pollUntil("the pod to decide", () => ended() || performance.now() - sentAt > 4000, 10_000, 10);
     const after = client.messages.slice(from);
-    const ack = after.find((m) => m.value.type === "response.interrupted" && m.value.responseId === started.responseId);
+    const mine = (type: string) =>
+      after.find((m) => m.value.type === type && "responseId" in m.value && m.value.responseId === started.responseId);
+    const ack = mine("response.interrupted");
+    const paused = mine("response.paused");
+    const resumed = mine("response.resumed");
     const completed = after.find((m) => m.value.type === "response.completed" && m.value.responseId === started.responseId);
     const interrupted = !!ack || (completed?.value.type === "response.completed" && completed.value.status !== "completed");
     const speechStarted = after.find((m) => m.value.type === "input.speech_started");
@@ -161,7 +159,11 @@ async function event(wsUrl: string, sound: Sound): Promise<EventResult> {
       name: sound.name,
       real: sound.real,
       interrupted,
-      ...(ack ? { ackMs: Math.round(ack.at - heard.injectedAt) } : {}),
+      ...(ack || paused ? { ackMs: Math.round(Math.min(ack?.at ?? Infinity, paused?.at ?? Infinity) - heard.injectedAt) } : {}),
+      ...(ack ? { interruptedMs: Math.round(ack.at - heard.injectedAt) } : {}),
+      ...(resumed?.value.type === "response.resumed"
+        ? { resumed: { reason: resumed.value.reason, pausedMs: resumed.value.pausedMs } }
+        : {}),
       ...(speechStarted ? { speechStartedMs: Math.round(speechStarted.at - heard.injectedAt) } : {}),
       ...(interrupted && lastFrame ? { lastFrameMs: Math.round(lastFrame.at - heard.injectedAt) } : {}),
       ...(transcript !== undefined ? { transcript, firstWordKept: transcript.toLowerCase().includes(sound.firstWord!) } : {}),
@@ -188,7 +190,7 @@ export async function benchInterruptions() {
       rows.push(await event(pod.wsUrl, s));
       const r = rows.at(-1)!;
       process.stderr.write(
-        `  ${r.interrupted ? "stopped" : "played on"}${r.ackMs !== undefined ? ` ${r.ackMs} ms` : ""}  ${r.name}${r.transcript ? ` → "${r.transcript}"` : ""}\n`,
+        `  ${r.interrupted ? "stopped" : r.resumed ? `resumed (${r.resumed.reason}, held ${r.resumed.pausedMs} ms)` : "played on"}${r.ackMs !== undefined ? ` ack ${r.ackMs} ms` : ""}${r.interruptedMs !== undefined ? ` interrupted ${r.interruptedMs} ms` : ""}  ${r.name}${r.transcript ? ` → "${r.transcript}"` : ""}\n`,
       );
     }
   } finally {
@@ -197,14 +199,21 @@ export async function benchInterruptions() {
   const falses = rows.filter((r) => !r.real);
   const reals = rows.filter((r) => r.real);
   const acks = reals.flatMap((r) => (r.ackMs !== undefined ? [r.ackMs] : []));
-  const of = (k: "speechStartedMs" | "lastFrameMs") => reals.flatMap((r) => (r[k] !== undefined ? [r[k]] : []));
+  const of = (k: "speechStartedMs" | "lastFrameMs" | "interruptedMs") => reals.flatMap((r) => (r[k] !== undefined ? [r[k]] : []));
+  const held = falses.flatMap((r) => (r.resumed ? [r.resumed.pausedMs] : []));
   return {
     what: "sounds streamed into an open microphone a second into a reply; server VAD decides; default CPU engines; loopback",
-    falseInterruptions: { events: falses.length, repliesLost: falses.filter((r) => r.interrupted).length },
+    falseInterruptions: {
+      events: falses.length,
+      repliesLost: falses.filter((r) => r.interrupted).length,
+      resumed: held.length,
+      heldMs: held.length ? stats(held) : null,
+    },
     bargeIns: {
       events: reals.length,
       acknowledged: acks.length,
       ackMs: acks.length ? stats(acks) : null,
+      interruptedMs: of("interruptedMs").length ? stats(of("interruptedMs")) : null,
       speechStartedMs: of("speechStartedMs").length ? stats(of("speechStartedMs")) : null,
       lastFrameMs: of("lastFrameMs").length ? stats(of("lastFrameMs")) : null,
       firstWordKept: reals.filter((r) => r.firstWordKept).length,

@@ -38,6 +38,8 @@ export class RealtimeClient {
   private decode = replyDecoder(24000);
   private waiters: (() => void)[] = [];
   private playTimer: NodeJS.Timeout | null = null;
+  /** The response whose audio the player holds. */
+  private playing: string | null = null;
 
   private constructor(
     readonly ws: WebSocket,
@@ -55,7 +57,14 @@ export class RealtimeClient {
       },
       message: (msg, at) => {
         this.messages.push({ at, value: msg });
-        if (msg.type === "response.audio.started") this.player.reset();
+        if (msg.type === "response.audio.started") {
+          this.player.reset();
+          this.playing = msg.responseId;
+        }
+        // The pod judges a sound over the reply: hold playback where it is until it says.
+        if (msg.type === "response.paused" && msg.responseId === this.playing) this.player.pause();
+        if (msg.type === "response.resumed" && msg.responseId === this.playing) this.player.resume();
+        if (msg.type === "response.interrupted" && msg.responseId === this.playing) this.player.clear();
         this.wake();
       },
       close: (code) => {

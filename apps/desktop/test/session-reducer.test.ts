@@ -64,4 +64,15 @@ describe("session reducer", () => {
     expect(s.gpuHistory).toHaveLength(120);
     expect(s.gpuHistory[0]!.at).toBe(10);
   });
+
+  it("a reply's latencies carry how the pod ended the turn and how many sounds it played on through", () => {
+    const endOfTurn = { rule: "audio_finished" as const, waitMs: 300, probability: 0.97, modelMs: 80 };
+    const s = apply(
+      initial(),
+      { type: "server", message: { type: "turn.metrics", responseId: "r1", metrics: { asrMs: 120 }, endOfTurn } },
+      { type: "server", message: { type: "response.resumed", responseId: "r1", reason: "backchannel", pausedMs: 700 } },
+      { type: "server", message: { type: "response.resumed", responseId: "r1", reason: "noise", pausedMs: 400 } },
+    );
+    expect(s.latencies).toEqual([{ responseId: "r1", asrMs: 120, endOfTurn, resumes: 2 }]);
+  });
 });

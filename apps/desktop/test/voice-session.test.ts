@@ -154,6 +154,28 @@ describe("voice session (renderer)", () => {
     await s.session.stop();
   });
 
+  it("the pod's own judgement of a sound over the reply: paused, resumed on a backchannel, cleared on its barge-in", async () => {
+    const s = await start();
+    reply(s, "item_a_1", "resp_a_2", 2);
+    s.t.pod({ type: "response.paused", responseId: "resp_a_2" });
+    expect(s.player.calls.at(-1)).toBe("pause");
+    // The app's own VAD misfires meanwhile: the pod is still judging, so the reply stays paused.
+    clock += 1000;
+    s.mic.cb!.onSpeechStart();
+    s.mic.cb!.onMisfire();
+    expect(s.player.calls.filter((c) => c === "resume")).toEqual([]);
+    s.t.pod({ type: "response.resumed", responseId: "resp_a_2", reason: "backchannel", pausedMs: 700 });
+    expect(s.player.calls.at(-1)).toBe("resume");
+    expect(useApp.getState().audible).toBe(true);
+    s.t.pod({ type: "response.paused", responseId: "resp_a_2" });
+    s.t.pod({ type: "response.interrupted", responseId: "resp_a_2", playedSamples: 24000, heardText: "Once" });
+    expect(s.player.calls.at(-1)).toBe("clear");
+    expect(useApp.getState().audible).toBe(false);
+    // The pod's barge-in needs no response.interrupt from the app.
+    expect(s.t.of("response.interrupt")).toEqual([]);
+    await s.session.stop();
+  });
+
   it("muted: speech is not sent and does not interrupt the reply, the UI says so; unmuted it is a turn again", async () => {
     const s = await start();
     reply(s, "item_a_1", "resp_a_2", 2);

@@ -1,4 +1,8 @@
-/** Turn-taking on its own, over the energy-VAD test double: utterances start and end, and speech after a commit continues it or barges in. */
+/**
+ * Turn-taking on its own, over the energy-VAD test double: utterances start and end, speech after a
+ * commit continues it or barges in, and a voice over a playing reply pauses it until its words say
+ * whether it was a barge-in.
+ */
 
 import { setImmediate } from "node:timers/promises";
 import type { ServerMessage } from "@fireside/protocol";
@@ -10,8 +14,9 @@ import { type CommittedUtterance, TurnTaking } from "../src/session/turn-taking.
 
 type Call = [string, ...unknown[]];
 
-function hearing(opts: { mode?: "client_vad" | "server_vad"; answer?: Partial<Reply> } = {}) {
+function hearing(opts: { mode?: "client_vad" | "server_vad"; answer?: Partial<Reply>; playing?: boolean; words?: string } = {}) {
   const engines = createInstantEngines({ replySeconds: 1 });
+  if (opts.words !== undefined) engines.asr.transcribe = async () => ({ text: opts.words!, language: "en" });
   const calls: Call[] = [];
   const messages: ServerMessage[] = [];
   let n = 0;
@@ -32,6 +37,11 @@ function hearing(opts: { mode?: "client_vad" | "server_vad"; answer?: Partial<Re
       draft: () => null,
       userSpeaking: () => calls.push(["userSpeaking"]),
       bargeIn: () => calls.push(["bargeIn"]),
+      pauseReply: () => {
+        if (opts.playing) calls.push(["pauseReply"]);
+        return opts.playing ?? false;
+      },
+      resumeReply: (reason) => calls.push(["resumeReply", reason]),
       continued: (itemId) => calls.push(["continued", itemId]),
       committed: (itemId, u: CommittedUtterance) => calls.push(["committed", itemId, u.samples]),
       committedNothing: () => calls.push(["committedNothing"]),
@@ -104,5 +114,53 @@ describe("turn-taking", () => {
     typed.loud(300);
     typed.t.commit();
     expect(named(typed.calls, "committed").at(-1)?.[1]).toBe("item_2");
+  });
+
+  describe("a voice over a playing reply (server VAD)", () => {
+    /** Silence, a voice of `ms`, then silence until the pod has judged it. */
+    async function voiceOver(words: string, ms: number) {
+      const h = hearing({ mode: "server_vad", playing: true, words });
+      await h.live(192, 0);
+      await h.live(ms, 0.5);
+      await h.live(128, 0);
+      const judged = () => h.calls.some((c) => c[0] === "resumeReply" || c[0] === "committed");
+      for (let i = 0; i < 40 && !judged(); i++) await h.live(32, 0);
+      await pollUntil("the voice to be judged", judged);
+      return h;
+    }
+
+    it("a backchannel pauses the reply and resumes it; it is no turn", async () => {
+      const h = await voiceOver("Mm-hmm.", 448);
+      expect(h.calls.map((c) => c[0])).toEqual(["userSpeaking", "pauseReply", "resumeReply"]);
+      expect(named(h.calls, "resumeReply")[0]).toEqual(["resumeReply", "backchannel"]);
+    });
+
+    it("a sound with no words (what Whisper makes of a cough) resumes the reply as a noise", async () => {
+      const h = await voiceOver("[coughing]", 320);
+      expect(named(h.calls, "resumeReply")).toEqual([["resumeReply", "noise"]]);
+      expect(named(h.calls, "committed")).toEqual([]);
+    });
+
+    it("a short word that is not a backchannel is a barge-in: the reply stops and the word is the next turn", async () => {
+      const h = await voiceOver("Stop.", 448);
+      expect(h.calls.map((c) => c[0])).toEqual(["userSpeaking", "pauseReply", "bargeIn", "committed"]);
+      expect(named(h.calls, "committed")[0]?.[1]).toBe("item_1");
+    });
+
+    it("voice longer than any backchannel is a barge-in while the speaker is still talking", async () => {
+      const h = hearing({ mode: "server_vad", playing: true, words: "yeah" });
+      await h.live(192, 0);
+      await h.live(1280, 0.5);
+      expect(h.calls.map((c) => c[0])).toEqual(["userSpeaking", "pauseReply", "bargeIn"]);
+    });
+
+    it("with nothing playing, a voice is an ordinary turn", async () => {
+      const quiet = hearing({ mode: "server_vad", words: "Mm-hmm." });
+      await quiet.live(192, 0);
+      await quiet.live(448, 0.5);
+      await quiet.live(800, 0);
+      await pollUntil("the turn", () => named(quiet.calls, "committed").length === 1);
+      expect(quiet.calls.map((c) => c[0])).toEqual(["userSpeaking", "committed"]);
+    });
   });
 });

@@ -24,6 +24,8 @@ export class PlayoutQueue {
   private underrunCount = 0;
   private started = false;
   private ended = false;
+  /** Held where it is (the pod is judging a sound over the reply): silence out, nothing consumed. */
+  private paused = false;
 
   constructor(private readonly leadSamples: number) {}
 
@@ -39,9 +41,20 @@ export class PlayoutQueue {
     this.ended = true;
   }
 
-  /** Fills `out` with the next samples (silence before the lead is reached and on underrun). */
+  /** Holds playback where it is, keeping what is buffered (response.paused). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Plays on from where it paused (response.resumed). */
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Fills `out` with the next samples (silence before the lead is reached, on underrun and while paused). */
   pull(out: Float32Array): void {
     out.fill(0);
+    if (this.paused) return;
     if (!this.started) {
       if (this.bufferedCount >= this.leadSamples || (this.ended && this.bufferedCount > 0)) this.started = true;
       else return;
@@ -81,6 +94,7 @@ export class PlayoutQueue {
     this.playedCount = 0;
     this.started = false;
     this.ended = false;
+    this.paused = false;
   }
 
   get stats(): PlayoutStats {
@@ -88,7 +102,7 @@ export class PlayoutQueue {
       played: this.playedCount,
       buffered: this.bufferedCount,
       underruns: this.underrunCount,
-      playing: this.started && !this.drained,
+      playing: this.started && !this.drained && !this.paused,
     };
   }
 

@@ -164,6 +164,16 @@ export const serverMessageDocs: Doc<ServerMessage> = {
     about: "The reply ended. text is the assistant turn as history keeps it.",
     example: { type: "response.completed", responseId: "resp_3", status: "completed", text: "It's sunny and mild in Paris today." },
   },
+  "response.paused": {
+    about:
+      'Server VAD only: a voice or sound started while this reply plays (or is still playing out at the client). Pause playback at once, keeping what is buffered; the pod stops sending its audio meanwhile. Within about a second the pod says which it was: response.resumed (a backchannel such as "mm-hm", or a noise) or response.interrupted (a barge-in). See "Sounds during a reply".',
+    example: { type: "response.paused", responseId: "resp_3" },
+  },
+  "response.resumed": {
+    about:
+      'The sound that paused the reply was a backchannel ("mm-hm", "yeah", "right") or a noise with no words: play on from where playback paused; the pod sends the rest of the audio. pausedMs is how long the pod held it.',
+    example: { type: "response.resumed", responseId: "resp_3", reason: "backchannel", pausedMs: 840 },
+  },
   "response.interrupted": {
     about:
       'Acknowledges a barge-in: generation stopped and history now holds only heardText. Also takes back a reply that was sent in full but not yet heard when the user\'s sentence went on (heardText "", see Turn-taking): a client stops playing it.',

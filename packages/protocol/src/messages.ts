@@ -126,6 +126,7 @@ export const END_OF_TURN_RULES = [
   "words_unfinished",
   "silence",
   "no_verdict",
+  "voice_over_reply",
 ] as const;
 export type EndOfTurnRule = (typeof END_OF_TURN_RULES)[number];
 
@@ -149,6 +150,10 @@ const stageMetrics = z.object({
   /** Reported by the client: last voiced input frame → first reply sample played (the end-of-turn wait included). */
   voiceToVoiceMs: z.number().optional(),
 });
+
+/** Why a reply paused for a sound played on (apps/pod-server/src/session/interruptions.ts). */
+export const FALSE_INTERRUPTIONS = ["backchannel", "noise"] as const;
+export type FalseInterruption = (typeof FALSE_INTERRUPTIONS)[number];
 
 export const serverMessageSchemas = {
   "session.ready": z.object({
@@ -254,6 +259,20 @@ export const serverMessageSchemas = {
     status: z.enum(["completed", "interrupted", "cancelled", "failed"]),
     /** The assistant's turn as kept in history (cut to what was heard when interrupted). */
     text: z.string(),
+  }),
+  /**
+   * Server VAD heard a voice while this reply plays: pause playback where it is, keeping what is
+   * buffered. `response.resumed` (it was a backchannel or a noise) or `response.interrupted`
+   * (a barge-in) follows.
+   */
+  "response.paused": z.object({ type: z.literal("response.paused"), responseId: id }),
+  /** The sound that paused the reply was not a barge-in: play on from where it paused. */
+  "response.resumed": z.object({
+    type: z.literal("response.resumed"),
+    responseId: id,
+    reason: z.enum(FALSE_INTERRUPTIONS),
+    /** How long the pod held the reply. */
+    pausedMs: z.number().int().min(0),
   }),
   /** Acknowledges response.interrupt (or a server-side barge-in) once history is cut. */
   "response.interrupted": z.object({

@@ -80,6 +80,23 @@ A turn: input audio frames → (\`input.speech_started\`, \`input.speech_stopped
 \`turn.metrics\`. A barge-in during the reply ends it early with \`response.interrupted\` and
 \`response.completed\` (status \`interrupted\`).
 
+**Sounds during a reply** (\`server_vad\`). When the pod's VAD hears a voice while a reply plays
+(running, or sent in full and still playing out at the client), the pod sends \`response.paused\`
+at once — the moment it confirms the voice, \`minSpeechMs\` into it — and stops sending that
+reply's audio: pause playback where it is and keep what is buffered. Then it judges the sound:
+voice that lasts longer than 900 ms is a barge-in; otherwise its words decide, at its first pause
+and at its end (which comes after 300 ms of silence while it is judged, end-of-turn rule
+\`voice_over_reply\`): any word that is not a backchannel or filler ("stop", "wait", "no") is a
+barge-in; only backchannels ("mm-hm", "yeah", "right", "okay", "uh-huh", "I see", and their like in
+the session's language) is a backchannel; no words (a cough, a knock, a laugh) is a noise. A
+barge-in ends the reply with \`response.interrupted\` (\`playedSamples\`: where it paused, or what
+the client's \`response.interrupt\` said) and the voice becomes the next turn, its first word kept.
+A backchannel or a noise gets \`response.resumed\` (\`reason\`, \`pausedMs\`): play on from where
+it paused; the pod sends the rest, and the sound is no turn (no \`input.committed\`). A client
+that ignores \`response.paused\` hears its buffer play out and a gap until the reply resumes. A
+client that runs its own VAD may still send \`response.interrupt\` at once: that is a barge-in
+whatever the sound was. Under \`client_vad\` the client decides, as before.
+
 Turn-taking (\`turnDetection\` in \`session.hello\`). **How a turn ends** under \`server_vad\`: at
 each pause (128 ms of silence) two judges look at the utterance so far — the pod's end-of-turn
 model on the audio (Smart Turn v3.2 where the pod runs one: \`FIRESIDE_TURN_MODEL\`, by default on
@@ -94,7 +111,8 @@ the turn after the silence the first matching rule calls for: (1) the words cann
 counts (on a busy pod a slow verdict costs time rather than cutting a sentence). Each judge that
 lands remakes the decision; voice coming back makes it a new pause. \`turn.metrics.endOfTurn\` says
 which rule ended the turn (\`audio_finished\`, \`audio_unfinished\`, \`audio_unsure_words_finished\`,
-\`words_finished\`, \`words_unfinished\`, \`silence\`, \`no_verdict\`), the wait it called for, and the model's
+\`words_finished\`, \`words_unfinished\`, \`silence\`, \`no_verdict\`, or \`voice_over_reply\` for a voice that
+paused a reply and was judged a barge-in at its end), the wait it called for, and the model's
 probability and time. Under
 \`client_vad\` the client's \`input.audio.commit\` ends it. Either way, speech (the client's
 \`input.speech_started\`, or the server's VAD) within the pod's continuation window (default 1.5 s)

@@ -147,12 +147,11 @@ export const SETTINGS = {
   ),
   ...ENGINE_SETTINGS,
   pingIntervalMs: s("FIRESIDE_PING_INTERVAL_MS", int(1000, 600_000), 25_000, "Server keepalive pings; under RunPod's ~100 s idle cut."),
-  bargeInMs: s("FIRESIDE_BARGE_IN_MS", int(0, 2000), 200, "Speech this long during a reply interrupts it (server VAD)."),
   interruptGraceMs: s(
     "FIRESIDE_INTERRUPT_GRACE_MS",
     int(0, 5000),
     500,
-    "After a server-detected barge-in, wait this long for the client's played position.",
+    "After a barge-in the server detected while the reply was not paused (client VAD), wait this long for the client's played position.",
   ),
   webDir: s(
     "FIRESIDE_WEB_DIR",

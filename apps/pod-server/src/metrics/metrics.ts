@@ -182,6 +182,12 @@ export class ServerMetrics {
     labelNames: ["rule"] as const,
     registers: [this.registry],
   });
+  readonly interruptions = new Counter({
+    name: "fireside_interruptions_total",
+    help: "Voices and sounds that paused a reply (server VAD), by what they were judged: barge_in (the reply stopped), backchannel or noise (it resumed)",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
   readonly endOfTurnModelSeconds = new Histogram({
     name: "fireside_end_of_turn_model_seconds",
     help: "End-of-turn model inference per judged turn, features included",

@@ -81,6 +81,18 @@ export class InputAudio {
     return this.voicedFrameEnds.at(-1) ?? 0;
   }
 
+  /** Input samples the VAD has heard so far. */
+  get vadPosition(): number {
+    return this.vadSamples;
+  }
+
+  /** ms the VAD called voiced since input sample `since`. */
+  voicedMsSince(since: number): number {
+    let frames = 0;
+    for (let i = this.voicedFrameEnds.length - 1; i >= 0 && this.voicedFrameEnds[i]! > since; i--) frames++;
+    return (frames * this.engine.frameSamples * 1000) / 16000;
+  }
+
   /** ms of audio in the utterance being collected. */
   get collectedMs(): number {
     return (this.utteranceSamples / 16000) * 1000;

@@ -9,6 +9,8 @@ export class OutputPacer {
   private stopped = false;
   private wake: (() => void) | null = null;
   private startedAt = 0;
+  /** While a sound during the reply is judged, nothing is sent and the client pauses (ms epoch; 0: not held). */
+  private heldAt = 0;
   samplesSent = 0;
   readonly done: Promise<void>;
 
@@ -40,13 +42,41 @@ export class OutputPacer {
     this.poke();
   }
 
+  /** Holds the audio not yet sent (the client pauses playback too) until `release`. */
+  hold(): void {
+    if (!this.heldAt) this.heldAt = Date.now();
+  }
+
+  /** Goes on from where it was held; the client's playback resumed with it. Returns the ms held. */
+  release(): number {
+    if (!this.heldAt) return 0;
+    const held = Date.now() - this.heldAt;
+    if (this.startedAt) this.startedAt += held;
+    this.heldAt = 0;
+    this.poke();
+    return held;
+  }
+
+  get held(): boolean {
+    return this.heldAt !== 0;
+  }
+
   /** When the client will have played everything sent so far (ms epoch), if it started. */
   get playbackEndsAt(): number {
-    return this.startedAt ? this.startedAt + (this.samplesSent / this.sampleRate) * 1000 : 0;
+    return this.startedAt ? this.playingSince() + (this.samplesSent / this.sampleRate) * 1000 : 0;
   }
 
   get firstSentAt(): number {
     return this.startedAt;
+  }
+
+  /**
+   * When playback would have begun had it never paused (ms epoch; 0 before the first frame): real
+   * time since then, less a pause still going on, is what the client has played.
+   */
+  playingSince(now = Date.now()): number {
+    if (!this.startedAt) return 0;
+    return this.startedAt + (this.heldAt ? now - this.heldAt : 0);
   }
 
   private poke(): void {
@@ -72,8 +102,8 @@ export class OutputPacer {
     for (;;) {
       if (this.stopped) return;
       const next = this.queue[0];
-      if (!next) {
-        if (this.ended) return;
+      if (!next || this.heldAt) {
+        if (!next && this.ended) return;
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });

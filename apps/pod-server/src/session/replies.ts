@@ -3,7 +3,7 @@
  * completed, barged in on, interrupted by the client, cancelled, taken back, cut by a drop — keeps
  * in the history what the user heard of it, stores it, and reports its metrics.
  */
-import type { ClientMessageOf, TurnMetrics } from "@fireside/protocol";
+import type { ClientMessageOf, FalseInterruption, TurnMetrics } from "@fireside/protocol";
 import type { Config } from "../config/config.js";
 import type { ChatMessage, Engines } from "../engines/types.js";
 import type { ServerMetrics } from "../metrics/metrics.js";
@@ -53,6 +53,8 @@ export class Replies {
   /** The newest replies, for messages that name one after it ended (interrupt, client metrics). */
   private recent: Reply[] = [];
   private ended = 0;
+  /** The reply paused while a sound over it is judged (server VAD). */
+  private paused: Reply | null = null;
 
   constructor(private readonly ctx: RepliesContext) {}
 
@@ -122,8 +124,47 @@ export class Replies {
     }
   }
 
-  /** The user started speaking: a running reply stops at once, cut at what they heard. */
-  bargeIn(): void {
+  /**
+   * Server VAD heard a voice over a reply (running, or sent in full and still playing out at the
+   * client): it pauses — nothing more is sent, the client pauses playback — until the voice is
+   * judged a barge-in or not. Returns false when there is no such reply.
+   */
+  pause(): boolean {
+    const last = this.recent.at(-1);
+    const r = this.active?.running ? this.active : last && last.status === "completed" && last.playbackEndsAt > Date.now() ? last : null;
+    if (!r) return false;
+    if (this.paused === r) return true;
+    this.paused = r;
+    r.hold();
+    this.ctx.sink.send({ type: "response.paused", responseId: r.id });
+    return true;
+  }
+
+  /** The voice that paused the reply was a backchannel or a noise: the reply plays on from where it paused. */
+  resume(reason: FalseInterruption): void {
+    const r = this.paused;
+    this.paused = null;
+    if (!r) return;
+    const pausedMs = r.release();
+    this.ctx.metrics.interruptions.inc({ outcome: reason });
+    if (r.running || r.status === "completed") this.ctx.sink.send({ type: "response.resumed", responseId: r.id, reason, pausedMs });
+  }
+
+  /**
+   * The user started speaking: a running reply stops at once, cut at what they heard — `played`
+   * when the client said (response.interrupt), else where it paused, else the client is given a
+   * moment to say.
+   */
+  bargeIn(played?: number): void {
+    const held = this.paused;
+    this.paused = null;
+    if (held) this.ctx.metrics.interruptions.inc({ outcome: "barge_in" });
+    // Sent in full, paused while still playing out: it ends there.
+    if (held && held.status === "completed" && held.interruptAfterSent()) {
+      this.cut(held, played ?? held.playedEstimate(), false);
+      this.ctx.settledHistory();
+      return;
+    }
     const r = this.active?.running ? this.active : null;
     if (!r) return;
     const { machine, config } = this.ctx;
@@ -131,6 +172,11 @@ export class Replies {
     machine.tryTo("interrupted");
     // Speech interrupts while the user talks; Esc or the button leaves the session idle.
     machine.tryTo(this.ctx.collecting() ? "user_speaking" : "idle");
+    // Paused at the voice's start: the pacing knows where the client stopped.
+    if (played !== undefined || held === r) {
+      this.cut(r, played ?? r.playedEstimate());
+      return;
+    }
     // The client knows what it played; give it a moment to say, else estimate from pacing.
     const timer = setTimeout(() => {
       r.interruptWaiter = null;
@@ -148,9 +194,8 @@ export class Replies {
     const r = this.recent.find((x) => x.id === msg.responseId);
     if (!r) return false;
     const played = Math.min(msg.playedSamples, r.samplesSent);
-    if (r.running) {
-      this.bargeIn();
-      r.interruptWaiter?.(played);
+    if (r.running || (this.paused === r && r.status === "completed")) {
+      this.bargeIn(played);
     } else if (r.interruptWaiter) {
       r.interruptWaiter(played);
     } else if (played < r.samplesSent && r.interruptAfterSent()) {

@@ -159,10 +159,25 @@ export class Reply {
     return this.pacer.playbackEndsAt;
   }
 
-  /** Samples a vanished client can have played: real time since the first frame, at most what was sent. */
+  /** Samples a vanished client can have played: real time since the first frame (less pauses), at most what was sent. */
   playedEstimate(now = Date.now()): number {
-    if (!this.pacer.firstSentAt) return 0;
-    return Math.floor(Math.max(0, Math.min(this.pacer.samplesSent, ((now - this.pacer.firstSentAt) * this.sampleRate) / 1000)));
+    const since = this.pacer.playingSince(now);
+    if (!since) return 0;
+    return Math.floor(Math.max(0, Math.min(this.pacer.samplesSent, ((now - since) * this.sampleRate) / 1000)));
+  }
+
+  /** A sound during the reply is being judged: nothing more is sent and the client pauses. */
+  hold(): void {
+    this.pacer.hold();
+  }
+
+  /** The sound was not a barge-in: the reply goes on. Returns the ms it was held. */
+  release(): number {
+    return this.pacer.release();
+  }
+
+  get held(): boolean {
+    return this.pacer.held;
   }
 
   /** The user heard more than `ms` of it: by the client's word, or by how long ago it began at `at`. */

@@ -134,6 +134,11 @@ export class Session {
           if (!this.replies.current?.running) this.machine.tryTo("user_speaking");
         },
         bargeIn: () => this.replies.bargeIn(),
+        pauseReply: () => this.replies.pause(),
+        resumeReply: (reason) => {
+          this.replies.resume(reason);
+          if (!this.replies.current) this.toListening();
+        },
         continued: (_itemId, answer) => {
           // The first part's turn makes no reply (its words are kept until the whole is transcribed).
           for (const t of this.pendingTurns) t.cancelled = true;

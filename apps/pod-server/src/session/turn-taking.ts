@@ -8,6 +8,7 @@ import { LIMITS, type ServerMessage, type TurnDetection } from "@fireside/protoc
 import type { Engines, Transcript } from "../engines/types.js";
 import { type EndOfTurnDecision, type EndOfTurnRecord, endOfTurnWait } from "./end-of-turn.js";
 import { InputAudio, type Utterance } from "./input-audio.js";
+import { BARGE_IN_VOICED_MS, type InterruptionVerdict, JUDGE_SILENCE_MS, judgeWords } from "./interruptions.js";
 import type { Reply } from "./reply.js";
 import type { ReplyDraft } from "./reply-draft.js";
 import { type Completeness, sentenceCompleteness } from "./sentence-completeness.js";
@@ -71,8 +72,12 @@ export interface TurnTakingHost {
   draft(itemId: string, text: string): ReplyDraft | null;
   /** Collecting an utterance began. */
   userSpeaking(): void;
-  /** The user talks over the reply. */
+  /** The user talks over the reply: it stops. */
   bargeIn(): void;
+  /** Server VAD heard a voice over a reply: it pauses until judged. False when no reply is playing. */
+  pauseReply(): boolean;
+  /** The voice that paused the reply was a backchannel or a noise: it plays on, and the voice is no turn. */
+  resumeReply(reason: Exclude<InterruptionVerdict, "barge_in">): void;
   /** The speaker went on with `itemId` after its commit; `answer` (its reply, if any) must go. */
   continued(itemId: string, answer: Reply | undefined): void;
   /** A whole utterance to transcribe and answer. */
@@ -91,6 +96,8 @@ export class TurnTaking {
   private lastCommitted: { itemId: string; audio: Float32Array; at: number } | null = null;
   /** The judges of the current pause (server VAD), for its end and the turn's record. */
   private pause: PauseJudgement | null = null;
+  /** A voice that paused a reply and is not judged yet (server VAD): where its voice began, in input samples. */
+  private overReply: { since: number } | null = null;
   private partialAt = 0;
   private partialInFlight = false;
   private stopped = false;
@@ -139,6 +146,7 @@ export class TurnTaking {
     if (!this.input.collecting && !this.serverVad) this.startCollecting();
     this.input.push(audio);
     if (!this.input.collecting) return;
+    if (this.overReply && this.input.voicedMsSince(this.overReply.since) >= BARGE_IN_VOICED_MS) this.confirmBargeIn();
     if (this.input.collectedMs >= LIMITS.maxUtteranceMs) this.commit();
     else this.maybePartial();
   }
@@ -157,18 +165,69 @@ export class TurnTaking {
     this.speculation = null;
     const itemId = this.pendingItemId ?? this.newItemId();
     this.pendingItemId = null;
+    const over = this.overReply;
+    this.overReply = null;
     if (utterance.samples < MIN_SAMPLES) {
       speculation?.draft?.discard();
-      this.host.committedNothing();
+      if (over) this.host.resumeReply("noise");
+      else this.host.committedNothing();
       return;
     }
-    this.lastCommitted = { itemId, audio: utterance.audio, at: Date.now() };
     const endOfTurn = this.endOfTurnRecord();
-    this.host.committed(itemId, { ...utterance, ...(speculation ? { speculation } : {}), ...(endOfTurn ? { endOfTurn } : {}) });
+    const committed: CommittedUtterance = { ...utterance, ...(speculation ? { speculation } : {}), ...(endOfTurn ? { endOfTurn } : {}) };
+    if (over) this.judgeAtEnd(itemId, committed);
+    else this.commitTurn(itemId, committed);
+  }
+
+  private commitTurn(itemId: string, utterance: CommittedUtterance): void {
+    this.lastCommitted = { itemId, audio: utterance.audio, at: Date.now() };
+    this.host.committed(itemId, utterance);
+  }
+
+  /**
+   * A voice that paused a reply ended before it was judged: its words decide (the pause's
+   * transcript when it still holds). A backchannel or a noise resumes the reply and is no turn; a
+   * barge-in stops the reply and is the next turn, its transcript kept for it.
+   */
+  private judgeAtEnd(itemId: string, utterance: CommittedUtterance): void {
+    const held = this.heldPause(utterance.speculation);
+    const lastVoicedAt = this.input.lastVoicedAt;
+    const transcript = held ? held.transcript : this.asr.transcribe(utterance.audio, this.asrOptions);
+    Promise.all([transcript, utterance.voicedMs])
+      .then(
+        ([t, voicedMs]) => ({ t, verdict: judgeWords(t.text, voicedMs, this.settings.language ?? t.language) }),
+        // The turn's own transcription reports the failure.
+        () => ({ t: undefined, verdict: "barge_in" as const }),
+      )
+      .then(({ t, verdict }) => {
+        if (this.stopped) return;
+        if (verdict !== "barge_in") {
+          utterance.speculation?.draft?.discard();
+          // A newer voice over the reply decides about it now.
+          if (!this.overReply) this.host.resumeReply(verdict);
+          return;
+        }
+        this.host.bargeIn();
+        if (t && !held) {
+          utterance.speculation?.draft?.discard();
+          utterance.speculation = { lastVoicedAt, abort: new AbortController(), transcript: Promise.resolve(t), draft: null };
+        }
+        this.commitTurn(itemId, utterance);
+      });
+  }
+
+  /** The voice over the reply is a barge-in: the reply stops now, and the voice goes on as the next turn. */
+  private confirmBargeIn(): void {
+    this.overReply = null;
+    this.host.bargeIn();
+    // Its pause, if in one, waits by the end-of-turn rules again.
+    if (this.pause) this.decide(this.pause);
   }
 
   /** input.audio.clear: the utterance so far is dropped. */
   clear(): void {
+    if (this.overReply) this.host.resumeReply("noise");
+    this.overReply = null;
     this.input.clear();
     this.pause = null;
     this.setSpeculation(null);
@@ -232,7 +291,10 @@ export class TurnTaking {
       (!current || current.inReplyTo === last.itemId) &&
       !answer?.heardMoreThan(CONTINUATION_HEARD_MS, spokeAt);
     if (!continues) {
-      this.host.bargeIn();
+      // Under server VAD a voice over a reply pauses it until judged (interruptions.ts); the client's
+      // VAD has judged already.
+      if (!this.serverVad) this.host.bargeIn();
+      else if (this.host.pauseReply()) this.overReply = { since: this.input.vadPosition - spokeAgoMs * 16 };
       return;
     }
     this.input.prepend(last.audio);
@@ -250,6 +312,9 @@ export class TurnTaking {
     transcript.then(
       (t) => {
         if (this.stopped || this.speculation !== speculation) return;
+        const over = this.overReply;
+        if (over && judgeWords(t.text, this.input.voicedMsSince(over.since), this.settings.language ?? t.language) === "barge_in")
+          this.confirmBargeIn();
         if (t.text.trim() && this.pendingItemId) speculation.draft = this.host.draft(this.pendingItemId, t.text);
         this.judgeEndOfTurn(speculation, t);
       },
@@ -286,7 +351,9 @@ export class TurnTaking {
   private decide(pause: PauseJudgement): void {
     const { silenceMs, finishedSilenceMs = 300, unfinishedSilenceMs = 2000 } = this.settings.detection;
     const waits = { silenceMs, finishedSilenceMs, unfinishedSilenceMs };
-    pause.decision = endOfTurnWait(pause.model?.probability, pause.words, waits, pause.modelPending);
+    pause.decision = this.overReply
+      ? { waitMs: Math.min(JUDGE_SILENCE_MS, unfinishedSilenceMs), rule: "voice_over_reply" }
+      : endOfTurnWait(pause.model?.probability, pause.words, waits, pause.modelPending);
     this.input.endPauseAfter(pause.lastVoicedAt, pause.decision.waitMs);
   }
 

@@ -1,9 +1,10 @@
 /**
  * Per-turn stage latencies as a live bar chart (the newest turns; bars scaled to the typical turn
  * so one slow turn does not flatten the rest), voice-to-voice over the session as a line, plus
- * connection, playback and pod health. Collapsible.
+ * connection, playback and pod health; per turn, the pod's end-of-turn rule and the sounds it
+ * played on through. Collapsible.
  */
-import { type GpuPoint, useApp } from "../store/app-store";
+import { type GpuPoint, type TurnLatency, useApp } from "../store/app-store";
 
 /** Turns shown in detail; the line chart covers all of them. */
 const DETAILED_TURNS = 4;
@@ -38,7 +39,10 @@ export function Dashboard() {
         {latencies.length === 0 && <p className="hint">No turns yet.</p>}
         {latencies.slice(first).map((l, i) => (
           <div key={l.responseId} className="chart-turn" data-testid="latency-turn">
-            <span className="chart-title">Turn {first + i + 1} (ms)</span>
+            <span className="chart-title">
+              Turn {first + i + 1} (ms)
+              <TurnNotes latency={l} />
+            </span>
             {STAGES.map((s) => {
               const v = l[s.key];
               return v === undefined ? null : (
@@ -95,6 +99,18 @@ export function Dashboard() {
       </dl>
     </details>
   );
+}
+
+/** Why the pod ended the turn when it did, and the sounds it played on through (server VAD). */
+function TurnNotes({ latency }: { latency: TurnLatency }) {
+  const e = latency.endOfTurn;
+  const notes = [
+    e
+      ? `ended by ${e.rule.replaceAll("_", " ")} (${e.waitMs} ms${e.probability !== undefined ? `, model ${e.probability.toFixed(2)}` : ""})`
+      : null,
+    latency.resumes ? `played on through ${latency.resumes === 1 ? "a sound" : `${latency.resumes} sounds`}` : null,
+  ].filter(Boolean);
+  return notes.length ? <span className="chart-notes" data-testid="turn-notes">{` · ${notes.join(" · ")}`}</span> : null;
 }
 
 /** The bar scale: the 90th percentile of the values (at least 1 s), so an outlier runs off the end instead of squashing every other bar. */

@@ -125,7 +125,11 @@ function reduceServerMessage(s: SessionSlice, m: ServerMessage): Partial<Session
       };
     }
     case "turn.metrics":
-      return { latencies: withLatency(s.latencies, m.responseId, m.metrics) };
+      return { latencies: withLatency(s.latencies, m.responseId, { ...m.metrics, ...(m.endOfTurn ? { endOfTurn: m.endOfTurn } : {}) }) };
+    case "response.resumed": {
+      const resumes = (s.latencies.find((l) => l.responseId === m.responseId)?.resumes ?? 0) + 1;
+      return { latencies: withLatency(s.latencies, m.responseId, { resumes }) };
+    }
     case "error":
       return { notice: NOTICES[m.code] ?? `${m.message} (${m.code})` };
     default:

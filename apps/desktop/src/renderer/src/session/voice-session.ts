@@ -15,6 +15,7 @@ import { PROTOCOL_VERSION, pcmSamples, type ServerMessage } from "@fireside/prot
 import type { Settings } from "../../../shared/settings";
 import { useApp } from "../store/app-store";
 import type { ConnectionStatus, PodTransport } from "../transport/pod-transport";
+import { type ActiveReply, activeReply, voiceToVoice } from "./active-reply";
 import { MicControl } from "./mic-control";
 import { PodHealth } from "./pod-health";
 import type { Emit } from "./session-events";
@@ -24,20 +25,6 @@ import type { MicLike, PlayerLike, PlayerStats, VoiceSessionDeps } from "./voice
 const ECHO_WARMUP_MS = 400;
 /** Frames kept from before the VAD fired (32 ms each), so the first syllable reaches the pod. */
 const PRE_SPEECH_FRAMES = 10;
-
-interface ActiveReply {
-  id: string;
-  streamId: number;
-  /** Typed turns have no voice-to-voice latency. */
-  spoken: boolean;
-  interrupted: boolean;
-  finished: boolean;
-  playbackStartedAt: number;
-  reported: boolean;
-  /** The user's last voiced frame and the commit that ended their turn (spoken turns). */
-  lastVoicedAt: number;
-  committedAt: number;
-}
 
 export class VoiceSession {
   private conn: PodTransport | null = null;
@@ -234,7 +221,8 @@ export class VoiceSession {
   private onMisfire(): void {
     if (this.state.muted) this.state.setTalkingWhileMuted(false);
     if (this.settings.mode !== "hands-free") return;
-    if (this.tentativePause) this.player?.resume(); // it held no words: carry on talking
+    // It held no words: carry on talking, unless the pod is still judging what it heard.
+    if (this.tentativePause && !this.reply?.podPaused) this.player?.resume();
     this.tentativePause = false;
     if (this.state.sending) this.conn?.send({ type: "input.audio.clear" });
     this.state.sending = false;
@@ -339,19 +327,25 @@ export class VoiceSession {
     this.emit({ type: "server", message: m });
     if (m.type === "input.committed") this.spokenItems.add(m.itemId);
     else if (m.type === "response.created") {
-      const spoken = this.spokenItems.has(m.inReplyTo);
-      this.reply = {
-        id: m.responseId,
-        streamId: m.streamId,
-        spoken,
-        interrupted: false,
-        finished: false,
-        playbackStartedAt: 0,
-        reported: false,
-        lastVoicedAt: spoken ? (this.lastCommit?.lastVoicedAt ?? 0) : 0,
-        committedAt: spoken ? (this.lastCommit?.at ?? 0) : 0,
-      };
+      this.reply = activeReply(m, this.spokenItems.has(m.inReplyTo) ? this.lastCommit : null);
     } else if (m.type === "response.audio.started" && this.reply?.id === m.responseId) this.player?.begin(m.format.sampleRate);
+    else if (this.reply?.id === ("responseId" in m ? m.responseId : null)) this.onReplyJudged(m, this.reply);
+  }
+
+  /** The pod's own turn detection on the reply playing: a sound over it pauses it, then it resumes or ends. */
+  private onReplyJudged(m: ServerMessage, r: ActiveReply): void {
+    if (r.interrupted || r.finished) return;
+    if (m.type === "response.paused") {
+      r.podPaused = true;
+      this.player?.pause();
+    } else if (m.type === "response.resumed") {
+      r.podPaused = false;
+      if (!this.tentativePause) this.player?.resume();
+    } else if (m.type === "response.interrupted") {
+      r.interrupted = true;
+      void this.player?.clear();
+      this.emit({ type: "audible", audible: false });
+    }
   }
 
   private onPlaybackFinished(): void {
@@ -374,12 +368,10 @@ export class VoiceSession {
     if (r && s.playing && s.played > 0 && !r.reported) {
       r.reported = true;
       r.playbackStartedAt = this.now();
-      if (r.spoken && r.lastVoicedAt) {
-        // Voice-to-voice counts from the user's last voiced frame: the end-of-turn wait is in it.
-        const voiceToVoiceMs = Math.round(r.playbackStartedAt - r.lastVoicedAt);
-        const endOfTurnMs = Math.max(0, Math.round(r.committedAt - r.lastVoicedAt));
-        this.emit({ type: "latency", responseId: r.id, metrics: { voiceToVoiceMs, endOfTurnMs } });
-        this.conn?.send({ type: "client.metrics", responseId: r.id, voiceToVoiceMs, endOfTurnMs, underruns: s.underruns });
+      const metrics = voiceToVoice(r);
+      if (metrics) {
+        this.emit({ type: "latency", responseId: r.id, metrics });
+        this.conn?.send({ type: "client.metrics", responseId: r.id, ...metrics, underruns: s.underruns });
       }
     }
   }

@@ -25,6 +25,10 @@ export interface Turn {
 
 export interface TurnLatency extends TurnMetrics {
   responseId: string;
+  /** How the pod ended the user's turn (server VAD): the rule, its wait, the end-of-turn model's probability. */
+  endOfTurn?: ServerMessageOf<"turn.metrics">["endOfTurn"];
+  /** Sounds over this reply the pod judged a backchannel or a noise, after which it played on. */
+  resumes?: number;
 }
 
 export interface PlaybackStats {

@@ -1,0 +1,70 @@
+/**
+ * A voice or sound heard over a reply (server VAD) pauses it at once; these rules say what it was.
+ * A barge-in stops the reply; a backchannel ("mm-hm", "yeah", "right") or a noise with no words
+ * (a cough, a knock, a laugh the VAD took for voice) lets it play on from where it paused.
+ *
+ *  1. voice that lasts longer than any backchannel (BARGE_IN_VOICED_MS) is a barge-in, words or not;
+ *  2. at its first pause and at its end, its words decide: any word that is not a backchannel or
+ *     a filler is a barge-in ("Stop", "Wait", "No");
+ *  3. words that are all backchannels → backchannel; no words (nothing, tags, what Whisper "hears"
+ *     in a cough) → noise: the reply resumes, and the sound is no turn.
+ *
+ * A sound still being judged ends after a short silence (JUDGE_SILENCE_MS), so a resumed reply is
+ * back within about a second.
+ */
+import type { FalseInterruption } from "@fireside/protocol";
+import { isSilenceHallucination } from "./asr-hallucinations.js";
+
+/** Voice over a reply for this long is a barge-in without waiting for its words ("mm-hm" ~0.5 s, "uh-huh, yeah" ~0.8 s). */
+export const BARGE_IN_VOICED_MS = 900;
+/** Silence that ends a sound over a paused reply, so it resumes (or the barge-in is answered) soon. */
+export const JUDGE_SILENCE_MS = 300;
+
+export type InterruptionVerdict = "barge_in" | FalseInterruption;
+
+/** Acknowledgements and fillers, by language, "|"-separated (lower case, no punctuation; hyphens dropped: "uh-huh" is "uhhuh"). */
+const BACKCHANNELS: Record<string, string> = {
+  en: "yeah|yes|yep|yup|ya|right|okay|ok|alright|sure|uhhuh|ah|oh|uh|um|aha|ooh|wow|cool|nice|great|i see|got it|true|exactly|indeed|really",
+  es: "sí|si|vale|ajá|aja|claro|ya|bueno|vaya|eh",
+  fr: "oui|ouais|daccord|ah|oh|euh|voilà|bien sûr|exactement|ok",
+  de: "ja|genau|okay|ach so|aha|stimmt|richtig|ähm|na ja",
+  it: "sì|si|certo|ok|esatto|eh|beh",
+  pt: "sim|certo|tá|ta|pois|é|uhum|aham",
+};
+
+/** Hums of any length: "mm", "hmm", "mhm", "mm-hmm", "mmm". */
+const HUM = /^[mh]+$/;
+
+const words = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[[(*][^\])*]*[\])*]/g, " ") // tags: "[cough]", "(laughs)", "*sigh*"
+    .replace(/['’-]/g, "")
+    .replace(/[^\p{L}\p{N} ]+/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+
+/**
+ * What the words of a sound over a reply make it: no words → noise; only backchannels and fillers
+ * (in the session's language, or English) → backchannel; anything else → barge-in.
+ */
+export function judgeWords(text: string, voicedMs: number, language: string | undefined): InterruptionVerdict {
+  if (isSilenceHallucination(text, voicedMs)) return "noise";
+  const said = words(text);
+  if (!said) return "noise";
+  const phrases = `${BACKCHANNELS[language?.slice(0, 2) ?? ""] ?? ""}|${BACKCHANNELS.en}`
+    .split("|")
+    .filter(Boolean)
+    .map((p) => p.split(" "));
+  const tokens = said.split(" ");
+  for (let i = 0; i < tokens.length; ) {
+    if (HUM.test(tokens[i]!)) {
+      i++;
+      continue;
+    }
+    const here = phrases.filter((p) => p.every((w, k) => tokens[i + k] === w)).sort((a, b) => b.length - a.length)[0];
+    if (!here) return "barge_in";
+    i += here.length;
+  }
+  return "backchannel";
+}
