@@ -17,12 +17,13 @@ async function start(
   mode: "hands-free" | "push-to-talk" = "hands-free",
   health?: () => Promise<{ gpu?: GpuBody }>,
   ready: () => Promise<{ status: number; body: object }> = async () => ({ status: 200, body: {} }),
+  turnTaking: "app" | "pod" = "app",
 ) {
   let transport: FakeTransport | null = null;
   let player: FakePlayer | null = null;
   const mic = new FakeMic();
   const session = new VoiceSession(
-    { ...DEFAULT_SETTINGS, mode },
+    { ...DEFAULT_SETTINGS, mode, turnTaking },
     {
       createTransport: (o) => {
         transport = new FakeTransport(o);
@@ -151,6 +152,33 @@ describe("voice session (renderer)", () => {
     await Promise.resolve();
     expect(s.t.of("response.interrupt")).toEqual([{ type: "response.interrupt", responseId: "resp_a_2", playedSamples: 1920 }]);
     expect(useApp.getState().audible).toBe(false);
+    await s.session.stop();
+  });
+
+  it("the pod decides (the default): the mic streams all the time, the local VAD only shows it, the pod's commit times voice-to-voice", async () => {
+    const s = await start("hands-free", undefined, undefined, "pod");
+    expect(s.t.opts.hello().turnDetection?.mode).toBe("server_vad");
+    for (let i = 0; i < 5; i++) s.mic.frame(0.01); // silence goes up too
+    expect(s.t.audioFrames).toBeGreaterThan(0);
+    speak(s); // the local VAD hears a whole utterance, and neither commits nor says so
+    expect(s.t.sent.map((m) => m.type)).toEqual([]);
+    const lastWord = clock - 22 * 32;
+    s.t.pod({ type: "input.committed", itemId: "item_p_1", durationMs: 320 });
+    clock += 300;
+    reply(s, "item_p_1", "resp_p_2", 2);
+    // Talking over the reply is the pod's to judge: no pause or interrupt from the app.
+    clock += 1000;
+    s.mic.cb!.onSpeechStart();
+    s.mic.cb!.onSpeechConfirmed();
+    expect(s.player.calls).not.toContain("pause");
+    expect(s.t.of("response.interrupt")).toEqual([]);
+    expect(s.t.of("client.metrics")[0]?.voiceToVoiceMs).toBe(Math.round(clock - 1000 - lastWord));
+    // Mute drops what the pod was collecting, and nothing more goes up.
+    s.session.setMuted(true);
+    expect(s.t.of("input.audio.clear")).toHaveLength(1);
+    const sent = s.t.audioFrames;
+    s.mic.frame(0.9);
+    expect(s.t.audioFrames).toBe(sent);
     await s.session.stop();
   });
 

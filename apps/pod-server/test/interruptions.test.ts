@@ -18,6 +18,14 @@ describe("judging a voice over a reply by its words", () => {
       expect(judgeWords(text, 600, "en"), text).toBe("barge_in");
   });
 
+  it("the reply's own words coming back through the microphone are an echo; one shared word is not", () => {
+    const reply = "Once upon a time, a lighthouse keeper lived with his dog.";
+    expect(judgeWords("a lighthouse keeper", 600, "en", reply)).toBe("echo");
+    expect(judgeWords("Upon a time.", 600, "en", reply)).toBe("echo");
+    expect(judgeWords("Stop, tell me about the dog.", 600, "en", reply)).toBe("barge_in");
+    expect(judgeWords("Dog?", 600, "en", reply)).toBe("barge_in");
+  });
+
   it("the session's language has its own backchannels; English ones count everywhere", () => {
     expect(judgeWords("Sí, vale.", 600, "es")).toBe("backchannel");
     expect(judgeWords("D'accord.", 600, "fr")).toBe("backchannel");

@@ -38,8 +38,9 @@ function hearing(opts: { mode?: "client_vad" | "server_vad"; answer?: Partial<Re
       userSpeaking: () => calls.push(["userSpeaking"]),
       bargeIn: () => calls.push(["bargeIn"]),
       pauseReply: () => {
-        if (opts.playing) calls.push(["pauseReply"]);
-        return opts.playing ?? false;
+        if (!opts.playing) return null;
+        calls.push(["pauseReply"]);
+        return { text: "Once upon a time there was a lighthouse keeper." } as Reply;
       },
       resumeReply: (reason) => calls.push(["resumeReply", reason]),
       continued: (itemId) => calls.push(["continued", itemId]),
@@ -139,6 +140,12 @@ describe("turn-taking", () => {
       const h = await voiceOver("[coughing]", 320);
       expect(named(h.calls, "resumeReply")).toEqual([["resumeReply", "noise"]]);
       expect(named(h.calls, "committed")).toEqual([]);
+    });
+
+    it("the reply's own words heard back (echo) resume it too", async () => {
+      const h = await voiceOver("a lighthouse keeper", 640);
+      expect(named(h.calls, "resumeReply")).toEqual([["resumeReply", "echo"]]);
+      expect(named(h.calls, "bargeIn")).toEqual([]);
     });
 
     it("a short word that is not a backchannel is a barge-in: the reply stops and the word is the next turn", async () => {

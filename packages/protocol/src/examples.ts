@@ -171,7 +171,7 @@ export const serverMessageDocs: Doc<ServerMessage> = {
   },
   "response.resumed": {
     about:
-      'The sound that paused the reply was a backchannel ("mm-hm", "yeah", "right") or a noise with no words: play on from where playback paused; the pod sends the rest of the audio. pausedMs is how long the pod held it.',
+      'The sound that paused the reply was not a barge-in — reason backchannel ("mm-hm", "yeah", "right"), noise (no words) or echo (the reply\'s own words coming back through the microphone): play on from where playback paused; the pod sends the rest of the audio. pausedMs is how long the pod held it.',
     example: { type: "response.resumed", responseId: "resp_3", reason: "backchannel", pausedMs: 840 },
   },
   "response.interrupted": {

@@ -152,7 +152,7 @@ const stageMetrics = z.object({
 });
 
 /** Why a reply paused for a sound played on (apps/pod-server/src/session/interruptions.ts). */
-export const FALSE_INTERRUPTIONS = ["backchannel", "noise"] as const;
+export const FALSE_INTERRUPTIONS = ["backchannel", "noise", "echo"] as const;
 export type FalseInterruption = (typeof FALSE_INTERRUPTIONS)[number];
 
 export const serverMessageSchemas = {

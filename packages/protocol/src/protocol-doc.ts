@@ -88,10 +88,11 @@ voice that lasts longer than 900 ms is a barge-in; otherwise its words decide, a
 and at its end (which comes after 300 ms of silence while it is judged, end-of-turn rule
 \`voice_over_reply\`): any word that is not a backchannel or filler ("stop", "wait", "no") is a
 barge-in; only backchannels ("mm-hm", "yeah", "right", "okay", "uh-huh", "I see", and their like in
-the session's language) is a backchannel; no words (a cough, a knock, a laugh) is a noise. A
+the session's language) is a backchannel; no words (a cough, a knock, a laugh) is a noise; two or
+more words that run on in the reply's own text are its echo (the speaker heard by the microphone). A
 barge-in ends the reply with \`response.interrupted\` (\`playedSamples\`: where it paused, or what
 the client's \`response.interrupt\` said) and the voice becomes the next turn, its first word kept.
-A backchannel or a noise gets \`response.resumed\` (\`reason\`, \`pausedMs\`): play on from where
+A backchannel, a noise or an echo gets \`response.resumed\` (\`reason\`, \`pausedMs\`): play on from where
 it paused; the pod sends the rest, and the sound is no turn (no \`input.committed\`). A client
 that ignores \`response.paused\` hears its buffer play out and a gap until the reply resumes. A
 client that runs its own VAD may still send \`response.interrupt\` at once: that is a barge-in

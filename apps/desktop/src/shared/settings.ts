@@ -17,6 +17,12 @@ export const settingsSchema = z.object({
   persona: z.string().max(8000).default(""),
   voice: z.string().max(128).default(""),
   mode: z.enum(["hands-free", "push-to-talk"]).default("hands-free"),
+  /**
+   * Hands-free: who decides that you are done and what talking over a reply means. "pod": the app
+   * streams the microphone and the pod's turn-taking decides (pauses, fillers, coughs and
+   * "mm-hm" during a reply); "app": the local VAD sends each utterance and interrupts at once.
+   */
+  turnTaking: z.enum(["pod", "app"]).default("pod"),
   /** Silero speech probability that starts speech (higher = less sensitive). */
   vadThreshold: z.number().min(0.1).max(0.95).default(0.5),
   /** Silence that ends the user's turn. */
@@ -60,6 +66,7 @@ export const SETTING_LABELS: Record<keyof Settings, string> = {
   persona: "Persona",
   voice: "Voice",
   mode: "Mode",
+  turnTaking: "Turn-taking",
   vadThreshold: "Sensitivity",
   minSilenceMs: "Minimum silence",
   playbackLeadMs: "Playback lead",

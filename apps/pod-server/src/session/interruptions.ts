@@ -7,7 +7,9 @@
  *  2. at its first pause and at its end, its words decide: any word that is not a backchannel or
  *     a filler is a barge-in ("Stop", "Wait", "No");
  *  3. words that are all backchannels → backchannel; no words (nothing, tags, what Whisper "hears"
- *     in a cough) → noise: the reply resumes, and the sound is no turn.
+ *     in a cough) → noise; two or more words that run on in the reply's own text → echo (the
+ *     speaker heard through the microphone, where the client's echo cancellation let it by): the
+ *     reply resumes, and the sound is no turn.
  *
  * A sound still being judged ends after a short silence (JUDGE_SILENCE_MS), so a resumed reply is
  * back within about a second.
@@ -45,13 +47,15 @@ const words = (text: string) =>
     .trim();
 
 /**
- * What the words of a sound over a reply make it: no words → noise; only backchannels and fillers
- * (in the session's language, or English) → backchannel; anything else → barge-in.
+ * What the words of a sound over a reply make it: no words → noise; the reply's own words → echo;
+ * only backchannels and fillers (in the session's language, or English) → backchannel; anything
+ * else → barge-in.
  */
-export function judgeWords(text: string, voicedMs: number, language: string | undefined): InterruptionVerdict {
+export function judgeWords(text: string, voicedMs: number, language: string | undefined, replyText = ""): InterruptionVerdict {
   if (isSilenceHallucination(text, voicedMs)) return "noise";
   const said = words(text);
   if (!said) return "noise";
+  if (said.includes(" ") && ` ${words(replyText)} `.includes(` ${said} `)) return "echo";
   const phrases = `${BACKCHANNELS[language?.slice(0, 2) ?? ""] ?? ""}|${BACKCHANNELS.en}`
     .split("|")
     .filter(Boolean)

@@ -127,17 +127,17 @@ export class Replies {
   /**
    * Server VAD heard a voice over a reply (running, or sent in full and still playing out at the
    * client): it pauses — nothing more is sent, the client pauses playback — until the voice is
-   * judged a barge-in or not. Returns false when there is no such reply.
+   * judged a barge-in or not. Returns it, or null when there is no such reply.
    */
-  pause(): boolean {
+  pause(): Reply | null {
     const last = this.recent.at(-1);
     const r = this.active?.running ? this.active : last && last.status === "completed" && last.playbackEndsAt > Date.now() ? last : null;
-    if (!r) return false;
-    if (this.paused === r) return true;
+    if (!r) return null;
+    if (this.paused === r) return r;
     this.paused = r;
     r.hold();
     this.ctx.sink.send({ type: "response.paused", responseId: r.id });
-    return true;
+    return r;
   }
 
   /** The voice that paused the reply was a backchannel or a noise: the reply plays on from where it paused. */

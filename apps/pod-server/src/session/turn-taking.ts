@@ -74,8 +74,8 @@ export interface TurnTakingHost {
   userSpeaking(): void;
   /** The user talks over the reply: it stops. */
   bargeIn(): void;
-  /** Server VAD heard a voice over a reply: it pauses until judged. False when no reply is playing. */
-  pauseReply(): boolean;
+  /** Server VAD heard a voice over a reply: it pauses until judged. Null when no reply is playing. */
+  pauseReply(): Reply | null;
   /** The voice that paused the reply was a backchannel or a noise: it plays on, and the voice is no turn. */
   resumeReply(reason: Exclude<InterruptionVerdict, "barge_in">): void;
   /** The speaker went on with `itemId` after its commit; `answer` (its reply, if any) must go. */
@@ -97,7 +97,7 @@ export class TurnTaking {
   /** The judges of the current pause (server VAD), for its end and the turn's record. */
   private pause: PauseJudgement | null = null;
   /** A voice that paused a reply and is not judged yet (server VAD): where its voice began, in input samples. */
-  private overReply: { since: number } | null = null;
+  private overReply: { since: number; reply: Reply } | null = null;
   private partialAt = 0;
   private partialInFlight = false;
   private stopped = false;
@@ -175,7 +175,7 @@ export class TurnTaking {
     }
     const endOfTurn = this.endOfTurnRecord();
     const committed: CommittedUtterance = { ...utterance, ...(speculation ? { speculation } : {}), ...(endOfTurn ? { endOfTurn } : {}) };
-    if (over) this.judgeAtEnd(itemId, committed);
+    if (over) this.judgeAtEnd(itemId, committed, over);
     else this.commitTurn(itemId, committed);
   }
 
@@ -189,13 +189,13 @@ export class TurnTaking {
    * transcript when it still holds). A backchannel or a noise resumes the reply and is no turn; a
    * barge-in stops the reply and is the next turn, its transcript kept for it.
    */
-  private judgeAtEnd(itemId: string, utterance: CommittedUtterance): void {
+  private judgeAtEnd(itemId: string, utterance: CommittedUtterance, over: { reply: Reply }): void {
     const held = this.heldPause(utterance.speculation);
     const lastVoicedAt = this.input.lastVoicedAt;
     const transcript = held ? held.transcript : this.asr.transcribe(utterance.audio, this.asrOptions);
     Promise.all([transcript, utterance.voicedMs])
       .then(
-        ([t, voicedMs]) => ({ t, verdict: judgeWords(t.text, voicedMs, this.settings.language ?? t.language) }),
+        ([t, voicedMs]) => ({ t, verdict: judgeWords(t.text, voicedMs, this.settings.language ?? t.language, over.reply.text) }),
         // The turn's own transcription reports the failure.
         () => ({ t: undefined, verdict: "barge_in" as const }),
       )
@@ -294,7 +294,10 @@ export class TurnTaking {
       // Under server VAD a voice over a reply pauses it until judged (interruptions.ts); the client's
       // VAD has judged already.
       if (!this.serverVad) this.host.bargeIn();
-      else if (this.host.pauseReply()) this.overReply = { since: this.input.vadPosition - spokeAgoMs * 16 };
+      else {
+        const reply = this.host.pauseReply();
+        if (reply) this.overReply = { since: this.input.vadPosition - spokeAgoMs * 16, reply };
+      }
       return;
     }
     this.input.prepend(last.audio);
@@ -313,7 +316,10 @@ export class TurnTaking {
       (t) => {
         if (this.stopped || this.speculation !== speculation) return;
         const over = this.overReply;
-        if (over && judgeWords(t.text, this.input.voicedMsSince(over.since), this.settings.language ?? t.language) === "barge_in")
+        if (
+          over &&
+          judgeWords(t.text, this.input.voicedMsSince(over.since), this.settings.language ?? t.language, over.reply.text) === "barge_in"
+        )
           this.confirmBargeIn();
         if (t.text.trim() && this.pendingItemId) speculation.draft = this.host.draft(this.pendingItemId, t.text);
         this.judgeEndOfTurn(speculation, t);

@@ -83,6 +83,15 @@ export function SettingsPanel({
           <option value="push-to-talk">Push-to-talk (hold Space)</option>
         </select>,
       )}
+      {row(
+        "turnTaking",
+        "Turn-taking (hands-free)",
+        `The pod hears pauses, fillers, coughs and "mm-hm" while it talks; the app alone interrupts at any voice. ${NEXT}`,
+        <select value={settings.turnTaking} onChange={(e) => field("turnTaking", e.target.value as Settings["turnTaking"])}>
+          <option value="pod">The pod decides</option>
+          <option value="app">This app decides</option>
+        </select>,
+      )}
       {/* Right is more sensitive (hears quieter speech, and more noise): the slider is the inverse of the threshold. */}
       {row(
         "vadThreshold",

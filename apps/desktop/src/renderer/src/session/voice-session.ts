@@ -5,8 +5,12 @@
  * store itself. Its parts come in as dependencies, so tests drive it with a fake transport, a fake
  * player and a fake microphone (apps/desktop/test/voice-session.test.ts).
  *
- * Barge-in, step by step: local VAD hears speech while a reply is audible → playback pauses (nothing
- * dropped) → if the speech is confirmed real, playback is cleared and the pod is told how many
+ * Who decides the turns (settings.turnTaking, fixed per conversation): hands-free with "pod", the
+ * microphone streams all the time and the pod's turn-taking ends each turn and judges a voice over
+ * a reply (response.paused → resumed or interrupted, which the player follows); the local VAD then
+ * only drives what the screen shows. With "app" (and always in push-to-talk), the local VAD sends
+ * each utterance and commits it, and barge-in is the app's: speech while a reply is audible pauses
+ * playback (nothing dropped) → if confirmed real, playback is cleared and the pod is told how many
  * samples were heard; if it was a misfire (a click, the assistant's own echo), playback resumes.
  * A reply the player reports finished is no longer audible: speech after it is a new turn.
  */
@@ -45,6 +49,8 @@ export class VoiceSession {
   /** Reply audio is coming out of the speaker now (the player's last report). */
   private playing = false;
   private levelTick = 0;
+  /** This conversation streams the microphone and leaves turns to the pod (hands-free, turnTaking "pod"). */
+  private podTurns = false;
   private readonly now: () => number;
 
   constructor(
@@ -60,6 +66,7 @@ export class VoiceSession {
   /** `conversationId`: a stored conversation opened before starting, which this session continues. */
   async start(token: string, conversationId: string | null = null): Promise<void> {
     this.state.set("starting");
+    this.podTurns = this.settings.mode === "hands-free" && this.settings.turnTaking === "pod";
     this.player = await this.deps.createPlayer(
       this.settings.playbackLeadMs,
       (s) => this.onPlayerStats(s),
@@ -74,12 +81,12 @@ export class VoiceSession {
         language: this.settings.language,
         ...(this.settings.persona ? { persona: this.settings.persona } : {}),
         ...(this.settings.voice ? { voice: this.settings.voice } : {}),
-        // The local VAD decides turns; the pod's VAD stays behind it.
+        // "pod": its VAD, end-of-turn rules and interruption judge decide; "app": the local VAD does.
         turnDetection: {
-          mode: "client_vad",
+          mode: this.podTurns ? "server_vad" : "client_vad",
           silenceMs: this.settings.minSilenceMs,
           threshold: this.settings.vadThreshold,
-          minSpeechMs: 250,
+          minSpeechMs: this.podTurns ? 200 : 250,
         },
         client: { name: "fireside-desktop", version: "0.1.0" },
       }),
@@ -167,7 +174,7 @@ export class VoiceSession {
       return;
     }
     if (probability >= this.settings.vadThreshold) this.lastVoicedAt = this.now();
-    if (this.state.sending) this.sendFrame(frame);
+    if (this.state.sending || this.streaming) this.sendFrame(frame);
     else {
       this.ring.push(frame);
       if (this.ring.length > PRE_SPEECH_FRAMES) this.ring.shift();
@@ -191,6 +198,11 @@ export class VoiceSession {
     return true;
   }
 
+  /** The microphone goes to the pod as it is, the pod deciding the turns (pod turn-taking, hands-free, unmuted, connected). */
+  private get streaming(): boolean {
+    return this.podTurns && this.settings.mode === "hands-free" && !this.state.muted && this.connected;
+  }
+
   /** Reply audio is coming out of the speaker (not merely received, and not finished). */
   private get replyAudible(): boolean {
     const r = this.reply;
@@ -203,6 +215,10 @@ export class VoiceSession {
       return;
     }
     if (this.settings.mode !== "hands-free") return;
+    if (this.streaming) {
+      this.state.set("hearing-speech"); // the pod decides what it is
+      return;
+    }
     const r = this.reply;
     if (this.replyAudible && r && this.now() - r.playbackStartedAt < ECHO_WARMUP_MS) return;
     if (!this.beginSending()) return;
@@ -214,6 +230,7 @@ export class VoiceSession {
   }
 
   private onSpeechConfirmed(): void {
+    if (this.podTurns) return;
     if (this.state.muted || this.settings.mode !== "hands-free" || !this.state.sending) return;
     void this.bargeIn();
   }
@@ -221,6 +238,10 @@ export class VoiceSession {
   private onMisfire(): void {
     if (this.state.muted) this.state.setTalkingWhileMuted(false);
     if (this.settings.mode !== "hands-free") return;
+    if (this.podTurns) {
+      this.heardOut();
+      return;
+    }
     // It held no words: carry on talking, unless the pod is still judging what it heard.
     if (this.tentativePause && !this.reply?.podPaused) this.player?.resume();
     this.tentativePause = false;
@@ -232,9 +253,18 @@ export class VoiceSession {
 
   private onSpeechEnd(): void {
     if (this.state.muted) this.state.setTalkingWhileMuted(false);
+    if (this.podTurns && this.settings.mode === "hands-free") {
+      this.heardOut();
+      return;
+    }
     if (this.settings.mode !== "hands-free" || !this.state.sending) return;
     this.finishUtterance();
     this.state.set("listening");
+  }
+
+  /** The local VAD's speech is over; with the pod deciding, the screen just goes back to listening. */
+  private heardOut(): void {
+    if (this.state.status === "hearing-speech") this.state.set("listening");
   }
 
   private finishUtterance(): void {
@@ -262,7 +292,7 @@ export class VoiceSession {
    * utterance being sent is dropped, not answered. The reply keeps playing.
    */
   setMuted(muted: boolean): void {
-    const wasSending = this.state.sending;
+    const wasSending = this.state.sending || this.streaming;
     if (muted && wasSending) {
       this.state.sending = false;
       this.framer.flush();
@@ -325,8 +355,11 @@ export class VoiceSession {
 
   private onMessage(m: ServerMessage): void {
     this.emit({ type: "server", message: m });
-    if (m.type === "input.committed") this.spokenItems.add(m.itemId);
-    else if (m.type === "response.created") {
+    if (m.type === "input.committed") {
+      this.spokenItems.add(m.itemId);
+      // The pod ended the turn: voice-to-voice counts from the last frame the local VAD called voiced.
+      if (this.podTurns) this.lastCommit = { at: this.now(), lastVoicedAt: this.lastVoicedAt || this.now() };
+    } else if (m.type === "response.created") {
       this.reply = activeReply(m, this.spokenItems.has(m.inReplyTo) ? this.lastCommit : null);
     } else if (m.type === "response.audio.started" && this.reply?.id === m.responseId) this.player?.begin(m.format.sampleRate);
     else if (this.reply?.id === ("responseId" in m ? m.responseId : null)) this.onReplyJudged(m, this.reply);
