@@ -68,7 +68,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop renderer in Chromium", ()
     expect(await text("underruns")).toMatch(/^\d+$/);
     await page.screenshot({ path: `${ARTIFACTS}/conversation-speaking.png` });
 
-    // The fake microphone now talks over the reply: playback stops and the reply is cut.
+    // The fake microphone now talks over the reply: the pod pauses it, judges it a barge-in, and the reply is cut.
     await until("the interruption", async () => (await assistant.textContent())?.includes("interrupted") ?? false, 40_000);
     const heard = ((await assistant.textContent()) ?? "").replace(/^Fireside/, "").replace(/interrupted$/, "");
     expect(heard.length).toBeGreaterThan(0);
@@ -78,6 +78,11 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop renderer in Chromium", ()
       40_000,
     );
     await page.screenshot({ path: `${ARTIFACTS}/conversation-after-barge-in.png` });
+    // The app left the turns to the pod (its default): the pod ended the question's turn by its own
+    // rules and judged the interruption a barge-in itself.
+    const metrics = await (await fetch(`${pod.url}/metrics`)).text();
+    expect(metrics).toMatch(/fireside_interruptions_total\{outcome="barge_in"\} [1-9]/);
+    expect(metrics).toMatch(/fireside_end_of_turn_total\{rule="[a-z_]+"\} [1-9]/);
     await page.getByRole("button", { name: "Settings" }).click();
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-and-settings.png` });
     // Hang up: the fake microphone's file loops, and this session would go on asking the pod (and

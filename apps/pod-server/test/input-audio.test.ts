@@ -1,7 +1,9 @@
 /** The input side on its own: the pre-roll before speech, the utterance handed over whole, and how much of it the VAD heard as voice. */
+import { setImmediate as nextTick } from "node:timers/promises";
 import { describe, expect, it, vi } from "vitest";
 import { createInstantEngines } from "../../../tests/support/instant-engines.js";
 import { InputAudio, MAX_VAD_BACKLOG_SAMPLES } from "../src/session/input-audio.js";
+import type { TurnEvent } from "../src/session/turn-detector.js";
 
 const detection = { mode: "client_vad", silenceMs: 300, threshold: 0.5, minSpeechMs: 100 } as const;
 const voice = (ms: number) => Float32Array.from({ length: ms * 16 }, (_, k) => 0.5 * Math.sin(k / 3));
@@ -22,6 +24,29 @@ describe("input audio", () => {
     const u = a.take();
     expect(u.samples).toBe(900 * 16);
     expect(a.collecting).toBe(false);
+  });
+
+  it("server VAD: the utterance starts 300 ms before the voice's onset, even when a dip came before the frames that confirmed it", async () => {
+    const events: TurnEvent[] = [];
+    const engines = createInstantEngines({ replySeconds: 1 });
+    const a = new InputAudio(
+      engines.vad,
+      { ...detection, mode: "server_vad" },
+      {
+        onTurnEvent: (e) => events.push(e),
+        onError: (e) => expect.fail(String(e)),
+      },
+    );
+    // As a microphone sends it, the VAD caught up between frames: a soft "St-", a dip, then "-op".
+    for (const part of [silence(1024), voice(96), silence(96), voice(448)])
+      for (let i = 0; i < part.length; i += 512) {
+        a.push(part.subarray(i, i + 512));
+        await nextTick();
+      }
+    const started = events.find((e) => e.type === "speech_started")!;
+    expect(started.atMs).toBe(1024 + 96 + 96); // confirmed on the frames after the dip
+    a.startCollecting(started.atMs * 16);
+    expect(a.take().samples).toBe((300 + 96 + 96 + 448) * 16);
   });
 
   it("reports the voiced share of what was committed, once the VAD has caught up with it", async () => {

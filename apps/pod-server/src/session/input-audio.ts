@@ -11,6 +11,14 @@ import { TurnDetector, type TurnEvent } from "./turn-detector.js";
 
 /** Audio kept from before speech was confirmed (plus minSpeechMs), so the first syllable is not clipped. */
 const PREROLL_MS = 300;
+/**
+ * Server VAD: the utterance starts PREROLL_MS before the voice's onset — the first voiced frame
+ * with no longer gap than this before the frames that confirmed it. The confirmation counts
+ * frames since the last dip, so a soft first sound ("St-" of "Stop", then a dip) came earlier.
+ */
+const ONSET_GAP_MS = 300;
+/** The most audio kept waiting for an onset that far back. */
+const PREROLL_MAX_MS = 1000;
 /** Silence within speech after which the utterance so far is worth transcribing ahead of the commit. */
 const SPECULATE_AFTER_MS = 128;
 /** VAD frame ends of voiced frames are kept this long, to judge each committed utterance. */
@@ -125,7 +133,7 @@ export class InputAudio {
     } else {
       this.preroll.push(audio);
       let n = this.preroll.reduce((a, c) => a + c.length, 0);
-      const keep = ((PREROLL_MS + this.detection.minSpeechMs) * 16000) / 1000;
+      const keep = ((PREROLL_MAX_MS + this.detection.minSpeechMs) * 16000) / 1000;
       while (this.preroll.length > 1 && n - this.preroll[0]!.length >= keep) n -= this.preroll.shift()!.length;
     }
     const frames = this.framer.push(audio);
@@ -169,13 +177,47 @@ export class InputAudio {
     if (this.lastVoicedAt === lastVoicedAt) this.detector.setPauseTarget(ms);
   }
 
-  /** Starts an utterance with the pre-roll in front of it. */
-  startCollecting(): void {
+  /**
+   * Starts an utterance with the pre-roll in front of it: from PREROLL_MS before the voice's onset
+   * when the server VAD says where its speech started (input sample `speechAt`), else the last
+   * PREROLL_MS plus minSpeechMs.
+   */
+  startCollecting(speechAt?: number): void {
     if (this.collectingNow) return;
     this.collectingNow = true;
+    const held = this.preroll.reduce((a, c) => a + c.length, 0);
+    const from =
+      speechAt === undefined
+        ? this.inputSamples - ((PREROLL_MS + this.detection.minSpeechMs) * 16000) / 1000
+        : this.onsetBefore(speechAt) - (PREROLL_MS * 16000) / 1000;
+    let drop = Math.max(0, from - (this.inputSamples - held));
+    while (drop > 0 && this.preroll.length > 0) {
+      const first = this.preroll[0]!;
+      if (first.length <= drop) {
+        drop -= first.length;
+        this.preroll.shift();
+      } else {
+        this.preroll[0] = first.subarray(drop);
+        drop = 0;
+      }
+    }
     this.utterance = this.preroll;
     this.utteranceSamples = this.preroll.reduce((a, c) => a + c.length, 0);
     this.preroll = [];
+  }
+
+  /** Where the voice around input sample `at` began: back over voiced frames no further apart than ONSET_GAP_MS. */
+  private onsetBefore(at: number): number {
+    const n = this.engine.frameSamples;
+    const gap = (ONSET_GAP_MS * 16000) / 1000;
+    let onset = at;
+    for (let i = this.voicedFrameEnds.length - 1; i >= 0; i--) {
+      const end = this.voicedFrameEnds[i]!;
+      if (end > at + n) continue;
+      if (onset - end > gap) break;
+      onset = Math.min(onset, end - n);
+    }
+    return onset;
   }
 
   /** Puts earlier audio in front of the utterance being collected (the user's sentence went on after a pause). */

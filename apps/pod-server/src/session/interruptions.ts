@@ -15,6 +15,7 @@
  * back within about a second.
  */
 import type { FalseInterruption } from "@fireside/protocol";
+import type { Transcript } from "../engines/types.js";
 import { isSilenceHallucination } from "./asr-hallucinations.js";
 
 /** Voice over a reply for this long is a barge-in without waiting for its words ("mm-hm" ~0.5 s, "uh-huh, yeah" ~0.8 s). */
@@ -71,4 +72,20 @@ export function judgeWords(text: string, voicedMs: number, language: string | un
     i += here.length;
   }
   return "backchannel";
+}
+
+/**
+ * A voice over a reply that ended before it was judged, by its transcript (and the VAD's voiced
+ * time). A failed transcription counts as a barge-in: the turn's own transcription then reports it.
+ */
+export function judgeEndedVoice(
+  transcript: Promise<Transcript>,
+  voicedMs: Promise<number>,
+  language: string | undefined,
+  replyText: string,
+): Promise<{ t?: Transcript; verdict: InterruptionVerdict }> {
+  return Promise.all([transcript, voicedMs]).then(
+    ([t, voiced]) => ({ t, verdict: judgeWords(t.text, voiced, language ?? t.language, replyText) }),
+    () => ({ verdict: "barge_in" as const }),
+  );
 }

@@ -8,7 +8,7 @@ import { LIMITS, type ServerMessage, type TurnDetection } from "@fireside/protoc
 import type { Engines, Transcript } from "../engines/types.js";
 import { type EndOfTurnDecision, type EndOfTurnRecord, endOfTurnWait } from "./end-of-turn.js";
 import { InputAudio, type Utterance } from "./input-audio.js";
-import { BARGE_IN_VOICED_MS, type InterruptionVerdict, JUDGE_SILENCE_MS, judgeWords } from "./interruptions.js";
+import { BARGE_IN_VOICED_MS, type InterruptionVerdict, JUDGE_SILENCE_MS, judgeEndedVoice, judgeWords } from "./interruptions.js";
 import type { Reply } from "./reply.js";
 import type { ReplyDraft } from "./reply-draft.js";
 import { type Completeness, sentenceCompleteness } from "./sentence-completeness.js";
@@ -193,27 +193,21 @@ export class TurnTaking {
     const held = this.heldPause(utterance.speculation);
     const lastVoicedAt = this.input.lastVoicedAt;
     const transcript = held ? held.transcript : this.asr.transcribe(utterance.audio, this.asrOptions);
-    Promise.all([transcript, utterance.voicedMs])
-      .then(
-        ([t, voicedMs]) => ({ t, verdict: judgeWords(t.text, voicedMs, this.settings.language ?? t.language, over.reply.text) }),
-        // The turn's own transcription reports the failure.
-        () => ({ t: undefined, verdict: "barge_in" as const }),
-      )
-      .then(({ t, verdict }) => {
-        if (this.stopped) return;
-        if (verdict !== "barge_in") {
-          utterance.speculation?.draft?.discard();
-          // A newer voice over the reply decides about it now.
-          if (!this.overReply) this.host.resumeReply(verdict);
-          return;
-        }
-        this.host.bargeIn();
-        if (t && !held) {
-          utterance.speculation?.draft?.discard();
-          utterance.speculation = { lastVoicedAt, abort: new AbortController(), transcript: Promise.resolve(t), draft: null };
-        }
-        this.commitTurn(itemId, utterance);
-      });
+    judgeEndedVoice(transcript, utterance.voicedMs, this.settings.language, over.reply.text).then(({ t, verdict }) => {
+      if (this.stopped) return;
+      if (verdict !== "barge_in") {
+        utterance.speculation?.draft?.discard();
+        // A newer voice over the reply decides about it now.
+        if (!this.overReply) this.host.resumeReply(verdict);
+        return;
+      }
+      this.host.bargeIn();
+      if (t && !held) {
+        utterance.speculation?.draft?.discard();
+        utterance.speculation = { lastVoicedAt, abort: new AbortController(), transcript: Promise.resolve(t), draft: null };
+      }
+      this.commitTurn(itemId, utterance);
+    });
   }
 
   /** The voice over the reply is a barge-in: the reply stops now, and the voice goes on as the next turn. */
@@ -256,7 +250,7 @@ export class TurnTaking {
       // Under client VAD the client's speech_started decides about continuations; ours only barges
       // in, and only while the client is sending an utterance (not when it lags behind a commit).
       if (this.serverVad) {
-        this.startCollecting();
+        this.startCollecting(ev.atMs * 16);
         this.speechStarted(ev.confirmedAfterMs);
       } else if (this.input.collecting) this.host.bargeIn();
     } else if (this.serverVad && this.input.collecting) {
@@ -264,9 +258,9 @@ export class TurnTaking {
     }
   }
 
-  private startCollecting(): void {
+  private startCollecting(speechAt?: number): void {
     if (this.input.collecting) return;
-    this.input.startCollecting();
+    this.input.startCollecting(speechAt);
     this.pendingItemId = this.newItemId();
     this.host.userSpeaking();
   }
@@ -386,7 +380,8 @@ export class TurnTaking {
   /** Re-transcribes the utterance so far, at most every partialMs and one at a time. */
   private maybePartial(): void {
     const every = this.settings.partialMs;
-    if (!this.asr.supportsPartials || every <= 0 || this.partialInFlight || !this.pendingItemId) return;
+    // A voice over a reply may be no turn at all (a backchannel): no words of it are shown before it is judged.
+    if (!this.asr.supportsPartials || every <= 0 || this.partialInFlight || !this.pendingItemId || this.overReply) return;
     if (Date.now() - this.partialAt < every || this.input.collectedMs < 500) return;
     this.partialInFlight = true;
     this.partialAt = Date.now();
