@@ -151,7 +151,8 @@ async function event(wsUrl: string, sound: Sound): Promise<EventResult> {
     const speechStarted = after.find((m) => m.value.type === "input.speech_started");
     const lastFrame = client.frames.filter((f) => f.value.streamId === started.streamId).at(-1);
     let transcript: string | undefined;
-    if (sound.real && interrupted) {
+    // What the pod heard in a sound it took for a barge-in (a real one's first word must be in it).
+    if (interrupted) {
       const final = await client.waitFor("transcript.final", { from, timeoutMs: 30_000 }).catch(() => null);
       transcript = final?.value.text;
     }
@@ -166,7 +167,8 @@ async function event(wsUrl: string, sound: Sound): Promise<EventResult> {
         : {}),
       ...(speechStarted ? { speechStartedMs: Math.round(speechStarted.at - heard.injectedAt) } : {}),
       ...(interrupted && lastFrame ? { lastFrameMs: Math.round(lastFrame.at - heard.injectedAt) } : {}),
-      ...(transcript !== undefined ? { transcript, firstWordKept: transcript.toLowerCase().includes(sound.firstWord!) } : {}),
+      ...(transcript !== undefined ? { transcript } : {}),
+      ...(transcript !== undefined && sound.firstWord ? { firstWordKept: transcript.toLowerCase().includes(sound.firstWord) } : {}),
     };
   } finally {
     running = false;

@@ -161,6 +161,18 @@ describe("turn-taking", () => {
       expect(h.calls.map((c) => c[0])).toEqual(["userSpeaking", "pauseReply", "bargeIn"]);
     });
 
+    it("a barge-in right after a dismissed sound began with it: the sound's audio leads the turn (\"Stop, … tell me\")", async () => {
+      const h = await voiceOver("", 320);
+      expect(named(h.calls, "resumeReply")).toEqual([["resumeReply", "noise"]]);
+      await h.live(1280, 0.5);
+      await h.live(800, 0);
+      await pollUntil("the barge-in's turn", () => named(h.calls, "committed").length === 1);
+      expect(named(h.calls, "bargeIn")).toHaveLength(1);
+      const samples = named(h.calls, "committed")[0]![2] as number;
+      // The barge-in alone comes to ~1.6 s with its pre-roll; the dismissed sound adds ~0.8 s in front.
+      expect(samples).toBeGreaterThan((1600 + 500) * 16);
+    });
+
     it("with nothing playing, a voice is an ordinary turn", async () => {
       const quiet = hearing({ mode: "server_vad", words: "Mm-hmm." });
       await quiet.live(192, 0);

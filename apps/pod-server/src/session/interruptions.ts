@@ -4,12 +4,16 @@
  * (a cough, a knock, a laugh the VAD took for voice) lets it play on from where it paused.
  *
  *  1. voice that lasts longer than any backchannel (BARGE_IN_VOICED_MS) is a barge-in, words or not;
- *  2. at its first pause and at its end, its words decide: any word that is not a backchannel or
- *     a filler is a barge-in ("Stop", "Wait", "No");
- *  3. words that are all backchannels → backchannel; no words (nothing, tags, what Whisper "hears"
- *     in a cough) → noise; two or more words that run on in the reply's own text → echo (the
- *     speaker heard through the microphone, where the client's echo cancellation let it by): the
- *     reply resumes, and the sound is no turn.
+ *  2. at its first pause and at its end, its words decide:
+ *     - no words (nothing, tags, what Whisper "hears" in a cough) → noise;
+ *     - two or more words that run on in the reply's own text → echo (the speaker heard through
+ *       the microphone, where the client's echo cancellation let it by);
+ *     - only backchannels and fillers ("mm-hm", "yeah", "right") → backchannel;
+ *     - a request word ("stop", "wait", "no", "sorry", "what"…) → barge-in, however short;
+ *     - other words: a barge-in once the voice has lasted SHORT_VOICE_MS, else a noise — Whisper
+ *       turns a short hum into words ("Emam Thun"), and a person who wants the floor says more
+ *       than one unclear word (LiveKit asks for a minimum of words too);
+ *  3. a noise, a backchannel or an echo resumes the reply, and the sound is no turn.
  *
  * A sound still being judged ends after a short silence (JUDGE_SILENCE_MS), so a resumed reply is
  * back within about a second.
@@ -18,8 +22,10 @@ import type { FalseInterruption } from "@fireside/protocol";
 import type { Transcript } from "../engines/types.js";
 import { isSilenceHallucination } from "./asr-hallucinations.js";
 
-/** Voice over a reply for this long is a barge-in without waiting for its words ("mm-hm" ~0.5 s, "uh-huh, yeah" ~0.8 s). */
-export const BARGE_IN_VOICED_MS = 900;
+/** Voice over a reply for this long is a barge-in without waiting for its words (a slow "mm-hmm" voices ~1.1 s). */
+export const BARGE_IN_VOICED_MS = 1200;
+/** Shorter voice is a barge-in only for a request word. */
+export const SHORT_VOICE_MS = 700;
 /** Silence that ends a sound over a paused reply, so it resumes (or the barge-in is answered) soon. */
 export const JUDGE_SILENCE_MS = 300;
 
@@ -35,8 +41,18 @@ const BACKCHANNELS: Record<string, string> = {
   pt: "sim|certo|tá|ta|pois|é|uhum|aham",
 };
 
-/** Hums of any length: "mm", "hmm", "mhm", "mm-hmm", "mmm". */
-const HUM = /^[mh]+$/;
+/** Words that ask for the floor, by language, "|"-separated as above. */
+const REQUESTS: Record<string, string> = {
+  en: "stop|wait|no|hold|pause|enough|sorry|excuse|hey|what|why|how|actually|but|quiet|shh|listen|pardon|repeat",
+  es: "para|espera|no|perdón|perdon|oye|qué|que|pero|basta",
+  fr: "arrête|arrete|attends|non|pardon|quoi|mais|stop",
+  de: "stopp|halt|warte|nein|moment|was|aber|entschuldigung",
+  it: "basta|aspetta|no|scusa|cosa|ma|ferma",
+  pt: "para|espera|não|nao|desculpa|quê|mas",
+};
+
+/** Hums of any length: "mm", "hmm", "mhm", "mm-hmm", "mmm" (Whisper spells some "nmhmm"). */
+const HUM = /^[mhn]+$/;
 
 const words = (text: string) =>
   text
@@ -47,28 +63,27 @@ const words = (text: string) =>
     .replace(/\s+/g, " ")
     .trim();
 
-/**
- * What the words of a sound over a reply make it: no words → noise; the reply's own words → echo;
- * only backchannels and fillers (in the session's language, or English) → backchannel; anything
- * else → barge-in.
- */
+/** A language's "|"-separated list (and English's), for the session's language. */
+const listFor = (lists: Record<string, string>, language: string | undefined) =>
+  `${lists[language?.slice(0, 2) ?? ""] ?? ""}|${lists.en}`.split("|").filter(Boolean);
+
+/** What the words of a sound over a reply, voiced `voicedMs`, make it (the rules above). */
 export function judgeWords(text: string, voicedMs: number, language: string | undefined, replyText = ""): InterruptionVerdict {
   if (isSilenceHallucination(text, voicedMs)) return "noise";
   const said = words(text);
   if (!said) return "noise";
   if (said.includes(" ") && ` ${words(replyText)} `.includes(` ${said} `)) return "echo";
-  const phrases = `${BACKCHANNELS[language?.slice(0, 2) ?? ""] ?? ""}|${BACKCHANNELS.en}`
-    .split("|")
-    .filter(Boolean)
-    .map((p) => p.split(" "));
   const tokens = said.split(" ");
+  const requests = new Set(listFor(REQUESTS, language));
+  if (tokens.some((w) => requests.has(w))) return "barge_in";
+  const phrases = listFor(BACKCHANNELS, language).map((p) => p.split(" "));
   for (let i = 0; i < tokens.length; ) {
     if (HUM.test(tokens[i]!)) {
       i++;
       continue;
     }
     const here = phrases.filter((p) => p.every((w, k) => tokens[i + k] === w)).sort((a, b) => b.length - a.length)[0];
-    if (!here) return "barge_in";
+    if (!here) return voicedMs >= SHORT_VOICE_MS ? "barge_in" : "noise";
     i += here.length;
   }
   return "backchannel";

@@ -4,11 +4,13 @@
  * through the host a draft reply), sends partial transcripts, and tells a barge-in from the same
  * sentence going on. A new end-of-turn rule or model plugs in here; speaking is the session's.
  */
+import { concatFloat32 } from "@fireside/audio";
 import { LIMITS, type ServerMessage, type TurnDetection } from "@fireside/protocol";
 import type { Engines, Transcript } from "../engines/types.js";
 import { type EndOfTurnDecision, type EndOfTurnRecord, endOfTurnWait } from "./end-of-turn.js";
 import { InputAudio, type Utterance } from "./input-audio.js";
 import { BARGE_IN_VOICED_MS, type InterruptionVerdict, JUDGE_SILENCE_MS, judgeEndedVoice, judgeWords } from "./interruptions.js";
+import { PartialTranscripts } from "./partial-transcripts.js";
 import type { Reply } from "./reply.js";
 import type { ReplyDraft } from "./reply-draft.js";
 import { type Completeness, sentenceCompleteness } from "./sentence-completeness.js";
@@ -98,8 +100,9 @@ export class TurnTaking {
   private pause: PauseJudgement | null = null;
   /** A voice that paused a reply and is not judged yet (server VAD): where its voice began, in input samples. */
   private overReply: { since: number; reply: Reply } | null = null;
-  private partialAt = 0;
-  private partialInFlight = false;
+  /** A sound over a reply judged no barge-in, kept a moment: a barge-in right after it began with it ("Stop, … tell me"). */
+  private dismissed: { audio: Float32Array; at: number } | null = null;
+  private readonly partials: PartialTranscripts;
   private stopped = false;
 
   private readonly asr: Engines["asr"];
@@ -113,6 +116,10 @@ export class TurnTaking {
   ) {
     this.asr = engines.asr;
     this.turnModel = engines.turn;
+    this.partials = new PartialTranscripts(engines.asr, settings.partialMs, settings.language, (itemId, text) => {
+      // A partial that lands after the final would only confuse the client.
+      if (this.pendingItemId === itemId && !this.stopped) host.send({ type: "transcript.partial", itemId, text });
+    });
     this.input = new InputAudio(engines.vad, settings.detection, {
       onTurnEvent: (ev) => this.onTurnEvent(ev),
       onError: (err) => host.fail(err, "audio"),
@@ -148,7 +155,8 @@ export class TurnTaking {
     if (!this.input.collecting) return;
     if (this.overReply && this.input.voicedMsSince(this.overReply.since) >= BARGE_IN_VOICED_MS) this.confirmBargeIn();
     if (this.input.collectedMs >= LIMITS.maxUtteranceMs) this.commit();
-    else this.maybePartial();
+    // A voice over a reply may be no turn at all (a backchannel): no words of it are shown before it is judged.
+    else if (this.pendingItemId && !this.overReply) this.partials.maybe(this.pendingItemId, this.input);
   }
 
   /** The client's VAD heard speech start. */
@@ -197,12 +205,20 @@ export class TurnTaking {
       if (this.stopped) return;
       if (verdict !== "barge_in") {
         utterance.speculation?.draft?.discard();
+        this.dismissed = { audio: utterance.audio, at: Date.now() };
         // A newer voice over the reply decides about it now.
         if (!this.overReply) this.host.resumeReply(verdict);
         return;
       }
       this.host.bargeIn();
-      if (t && !held) {
+      const start = this.takeDismissed();
+      if (start) {
+        // Its first words were dismissed a moment ago: the whole is transcribed again.
+        utterance.audio = concatFloat32([start, utterance.audio]);
+        utterance.samples += start.length;
+        utterance.speculation?.draft?.discard();
+        delete utterance.speculation;
+      } else if (t && !held) {
         utterance.speculation?.draft?.discard();
         utterance.speculation = { lastVoicedAt, abort: new AbortController(), transcript: Promise.resolve(t), draft: null };
       }
@@ -214,6 +230,8 @@ export class TurnTaking {
   private confirmBargeIn(): void {
     this.overReply = null;
     this.host.bargeIn();
+    const start = this.takeDismissed();
+    if (start) this.input.prepend(start);
     // Its pause, if in one, waits by the end-of-turn rules again.
     if (this.pause) this.decide(this.pause);
   }
@@ -368,6 +386,13 @@ export class TurnTaking {
     };
   }
 
+  /** The sound dismissed just before a barge-in (within continuationMs), which was its beginning. */
+  private takeDismissed(): Float32Array | null {
+    const d = this.dismissed;
+    this.dismissed = null;
+    return d && Date.now() - d.at <= this.settings.continuationMs ? d.audio : null;
+  }
+
   /** The newest pause's speculation replaces the last one, whose draft reply is thrown away. */
   private setSpeculation(next: Speculation | null): void {
     if (this.speculation && this.speculation !== next) {
@@ -375,26 +400,5 @@ export class TurnTaking {
       this.speculation.draft?.discard();
     }
     this.speculation = next;
-  }
-
-  /** Re-transcribes the utterance so far, at most every partialMs and one at a time. */
-  private maybePartial(): void {
-    const every = this.settings.partialMs;
-    // A voice over a reply may be no turn at all (a backchannel): no words of it are shown before it is judged.
-    if (!this.asr.supportsPartials || every <= 0 || this.partialInFlight || !this.pendingItemId || this.overReply) return;
-    if (Date.now() - this.partialAt < every || this.input.collectedMs < 500) return;
-    this.partialInFlight = true;
-    this.partialAt = Date.now();
-    const itemId = this.pendingItemId;
-    this.asr
-      .transcribe(this.input.current(), this.asrOptions)
-      .then((t) => {
-        // A partial that lands after the final would only confuse the client.
-        if (this.pendingItemId === itemId && !this.stopped) this.host.send({ type: "transcript.partial", itemId, text: t.text });
-      })
-      .catch(() => {})
-      .finally(() => {
-        this.partialInFlight = false;
-      });
   }
 }
