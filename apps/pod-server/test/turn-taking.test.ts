@@ -20,6 +20,7 @@ function hearing(opts: { mode?: "client_vad" | "server_vad"; answer?: Partial<Re
   const calls: Call[] = [];
   const messages: ServerMessage[] = [];
   let n = 0;
+  let paused = false;
   const t = new TurnTaking(
     engines,
     {
@@ -36,13 +37,21 @@ function hearing(opts: { mode?: "client_vad" | "server_vad"; answer?: Partial<Re
       replyTo: () => opts.answer as Reply | undefined,
       draft: () => null,
       userSpeaking: () => calls.push(["userSpeaking"]),
-      bargeIn: () => calls.push(["bargeIn"]),
+      bargeIn: () => {
+        paused = false;
+        calls.push(["bargeIn"]);
+      },
+      // Like the session's replies: one response.paused per pause, however often it is asked.
       pauseReply: () => {
         if (!opts.playing) return null;
-        calls.push(["pauseReply"]);
+        if (!paused) calls.push(["pauseReply"]);
+        paused = true;
         return { text: "Once upon a time there was a lighthouse keeper." } as Reply;
       },
-      resumeReply: (reason) => calls.push(["resumeReply", reason]),
+      resumeReply: (reason) => {
+        paused = false;
+        calls.push(["resumeReply", reason]);
+      },
       continued: (itemId) => calls.push(["continued", itemId]),
       committed: (itemId, u: CommittedUtterance) => calls.push(["committed", itemId, u.samples]),
       committedNothing: () => calls.push(["committedNothing"]),
@@ -132,7 +141,8 @@ describe("turn-taking", () => {
 
     it("a backchannel pauses the reply and resumes it; it is no turn", async () => {
       const h = await voiceOver("Mm-hmm.", 448);
-      expect(h.calls.map((c) => c[0])).toEqual(["userSpeaking", "pauseReply", "resumeReply"]);
+      // Paused a few frames into the voice, before it was confirmed as speech.
+      expect(h.calls.map((c) => c[0])).toEqual(["pauseReply", "userSpeaking", "resumeReply"]);
       expect(named(h.calls, "resumeReply")[0]).toEqual(["resumeReply", "backchannel"]);
     });
 
@@ -150,7 +160,7 @@ describe("turn-taking", () => {
 
     it("a short word that is not a backchannel is a barge-in: the reply stops and the word is the next turn", async () => {
       const h = await voiceOver("Stop.", 448);
-      expect(h.calls.map((c) => c[0])).toEqual(["userSpeaking", "pauseReply", "bargeIn", "committed"]);
+      expect(h.calls.map((c) => c[0])).toEqual(["pauseReply", "userSpeaking", "bargeIn", "committed"]);
       expect(named(h.calls, "committed")[0]?.[1]).toBe("item_1");
     });
 
@@ -158,10 +168,10 @@ describe("turn-taking", () => {
       const h = hearing({ mode: "server_vad", playing: true, words: "yeah" });
       await h.live(192, 0);
       await h.live(1280, 0.5);
-      expect(h.calls.map((c) => c[0])).toEqual(["userSpeaking", "pauseReply", "bargeIn"]);
+      expect(h.calls.map((c) => c[0])).toEqual(["pauseReply", "userSpeaking", "bargeIn"]);
     });
 
-    it("a barge-in right after a dismissed sound began with it: the sound's audio leads the turn (\"Stop, … tell me\")", async () => {
+    it('a barge-in right after a dismissed sound began with it: the sound\'s audio leads the turn ("Stop, … tell me")', async () => {
       const h = await voiceOver("", 320);
       expect(named(h.calls, "resumeReply")).toEqual([["resumeReply", "noise"]]);
       await h.live(1280, 0.5);
@@ -171,6 +181,15 @@ describe("turn-taking", () => {
       const samples = named(h.calls, "committed")[0]![2] as number;
       // The barge-in alone comes to ~1.6 s with its pre-roll; the dismissed sound adds ~0.8 s in front.
       expect(samples).toBeGreaterThan((1600 + 500) * 16);
+    });
+
+    it("a voice that fades before it is speech (a click, a knock) resumes the reply it paused", async () => {
+      const h = hearing({ mode: "server_vad", playing: true });
+      await h.live(192, 0);
+      await h.live(96, 0.5); // VOICE_ONSET_MS, short of minSpeechMs (100 here)
+      await h.live(256, 0);
+      expect(h.calls).toEqual([["pauseReply"], ["resumeReply", "noise"]]);
+      expect(h.messages).toEqual([]);
     });
 
     it("with nothing playing, a voice is an ordinary turn", async () => {

@@ -82,14 +82,18 @@ A turn: input audio frames → (\`input.speech_started\`, \`input.speech_stopped
 
 **Sounds during a reply** (\`server_vad\`). When the pod's VAD hears a voice while a reply plays
 (running, or sent in full and still playing out at the client), the pod sends \`response.paused\`
-at once — the moment it confirms the voice, \`minSpeechMs\` into it — and stops sending that
-reply's audio: pause playback where it is and keep what is buffered. Then it judges the sound:
-voice that lasts longer than 900 ms is a barge-in; otherwise its words decide, at its first pause
-and at its end (which comes after 300 ms of silence while it is judged, end-of-turn rule
-\`voice_over_reply\`): any word that is not a backchannel or filler ("stop", "wait", "no") is a
-barge-in; only backchannels ("mm-hm", "yeah", "right", "okay", "uh-huh", "I see", and their like in
-the session's language) is a backchannel; no words (a cough, a knock, a laugh) is a noise; two or
-more words that run on in the reply's own text are its echo (the speaker heard by the microphone). A
+at once — 96 ms into the voice, before it is sure it is speech — and stops sending that reply's
+audio: pause playback where it is and keep what is buffered. A voice that fades before
+\`minSpeechMs\` (a click, a knock) resumes the reply (\`noise\`). Speech is judged: voice that lasts
+longer than 1.2 s is a barge-in; otherwise its words decide, at its first pause and at its end
+(which comes after 300 ms of silence while it is judged, end-of-turn rule \`voice_over_reply\`):
+no words (a cough, a laugh) is a noise; two or more words that run on in the reply's own text are
+its echo (the speaker heard by the microphone); only backchannels ("mm-hm", "yeah", "right",
+"okay", "uh-huh", "I see", and their like in the session's language) is a backchannel; a word that
+asks for the floor ("stop", "wait", "no", "sorry", "what"…) is a barge-in however short; other
+words are a barge-in once the voice has lasted 700 ms, a noise before (Whisper spells a short hum
+as words). A sound dismissed just before a barge-in is the barge-in's beginning ("Stop, … tell
+me"): its words lead the turn. A
 barge-in ends the reply with \`response.interrupted\` (\`playedSamples\`: where it paused, or what
 the client's \`response.interrupt\` said) and the voice becomes the next turn, its first word kept.
 A backchannel, a noise or an echo gets \`response.resumed\` (\`reason\`, \`pausedMs\`): play on from where

@@ -221,6 +221,7 @@ export class Replies {
    * playing it and the history keeps nothing of it.
    */
   withdraw(answer: Reply): void {
+    if (this.paused === answer) this.paused = null;
     if (answer.running) {
       answer.stop("cancelled");
       this.ctx.history.keepHeard(answer.id, "");

@@ -5,8 +5,18 @@
  */
 import type { TurnDetection } from "@fireside/protocol";
 
+/**
+ * A voice this long, not yet confirmed as speech, is reported (`voice_onset`) so a reply playing can
+ * pause at once; if it fades before minSpeechMs it is reported gone (`voice_gone`).
+ */
+export const VOICE_ONSET_MS = 96;
+
 /** `confirmedAfterMs`: how much speech the detector heard before it was sure (minSpeechMs or more). */
-export type TurnEvent = { type: "speech_started"; atMs: number; confirmedAfterMs: number } | { type: "speech_stopped"; atMs: number };
+export type TurnEvent =
+  | { type: "speech_started"; atMs: number; confirmedAfterMs: number }
+  | { type: "speech_stopped"; atMs: number }
+  | { type: "voice_onset"; atMs: number }
+  | { type: "voice_gone"; atMs: number };
 
 export class TurnDetector {
   private inSpeech = false;
@@ -15,6 +25,7 @@ export class TurnDetector {
   private positionMs = 0;
   /** This pause's silence target, when the words so far say how long to wait (reset by speech). */
   private pauseTargetMs: number | null = null;
+  private onsetReported = false;
 
   constructor(
     private settings: TurnDetection,
@@ -45,12 +56,22 @@ export class TurnDetector {
       this.pauseTargetMs = null;
       if (!this.inSpeech && this.speechMs >= Math.max(minSpeechMs, this.frameMs)) {
         this.inSpeech = true;
+        this.onsetReported = false;
         return { type: "speech_started", atMs: this.positionMs - this.speechMs, confirmedAfterMs: this.speechMs };
+      }
+      if (!this.inSpeech && !this.onsetReported && this.speechMs >= VOICE_ONSET_MS) {
+        this.onsetReported = true;
+        return { type: "voice_onset", atMs: this.positionMs - this.speechMs };
       }
     } else {
       this.silenceMs += this.frameMs;
-      if (!this.inSpeech) this.speechMs = 0;
-      else if (this.silenceMs >= (this.pauseTargetMs ?? silenceMs)) {
+      if (!this.inSpeech) {
+        this.speechMs = 0;
+        if (this.onsetReported) {
+          this.onsetReported = false;
+          return { type: "voice_gone", atMs: this.positionMs - this.silenceMs };
+        }
+      } else if (this.silenceMs >= (this.pauseTargetMs ?? silenceMs)) {
         this.inSpeech = false;
         this.speechMs = 0;
         return { type: "speech_stopped", atMs: this.positionMs - this.silenceMs };
@@ -66,6 +87,7 @@ export class TurnDetector {
 
   reset(): void {
     this.inSpeech = false;
+    this.onsetReported = false;
     this.speechMs = this.silenceMs = 0;
   }
 }

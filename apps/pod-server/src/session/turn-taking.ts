@@ -100,6 +100,8 @@ export class TurnTaking {
   private pause: PauseJudgement | null = null;
   /** A voice that paused a reply and is not judged yet (server VAD): where its voice began, in input samples. */
   private overReply: { since: number; reply: Reply } | null = null;
+  /** A reply paused for a voice not yet confirmed as speech (VOICE_ONSET_MS in). */
+  private tentative: Reply | null = null;
   /** A sound over a reply judged no barge-in, kept a moment: a barge-in right after it began with it ("Stop, … tell me"). */
   private dismissed: { audio: Float32Array; at: number } | null = null;
   private readonly partials: PartialTranscripts;
@@ -263,6 +265,10 @@ export class TurnTaking {
   }
 
   private onTurnEvent(ev: TurnEvent): void {
+    if (ev.type === "voice_onset" || ev.type === "voice_gone") {
+      this.onVoiceOnset(ev.type === "voice_onset");
+      return;
+    }
     this.host.send({ type: `input.${ev.type}`, source: "server", atMs: ev.atMs });
     if (ev.type === "speech_started") {
       // Under client VAD the client's speech_started decides about continuations; ours only barges
@@ -274,6 +280,17 @@ export class TurnTaking {
     } else if (this.serverVad && this.input.collecting) {
       this.commit();
     }
+  }
+
+  /**
+   * A voice too short yet to be speech pauses a reply playing at once (server VAD); if it fades
+   * before it is confirmed, the reply resumes. Confirmed, it is judged (speechStarted).
+   */
+  private onVoiceOnset(began: boolean): void {
+    if (!this.serverVad || this.input.collecting || this.overReply) return;
+    if (began) this.tentative = this.host.pauseReply();
+    else if (this.tentative) this.host.resumeReply("noise");
+    if (!began) this.tentative = null;
   }
 
   private startCollecting(speechAt?: number): void {
@@ -291,6 +308,7 @@ export class TurnTaking {
    * reply that started in between (a fast one) was not heard before the speaker went on.
    */
   private speechStarted(spokeAgoMs = 0): void {
+    this.tentative = null; // confirmed: judged below
     const last = this.lastCommitted;
     this.lastCommitted = null;
     const current = this.host.currentReply();
