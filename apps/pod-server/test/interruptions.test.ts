@@ -28,11 +28,12 @@ describe("judging a voice over a reply by its words", () => {
       expect(judgeWords(text, LONG, "en"), text).toBe("noise");
   });
 
-  it("a request word makes it a barge-in however short; other words only once the voice lasts", () => {
+  it("a request word makes it a barge-in however short; other words only two or more, once the voice lasts", () => {
     for (const text of ["Stop.", "Wait", "No.", "Yeah, but why?", "Hold on", "Sorry, what?"])
       expect(judgeWords(text, SHORT, "en"), text).toBe("barge_in");
-    // A short hum Whisper spelled as words, or a word nobody asks for the floor with.
+    // A short hum Whisper spelled as words, or a lone word nobody asks for the floor with.
     for (const text of ["Emam Thun", "Paris"]) expect(judgeWords(text, SHORT, "en"), text).toBe("noise");
+    for (const text of ["M.M. Thun", "Paris?"]) expect(judgeWords(text, LONG, "en"), text).toBe("noise");
     for (const text of ["and now the weather", "Tell me about the moon", "Thank you, that's enough."])
       expect(judgeWords(text, LONG, "en"), text).toBe("barge_in");
   });

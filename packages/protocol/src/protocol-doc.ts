@@ -90,9 +90,9 @@ longer than 1.2 s is a barge-in; otherwise its words decide, at its first pause 
 no words (a cough, a laugh) is a noise; two or more words that run on in the reply's own text are
 its echo (the speaker heard by the microphone); only backchannels ("mm-hm", "yeah", "right",
 "okay", "uh-huh", "I see", and their like in the session's language) is a backchannel; a word that
-asks for the floor ("stop", "wait", "no", "sorry", "what"…) is a barge-in however short; other
-words are a barge-in once the voice has lasted 700 ms, a noise before (Whisper spells a short hum
-as words). A sound dismissed just before a barge-in is the barge-in's beginning ("Stop, … tell
+asks for the floor ("stop", "wait", "no", "sorry", "what"…) is a barge-in however short; two or
+more other words are a barge-in once the voice has lasted 700 ms, fewer or sooner a noise (Whisper
+spells a short hum as a word or two). A sound dismissed just before a barge-in is the barge-in's beginning ("Stop, … tell
 me"): its words lead the turn. A
 barge-in ends the reply with \`response.interrupted\` (\`playedSamples\`: where it paused, or what
 the client's \`response.interrupt\` said) and the voice becomes the next turn, its first word kept.

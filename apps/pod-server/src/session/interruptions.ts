@@ -10,9 +10,10 @@
  *       the microphone, where the client's echo cancellation let it by);
  *     - only backchannels and fillers ("mm-hm", "yeah", "right") → backchannel;
  *     - a request word ("stop", "wait", "no", "sorry", "what"…) → barge-in, however short;
- *     - other words: a barge-in once the voice has lasted SHORT_VOICE_MS, else a noise — Whisper
- *       turns a short hum into words ("Emam Thun"), and a person who wants the floor says more
- *       than one unclear word (LiveKit asks for a minimum of words too);
+ *     - other words: a barge-in when there are two or more of them and the voice has lasted
+ *       SHORT_VOICE_MS, else a noise — Whisper turns a short hum into a word or two ("M.M.
+ *       Thun"), and a person who wants the floor says more than one unclear word (LiveKit asks
+ *       for a minimum of words too);
  *  3. a noise, a backchannel or an echo resumes the reply, and the sound is no turn.
  *
  * A sound still being judged ends after a short silence (JUDGE_SILENCE_MS), so a resumed reply is
@@ -77,16 +78,16 @@ export function judgeWords(text: string, voicedMs: number, language: string | un
   const requests = new Set(listFor(REQUESTS, language));
   if (tokens.some((w) => requests.has(w))) return "barge_in";
   const phrases = listFor(BACKCHANNELS, language).map((p) => p.split(" "));
+  let others = 0;
   for (let i = 0; i < tokens.length; ) {
-    if (HUM.test(tokens[i]!)) {
-      i++;
-      continue;
-    }
-    const here = phrases.filter((p) => p.every((w, k) => tokens[i + k] === w)).sort((a, b) => b.length - a.length)[0];
-    if (!here) return voicedMs >= SHORT_VOICE_MS ? "barge_in" : "noise";
-    i += here.length;
+    const here = HUM.test(tokens[i]!)
+      ? 1
+      : (phrases.filter((p) => p.every((w, k) => tokens[i + k] === w)).sort((a, b) => b.length - a.length)[0]?.length ?? 0);
+    if (here === 0) others++;
+    i += Math.max(1, here);
   }
-  return "backchannel";
+  if (others === 0) return "backchannel";
+  return others >= 2 && voicedMs >= SHORT_VOICE_MS ? "barge_in" : "noise";
 }
 
 /**

@@ -9,12 +9,13 @@ import { LIMITS, type ServerMessage, type TurnDetection } from "@fireside/protoc
 import type { Engines, Transcript } from "../engines/types.js";
 import { type EndOfTurnDecision, type EndOfTurnRecord, endOfTurnWait } from "./end-of-turn.js";
 import { InputAudio, type Utterance } from "./input-audio.js";
-import { BARGE_IN_VOICED_MS, type InterruptionVerdict, JUDGE_SILENCE_MS, judgeEndedVoice, judgeWords } from "./interruptions.js";
+import { BARGE_IN_VOICED_MS, JUDGE_SILENCE_MS, judgeEndedVoice, judgeWords } from "./interruptions.js";
 import { PartialTranscripts } from "./partial-transcripts.js";
 import type { Reply } from "./reply.js";
 import type { ReplyDraft } from "./reply-draft.js";
 import { type Completeness, sentenceCompleteness } from "./sentence-completeness.js";
 import type { TurnEvent } from "./turn-detector.js";
+import { type ReplyPauser, VoiceOverReply } from "./voice-over-reply.js";
 
 /**
  * A reply whose first frame went out longer ago than this may have been heard and reacted to:
@@ -62,8 +63,8 @@ export interface TurnTakingSettings {
   continuationMs: number;
 }
 
-/** What turn-taking needs of the conversation around it. */
-export interface TurnTakingHost {
+/** What turn-taking needs of the conversation around it (and, for a voice over a reply, ReplyPauser's). */
+export interface TurnTakingHost extends ReplyPauser {
   send(msg: ServerMessage): void;
   fail(err: unknown, inReplyTo: string): void;
   /** The reply being generated or paced out, if any. */
@@ -74,12 +75,6 @@ export interface TurnTakingHost {
   draft(itemId: string, text: string): ReplyDraft | null;
   /** Collecting an utterance began. */
   userSpeaking(): void;
-  /** The user talks over the reply: it stops. */
-  bargeIn(): void;
-  /** Server VAD heard a voice over a reply: it pauses until judged. Null when no reply is playing. */
-  pauseReply(): Reply | null;
-  /** The voice that paused the reply was a backchannel or a noise: it plays on, and the voice is no turn. */
-  resumeReply(reason: Exclude<InterruptionVerdict, "barge_in">): void;
   /** The speaker went on with `itemId` after its commit; `answer` (its reply, if any) must go. */
   continued(itemId: string, answer: Reply | undefined): void;
   /** A whole utterance to transcribe and answer. */
@@ -98,12 +93,8 @@ export class TurnTaking {
   private lastCommitted: { itemId: string; audio: Float32Array; at: number } | null = null;
   /** The judges of the current pause (server VAD), for its end and the turn's record. */
   private pause: PauseJudgement | null = null;
-  /** A voice that paused a reply and is not judged yet (server VAD): where its voice began, in input samples. */
-  private overReply: { since: number; reply: Reply } | null = null;
-  /** A reply paused for a voice not yet confirmed as speech (VOICE_ONSET_MS in). */
-  private tentative: Reply | null = null;
-  /** A sound over a reply judged no barge-in, kept a moment: a barge-in right after it began with it ("Stop, … tell me"). */
-  private dismissed: { audio: Float32Array; at: number } | null = null;
+  /** A voice over a reply (server VAD): the reply paused until it is judged. */
+  private readonly over: VoiceOverReply;
   private readonly partials: PartialTranscripts;
   private stopped = false;
 
@@ -118,6 +109,7 @@ export class TurnTaking {
   ) {
     this.asr = engines.asr;
     this.turnModel = engines.turn;
+    this.over = new VoiceOverReply(host, settings.continuationMs);
     this.partials = new PartialTranscripts(engines.asr, settings.partialMs, settings.language, (itemId, text) => {
       // A partial that lands after the final would only confuse the client.
       if (this.pendingItemId === itemId && !this.stopped) host.send({ type: "transcript.partial", itemId, text });
@@ -155,10 +147,11 @@ export class TurnTaking {
     if (!this.input.collecting && !this.serverVad) this.startCollecting();
     this.input.push(audio);
     if (!this.input.collecting) return;
-    if (this.overReply && this.input.voicedMsSince(this.overReply.since) >= BARGE_IN_VOICED_MS) this.confirmBargeIn();
+    const over = this.over.current;
+    if (over && this.input.voicedMsSince(over.since) >= BARGE_IN_VOICED_MS) this.confirmBargeIn();
     if (this.input.collectedMs >= LIMITS.maxUtteranceMs) this.commit();
     // A voice over a reply may be no turn at all (a backchannel): no words of it are shown before it is judged.
-    else if (this.pendingItemId && !this.overReply) this.partials.maybe(this.pendingItemId, this.input);
+    else if (this.pendingItemId && !over) this.partials.maybe(this.pendingItemId, this.input);
   }
 
   /** The client's VAD heard speech start. */
@@ -175,8 +168,7 @@ export class TurnTaking {
     this.speculation = null;
     const itemId = this.pendingItemId ?? this.newItemId();
     this.pendingItemId = null;
-    const over = this.overReply;
-    this.overReply = null;
+    const over = this.over.take();
     if (utterance.samples < MIN_SAMPLES) {
       speculation?.draft?.discard();
       if (over) this.host.resumeReply("noise");
@@ -205,15 +197,11 @@ export class TurnTaking {
     const transcript = held ? held.transcript : this.asr.transcribe(utterance.audio, this.asrOptions);
     judgeEndedVoice(transcript, utterance.voicedMs, this.settings.language, over.reply.text).then(({ t, verdict }) => {
       if (this.stopped) return;
+      const start = this.over.ended(verdict, utterance.audio);
       if (verdict !== "barge_in") {
         utterance.speculation?.draft?.discard();
-        this.dismissed = { audio: utterance.audio, at: Date.now() };
-        // A newer voice over the reply decides about it now.
-        if (!this.overReply) this.host.resumeReply(verdict);
         return;
       }
-      this.host.bargeIn();
-      const start = this.takeDismissed();
       if (start) {
         // Its first words were dismissed a moment ago: the whole is transcribed again.
         utterance.audio = concatFloat32([start, utterance.audio]);
@@ -230,9 +218,7 @@ export class TurnTaking {
 
   /** The voice over the reply is a barge-in: the reply stops now, and the voice goes on as the next turn. */
   private confirmBargeIn(): void {
-    this.overReply = null;
-    this.host.bargeIn();
-    const start = this.takeDismissed();
+    const start = this.over.bargeIn();
     if (start) this.input.prepend(start);
     // Its pause, if in one, waits by the end-of-turn rules again.
     if (this.pause) this.decide(this.pause);
@@ -240,8 +226,7 @@ export class TurnTaking {
 
   /** input.audio.clear: the utterance so far is dropped. */
   clear(): void {
-    if (this.overReply) this.host.resumeReply("noise");
-    this.overReply = null;
+    this.over.drop();
     this.input.clear();
     this.pause = null;
     this.setSpeculation(null);
@@ -265,8 +250,9 @@ export class TurnTaking {
   }
 
   private onTurnEvent(ev: TurnEvent): void {
+    // A voice too short yet to be speech pauses a reply playing at once; one that fades resumes it.
     if (ev.type === "voice_onset" || ev.type === "voice_gone") {
-      this.onVoiceOnset(ev.type === "voice_onset");
+      if (this.serverVad && !this.input.collecting) this.over.onset(ev.type === "voice_onset");
       return;
     }
     this.host.send({ type: `input.${ev.type}`, source: "server", atMs: ev.atMs });
@@ -280,17 +266,6 @@ export class TurnTaking {
     } else if (this.serverVad && this.input.collecting) {
       this.commit();
     }
-  }
-
-  /**
-   * A voice too short yet to be speech pauses a reply playing at once (server VAD); if it fades
-   * before it is confirmed, the reply resumes. Confirmed, it is judged (speechStarted).
-   */
-  private onVoiceOnset(began: boolean): void {
-    if (!this.serverVad || this.input.collecting || this.overReply) return;
-    if (began) this.tentative = this.host.pauseReply();
-    else if (this.tentative) this.host.resumeReply("noise");
-    if (!began) this.tentative = null;
   }
 
   private startCollecting(speechAt?: number): void {
@@ -308,7 +283,6 @@ export class TurnTaking {
    * reply that started in between (a fast one) was not heard before the speaker went on.
    */
   private speechStarted(spokeAgoMs = 0): void {
-    this.tentative = null; // confirmed: judged below
     const last = this.lastCommitted;
     this.lastCommitted = null;
     const current = this.host.currentReply();
@@ -324,12 +298,10 @@ export class TurnTaking {
       // Under server VAD a voice over a reply pauses it until judged (interruptions.ts); the client's
       // VAD has judged already.
       if (!this.serverVad) this.host.bargeIn();
-      else {
-        const reply = this.host.pauseReply();
-        if (reply) this.overReply = { since: this.input.vadPosition - spokeAgoMs * 16, reply };
-      }
+      else this.over.speech(this.input.vadPosition - spokeAgoMs * 16);
       return;
     }
+    this.over.continued();
     this.input.prepend(last.audio);
     this.pendingItemId = last.itemId;
     this.host.continued(last.itemId, answer);
@@ -345,7 +317,7 @@ export class TurnTaking {
     transcript.then(
       (t) => {
         if (this.stopped || this.speculation !== speculation) return;
-        const over = this.overReply;
+        const over = this.over.current;
         if (
           over &&
           judgeWords(t.text, this.input.voicedMsSince(over.since), this.settings.language ?? t.language, over.reply.text) === "barge_in"
@@ -387,7 +359,7 @@ export class TurnTaking {
   private decide(pause: PauseJudgement): void {
     const { silenceMs, finishedSilenceMs = 300, unfinishedSilenceMs = 2000 } = this.settings.detection;
     const waits = { silenceMs, finishedSilenceMs, unfinishedSilenceMs };
-    pause.decision = this.overReply
+    pause.decision = this.over.current
       ? { waitMs: Math.min(JUDGE_SILENCE_MS, unfinishedSilenceMs), rule: "voice_over_reply" }
       : endOfTurnWait(pause.model?.probability, pause.words, waits, pause.modelPending);
     this.input.endPauseAfter(pause.lastVoicedAt, pause.decision.waitMs);
@@ -402,13 +374,6 @@ export class TurnTaking {
       ...pause.decision,
       ...(pause.model ? { probability: Math.round(pause.model.probability * 1000) / 1000, modelMs: Math.round(pause.model.ms) } : {}),
     };
-  }
-
-  /** The sound dismissed just before a barge-in (within continuationMs), which was its beginning. */
-  private takeDismissed(): Float32Array | null {
-    const d = this.dismissed;
-    this.dismissed = null;
-    return d && Date.now() - d.at <= this.settings.continuationMs ? d.audio : null;
   }
 
   /** The newest pause's speculation replaces the last one, whose draft reply is thrown away. */
