@@ -68,6 +68,14 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     await shoot("design-settings-error");
     await page.getByRole("button", { name: "Settings" }).click();
 
+    // A message typed before Start is not lost: it stays in the box, and the app says why.
+    const box = page.getByLabel("Message");
+    await box.fill("Are you there?");
+    await box.press("Enter");
+    expect(await text("notice")).toMatch(/Press Start talking first.*still in the box/);
+    expect(await box.inputValue()).toBe("Are you there?");
+    await box.fill("");
+
     // Start, and mute at once (M): the question said into the muted mic is never sent.
     await page.getByTestId("start").click();
     await page.keyboard.press("m");

@@ -306,9 +306,13 @@ describe("voice session (renderer)", () => {
     expect(s.t.of("input.audio.commit")).toEqual([]);
     expect(s.t.audioFrames).toBe(0);
     expect(useApp.getState().notice).toMatch(/not heard/);
-    s.session.sendText("hello?");
+    // Refused, so the box keeps it, and the notice says so.
+    expect(s.session.sendText("hello?")).toBe(false);
     expect(s.t.of("input.text")).toEqual([]);
+    expect(useApp.getState().notice).toMatch(/not sent.*still in the box/);
     s.t.accept();
+    expect(s.session.sendText("hello?")).toBe(true);
+    expect(s.t.of("input.text")).toEqual([{ type: "input.text", text: "hello?" }]);
     expect(useApp.getState().mic).toBe("listening");
     speak(s);
     expect(s.t.of("input.audio.commit")).toHaveLength(1);

@@ -179,7 +179,11 @@ export function App() {
             onHoldToTalk={(down) => session.current?.pushToTalk(down)}
           />
           <ConversationView
-            onSend={(t) => session.current?.sendText(t)}
+            onSend={(t) => {
+              if (session.current) return session.current.sendText(t);
+              useApp.getState().set({ notice: "Press Start talking first: the message was not sent. It is still in the box." });
+              return false;
+            }}
             onStart={() => void start()}
             onOpenSettings={() => setShowSettings(true)}
           />

@@ -10,7 +10,8 @@ export function ConversationView({
   onStart,
   onOpenSettings,
 }: {
-  onSend: (text: string) => void;
+  /** Sends a typed message; false when it was not sent, and the box keeps it. */
+  onSend: (text: string) => boolean;
   onStart: () => void;
   onOpenSettings: () => void;
 }) {
@@ -39,8 +40,8 @@ export function ConversationView({
         className="composer"
         onSubmit={(e) => {
           e.preventDefault();
-          if (draft.trim()) onSend(draft.trim());
-          setDraft("");
+          // A message the pod could not take stays in the box (the app says why).
+          if (draft.trim() && onSend(draft.trim())) setDraft("");
         }}
       >
         <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Or type a message…" aria-label="Message" />

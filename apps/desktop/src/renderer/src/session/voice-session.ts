@@ -342,13 +342,15 @@ export class VoiceSession {
     void this.bargeIn(false);
   }
 
-  sendText(text: string): void {
+  /** Sends a typed message; false (with a notice) when the pod cannot take it now, so the caller keeps it. */
+  sendText(text: string): boolean {
     if (!this.connected) {
-      this.emit({ type: "notice", text: "Not connected to the pod: the message was not sent." });
-      return;
+      this.emit({ type: "notice", text: "Not connected to the pod: the message was not sent. It is still in the box." });
+      return false;
     }
     this.conn?.send({ type: "input.text", text });
     this.emit({ type: "typed", id: `typed_${Date.now()}`, text });
+    return true;
   }
 
   // ------------------------------------------------------------------ pod messages and playback
