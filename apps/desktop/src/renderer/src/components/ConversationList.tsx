@@ -1,7 +1,7 @@
 /** Stored conversations on the pod: open one (its turns are shown and it continues), export, delete. */
 import type { Conversation, ConversationSummary } from "@fireside/protocol";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { saveTextFile } from "../files/save-text-file";
+import { fileName, saveTextFile } from "../files/save-text-file";
 import { type Turn, useApp } from "../store/app-store";
 import { ConversationsApi } from "../transport/conversations-api";
 
@@ -48,7 +48,7 @@ export function ConversationList({ token, onContinue }: { token: string; onConti
     }
   };
   const exportMd = async (c: ConversationSummary) => {
-    saveTextFile(`${c.title || c.id}.md`, await api.exportMarkdown(c.id), "text/markdown");
+    saveTextFile(fileName(c.title || c.id, "md"), await api.exportMarkdown(c.id), "text/markdown");
   };
   const remove = async (id: string) => {
     setConfirming(null);

@@ -6,3 +6,17 @@ export function saveTextFile(name: string, text: string, type: string): void {
   a.click();
   URL.revokeObjectURL(a.href);
 }
+
+/**
+ * A file name from a title a person wrote: characters no file system takes become spaces, and the
+ * title's own closing dots and spaces go, so "…robot." exports as "…robot.md", not "…robot..md".
+ */
+export function fileName(title: string, extension: string): string {
+  const base = title
+    .replace(/[\\/:*?"<>|\p{Cc}]+/gu, " ")
+    .replace(/\s+/g, " ")
+    .replace(/[.\s]+$/, "")
+    .trim()
+    .slice(0, 120);
+  return `${base || "conversation"}.${extension}`;
+}

@@ -19,6 +19,11 @@ import { httpBase, type PodTransport, type TransportOptions } from "./pod-transp
 const PING_MS = 20_000;
 const LOADING_RETRY_MS = 2000;
 
+/** The wait before reconnect attempt `attempt` (0-based): 0.5 s doubling, jittered ±20 % by `random` (0–1), then capped at 15 s as docs/desktop.md says. */
+export function retryDelayMs(attempt: number, random: number): number {
+  return Math.min(15_000, 500 * 2 ** attempt * (0.8 + random * 0.4));
+}
+
 export class PodConnection implements PodTransport {
   private conn: RealtimeConnection | null = null;
   private attempt = 0;
@@ -220,7 +225,7 @@ export class PodConnection implements PodTransport {
   }
 
   private backoff(): void {
-    const delay = Math.min(15_000, 500 * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
+    const delay = retryDelayMs(this.attempt, Math.random());
     this.attempt++;
     const inS = Math.ceil(delay / 1000);
     if (this.everReady) this.opts.onStatus("reconnecting", `Lost the pod connection. Retrying in ${inS} s…`);
