@@ -166,7 +166,7 @@ export const serverMessageDocs: Doc<ServerMessage> = {
   },
   "response.paused": {
     about:
-      'Server VAD only: a voice or sound started while this reply plays (or is still playing out at the client). Pause playback at once, keeping what is buffered; the pod stops sending its audio meanwhile. Within about a second the pod says which it was: response.resumed (a backchannel such as "mm-hm", or a noise) or response.interrupted (a barge-in). See "Sounds during a reply".',
+      'Server VAD only: a voice or sound started while this reply plays (or is still playing out at the client). Pause playback at once, keeping what is buffered; the pod stops sending its audio meanwhile. Once the sound has ended (or is plainly speech) the pod says which it was: response.resumed (a backchannel such as "mm-hm", a noise, or the reply\'s own echo) or response.interrupted (a barge-in). See "Sounds during a reply".',
     example: { type: "response.paused", responseId: "resp_3" },
   },
   "response.resumed": {

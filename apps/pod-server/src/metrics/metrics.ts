@@ -184,7 +184,7 @@ export class ServerMetrics {
   });
   readonly interruptions = new Counter({
     name: "fireside_interruptions_total",
-    help: "Voices and sounds that paused a reply (server VAD), by what they were judged: barge_in (the reply stopped), backchannel or noise (it resumed)",
+    help: "Voices and sounds that paused a reply (server VAD), by what they were judged: barge_in (the reply stopped), backchannel, noise or echo (it resumed)",
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });

@@ -57,10 +57,6 @@ export class OutputPacer {
     return held;
   }
 
-  get held(): boolean {
-    return this.heldAt !== 0;
-  }
-
   /** When the client will have played everything sent so far (ms epoch), if it started. */
   get playbackEndsAt(): number {
     return this.startedAt ? this.playingSince() + (this.samplesSent / this.sampleRate) * 1000 : 0;

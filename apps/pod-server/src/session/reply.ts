@@ -176,10 +176,6 @@ export class Reply {
     return this.pacer.release();
   }
 
-  get held(): boolean {
-    return this.pacer.held;
-  }
-
   /** The user heard more than `ms` of it: by the client's word, or by how long ago it began at `at`. */
   heardMoreThan(ms: number, at: number): boolean {
     return (this.playedSamples ?? 0) * 1000 > ms * this.sampleRate || (this.firstSentAt > 0 && at - this.firstSentAt > ms);

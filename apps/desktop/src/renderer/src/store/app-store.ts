@@ -27,7 +27,7 @@ export interface TurnLatency extends TurnMetrics {
   responseId: string;
   /** How the pod ended the user's turn (server VAD): the rule, its wait, the end-of-turn model's probability. */
   endOfTurn?: ServerMessageOf<"turn.metrics">["endOfTurn"];
-  /** Sounds over this reply the pod judged a backchannel or a noise, after which it played on. */
+  /** Sounds over this reply the pod judged a backchannel, a noise or an echo, after which it played on. */
   resumes?: number;
 }
 
