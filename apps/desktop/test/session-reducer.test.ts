@@ -45,9 +45,45 @@ describe("session reducer", () => {
     expect(s).toMatchObject({ connection: "reconnecting", rttMs: null, link: null, notice: "Lost the pod connection." });
     expect(s.turns[0]!.live).toBe(true);
     const ready = { ...useApp.getInitialState(), turns: s.turns };
-    s = apply(ready, { type: "server", message: { type: "session.ready", conversationId: "conv_1" } as never });
+    s = apply(ready, { type: "server", message: { type: "session.ready", resumed: true, conversationId: "conv_1" } as never });
     expect(s.turns[0]).toMatchObject({ live: false, status: "interrupted" });
     expect(s.conversationId).toBe("conv_1");
+  });
+
+  it("a session that is not resumed (the pod restarted) starts idle, and the cut reply keeps only the clauses that were heard", () => {
+    let s = apply(
+      initial(),
+      { type: "server", message: { type: "session.state", state: "speaking" } },
+      { type: "server", message: { type: "input.committed", itemId: "i1", audioStartMs: 0, audioEndMs: 900 } as never },
+      { type: "server", message: { type: "transcript.final", itemId: "i1", text: "Tell me a story" } as never },
+      { type: "server", message: { type: "response.created", responseId: "r1", streamId: 1, inReplyTo: "i1" } },
+      { type: "server", message: { type: "response.text.delta", responseId: "r1", delta: "Once upon a time. There was a dojo. Kiai!" } },
+      { type: "server", message: { type: "response.caption", responseId: "r1", text: "Once upon a time.", startSample: 0 } as never },
+      { type: "server", message: { type: "response.caption", responseId: "r1", text: "There was a dojo.", startSample: 48_000 } as never },
+      { type: "server", message: { type: "response.caption", responseId: "r1", text: "Kiai!", startSample: 120_000 } as never },
+      { type: "playback", bufferedMs: 900, underruns: 0, playing: true, playedMs: 4200, audible: true, level: 0.1 },
+      { type: "server", message: { type: "session.ready", resumed: false, conversationId: "conv_1" } as never },
+    );
+    expect(s).toMatchObject({ sessionState: "idle", audible: false });
+    expect(s.turns.map((t) => [t.role, t.text, t.live, t.status])).toEqual([
+      ["user", "Tell me a story", false, undefined],
+      ["assistant", "Once upon a time. There was a dojo.", false, "interrupted"],
+    ]);
+    // The pod's stored conversation then replaces the view, so it says what History says.
+    s = apply(s, {
+      type: "stored",
+      conversation: {
+        id: "conv_1",
+        history: [
+          { itemId: "i1", role: "user", text: "Tell me a story" },
+          { itemId: "r1", role: "assistant", text: "Once upon a time.", status: "interrupted" },
+        ],
+      } as never,
+    });
+    expect(s.turns.map((t) => t.text)).toEqual(["Tell me a story", "Once upon a time."]);
+    // Another conversation's history never lands in this one's view.
+    const other = apply(s, { type: "stored", conversation: { id: "conv_2", history: [] } as never });
+    expect(other.turns).toHaveLength(2);
   });
 
   it("the mic's state, errors in plain words, latencies per reply and the GPU history are each kept in one place", () => {

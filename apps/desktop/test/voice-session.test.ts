@@ -2,12 +2,12 @@
  * The renderer's voice session with a fake transport, player and microphone (test doubles): the
  * races people hit, decided by messages and callbacks, never by time.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { shownText } from "../src/renderer/src/session/captions";
 import { VoiceSession } from "../src/renderer/src/session/voice-session";
 import { useApp } from "../src/renderer/src/store/app-store";
 import { DEFAULT_SETTINGS } from "../src/shared/settings";
-import { FakeMic, FakePlayer, FakeTransport } from "./fake-transport";
+import { FakeMic, FakePlayer, FakeTransport, sessionReady } from "./fake-transport";
 
 let clock = 0;
 
@@ -200,6 +200,39 @@ describe("voice session (renderer)", () => {
     expect(s.player.calls.at(-1)).toBe("clear");
     expect(useApp.getState().audible).toBe(false);
     // The pod's barge-in needs no response.interrupt from the app.
+    expect(s.t.of("response.interrupt")).toEqual([]);
+    await s.session.stop();
+  });
+
+  it("a gap between the reply's clauses is still speaking (no 'Thinking…'); a pod restart mid-reply stops it, resets, and shows what the pod stored", async () => {
+    const stored = {
+      id: "conv_1",
+      history: [
+        { itemId: "item_a_1", role: "user" as const, text: "Tell me a story" },
+        { itemId: "resp_a_2", role: "assistant" as const, text: "Once upon a time.", status: "interrupted" as const },
+      ],
+    };
+    const s = await start();
+    const asked: string[] = [];
+    (s.session as unknown as { deps: { fetchConversation: (id: string) => Promise<unknown> } }).deps.fetchConversation = async (id) => {
+      asked.push(id);
+      return stored;
+    };
+    s.t.pod({ type: "session.state", state: "speaking" });
+    reply(s, "item_a_1", "resp_a_2", 2);
+    expect(useApp.getState().audible).toBe(true);
+    s.player.underrun(); // the next clause is late
+    expect(useApp.getState().audible).toBe(true);
+    // The pod restarts: the new session cannot resume the old one.
+    s.t.drop();
+    s.t.pod(sessionReady(2, { resumed: false, conversationId: "conv_1" }));
+    s.t.status("connected");
+    expect(s.player.calls.at(-1)).toBe("clear");
+    expect(useApp.getState()).toMatchObject({ audible: false, sessionState: "idle" });
+    await vi.waitFor(() => expect(useApp.getState().turns.map((t) => t.text)).toEqual(["Tell me a story", "Once upon a time."]));
+    expect(asked).toEqual(["conv_1"]);
+    // Esc now has no reply to stop: nothing is sent for the lost one.
+    s.session.interrupt();
     expect(s.t.of("response.interrupt")).toEqual([]);
     await s.session.stop();
   });

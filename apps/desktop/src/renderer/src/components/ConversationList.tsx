@@ -1,20 +1,10 @@
 /** Stored conversations on the pod: open one (its turns are shown and it continues), export, delete. */
-import type { Conversation, ConversationSummary } from "@fireside/protocol";
+import type { ConversationSummary } from "@fireside/protocol";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { fileName, saveTextFile } from "../files/save-text-file";
-import { type Turn, useApp } from "../store/app-store";
+import { storedTurns } from "../session/session-reducer";
+import { useApp } from "../store/app-store";
 import { ConversationsApi } from "../transport/conversations-api";
-
-/** Stored turns as the conversation view shows them. */
-export function turnsOf(c: Conversation): Turn[] {
-  return c.history.map((t) => ({
-    id: t.itemId,
-    role: t.role,
-    text: t.text,
-    live: false,
-    ...(t.role === "assistant" ? { status: t.status === "cancelled" ? "interrupted" : (t.status as Turn["status"]) } : {}),
-  }));
-}
 
 export function ConversationList({ token, onContinue }: { token: string; onContinue: (id: string | null) => void }) {
   const podUrl = useApp((s) => s.settings.podUrl);
@@ -41,7 +31,7 @@ export function ConversationList({ token, onContinue }: { token: string; onConti
   const open = async (id: string) => {
     try {
       const c = await api.get(id);
-      useApp.getState().set({ turns: turnsOf(c), latencies: [] });
+      useApp.getState().set({ turns: storedTurns(c), latencies: [] });
       onContinue(id);
     } catch (err) {
       setError(`Could not open it: ${(err as Error).message}`);

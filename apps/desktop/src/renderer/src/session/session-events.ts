@@ -2,7 +2,7 @@
  * What the voice session reports, as typed events: the pod's messages and everything the app
  * measures or decides itself. One reducer (session-reducer.ts) turns them into the store's state.
  */
-import type { ServerMessage, TurnMetrics } from "@fireside/protocol";
+import type { Conversation, ServerMessage, TurnMetrics } from "@fireside/protocol";
 import type { ConnectionStatus, LinkStats } from "../transport/pod-transport";
 
 /** GPU samples kept: ten minutes at the 5 s health poll. */
@@ -34,6 +34,7 @@ export type SessionEvent =
   | { type: "latency"; responseId: string; metrics: Partial<TurnMetrics> }
   | { type: "typed"; id: string; text: string }
   | { type: "conversation"; id: string | null }
+  | { type: "stored"; conversation: Conversation }
   | { type: "health"; health: PodHealthState }
   | { type: "gpu"; at: number; utilisation: number; memoryMiB: number; memoryTotalMiB: number };
 

@@ -2,8 +2,9 @@
  * The one place where what the voice session reports becomes what the app shows: each event gives
  * the store's next state (pure; the store applies it). The pod's messages are reduced here too.
  */
-import type { ServerMessage } from "@fireside/protocol";
+import type { Conversation, ServerMessage } from "@fireside/protocol";
 import type { AppState, Turn, TurnLatency } from "../store/app-store";
+import { shownText } from "./captions";
 import { GPU_HISTORY, type SessionEvent } from "./session-events";
 
 export type SessionSlice = Pick<
@@ -73,6 +74,10 @@ export function reduceSessionEvent(s: SessionSlice, ev: SessionEvent): Partial<S
       return { turns: upsert(s.turns, { id: ev.id, role: "user", text: ev.text, live: false }) };
     case "conversation":
       return { conversationId: ev.id };
+    case "stored":
+      // The conversation as the pod keeps it, after a session that could not be resumed: what the
+      // view shows is then exactly what History and the export say.
+      return ev.conversation.id === s.conversationId ? { turns: storedTurns(ev.conversation) } : {};
     case "health":
       return { health: ev.health };
     case "gpu": {
@@ -84,15 +89,25 @@ export function reduceSessionEvent(s: SessionSlice, ev: SessionEvent): Partial<S
 
 function reduceServerMessage(s: SessionSlice, m: ServerMessage): Partial<SessionSlice> {
   switch (m.type) {
-    case "session.ready":
-      // A new or resumed session: anything still streaming on the old socket ended with it.
+    case "session.ready": {
+      // Anything still streaming on the old socket ended with it. A session that is not resumed (the
+      // pod restarted, or the grace window passed) starts idle, and its lost reply keeps only the
+      // clauses that were heard (or leaves, if none were).
+      const playedSamples = Math.round(s.playback.playedMs * 24);
+      const turns = s.turns.flatMap((t): Turn[] => {
+        if (!t.live) return [t];
+        if (t.role === "user") return [{ ...t, live: false }];
+        if (m.resumed) return [{ ...t, live: false, status: "interrupted" }];
+        const heard = shownText(t, true, playedSamples);
+        return heard && heard !== "…" ? [{ ...t, text: heard, live: false, status: "interrupted" }] : [];
+      });
       return {
         server: m,
         ...(m.conversationId ? { conversationId: m.conversationId } : {}),
-        turns: s.turns.map((t) =>
-          t.live ? { ...t, live: false, ...(t.role === "assistant" ? { status: "interrupted" as const } : {}) } : t,
-        ),
+        turns,
+        ...(m.resumed ? {} : { sessionState: "idle" as const, audible: false }),
       };
+    }
     case "conversation.started":
       return { conversationId: m.conversationId };
     case "session.state":
@@ -135,6 +150,17 @@ function reduceServerMessage(s: SessionSlice, m: ServerMessage): Partial<Session
     default:
       return {};
   }
+}
+
+/** Stored turns (GET /v1/conversations/{id}) as the conversation view shows them. */
+export function storedTurns(c: Conversation): Turn[] {
+  return c.history.map((t) => ({
+    id: t.itemId,
+    role: t.role,
+    text: t.text,
+    live: false,
+    ...(t.role === "assistant" ? { status: t.status === "cancelled" ? "interrupted" : (t.status as Turn["status"]) } : {}),
+  }));
 }
 
 /** The turn added, or merged into the one with its id. */

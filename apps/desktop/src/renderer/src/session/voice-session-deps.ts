@@ -1,4 +1,5 @@
 /** What the voice session is built from: the transport, the player and the microphone (real in the app, test doubles in tests). */
+import type { Conversation } from "@fireside/protocol";
 import type { MicCallbacks, MicOptions } from "../audio/microphone";
 import type { TransportFactory } from "../transport/pod-transport";
 import type { HealthFetchers } from "./pod-health";
@@ -38,6 +39,8 @@ export interface VoiceSessionDeps extends HealthFetchers {
     sinkId?: string,
   ): Promise<PlayerLike>;
   startMicrophone(opts: MicOptions, cb: MicCallbacks): Promise<MicLike>;
+  /** A stored conversation (GET /v1/conversations/{id}); the pod's REST API unless a test answers. */
+  fetchConversation?: (id: string) => Promise<Conversation>;
   /** Where the session's events go: the store's one reducer unless a test listens itself. */
   emit?: Emit;
   now?: () => number;

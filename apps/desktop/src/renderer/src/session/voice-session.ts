@@ -12,18 +12,20 @@
  * each utterance and commits it, and barge-in is the app's: speech while a reply is audible pauses
  * playback (nothing dropped) → if confirmed real, playback is cleared and the pod is told how many
  * samples were heard; if it was a misfire (a click, the assistant's own echo), playback resumes.
- * A reply the player reports finished is no longer audible: speech after it is a new turn.
+ * A reply the player reports finished is no longer audible: speech after it is a new turn. The
+ * reply side (what plays, held, stopped, lost with a session) is reply-playback.ts.
  */
 import { Framer, floatToInt16, rms } from "@fireside/audio";
-import { PROTOCOL_VERSION, pcmSamples, type ServerMessage } from "@fireside/protocol";
+import { PROTOCOL_VERSION, type ServerMessage } from "@fireside/protocol";
 import type { Settings } from "../../../shared/settings";
 import { useApp } from "../store/app-store";
+import { ConversationsApi } from "../transport/conversations-api";
 import type { ConnectionStatus, PodTransport } from "../transport/pod-transport";
-import { type ActiveReply, activeReply, voiceToVoice } from "./active-reply";
 import { MicControl } from "./mic-control";
 import { PodHealth } from "./pod-health";
+import { ReplyPlayback } from "./reply-playback";
 import type { Emit } from "./session-events";
-import type { MicLike, PlayerLike, PlayerStats, VoiceSessionDeps } from "./voice-session-deps";
+import type { MicLike, PlayerLike, VoiceSessionDeps } from "./voice-session-deps";
 
 /** Speech this soon after a reply starts playing is most likely its echo; ignore it. */
 const ECHO_WARMUP_MS = 400;
@@ -39,19 +41,20 @@ export class VoiceSession {
   private readonly emit: Emit;
   private readonly framer = Framer.int16(320); // 20 ms at 16 kHz
   private ring: Float32Array[] = [];
-  private reply: ActiveReply | null = null;
-  private tentativePause = false;
+  /** The reply being heard (reply-playback.ts); set once the player exists. */
+  private replies: ReplyPlayback | null = null;
   private lastVoicedAt = 0;
   /** The last commit: its time and the last voiced frame before it, for the reply it gets. */
   private lastCommit: { at: number; lastVoicedAt: number } | null = null;
   private readonly spokenItems = new Set<string>();
   private connection: ConnectionStatus = "disconnected";
-  /** Reply audio is coming out of the speaker now (the player's last report). */
-  private playing = false;
   private levelTick = 0;
   /** This conversation streams the microphone and leaves turns to the pod (hands-free, turnTaking "pod"). */
   private podTurns = false;
   private readonly now: () => number;
+  private token = "";
+  private readonly fetchConversation = (id: string) =>
+    this.deps.fetchConversation?.(id) ?? new ConversationsApi(this.settings.podUrl, this.token).get(id);
 
   constructor(
     private settings: Settings,
@@ -65,14 +68,16 @@ export class VoiceSession {
 
   /** `conversationId`: a stored conversation opened before starting, which this session continues. */
   async start(token: string, conversationId: string | null = null): Promise<void> {
+    this.token = token;
     this.state.set("starting");
     this.podTurns = this.settings.mode === "hands-free" && this.settings.turnTaking === "pod";
     this.player = await this.deps.createPlayer(
       this.settings.playbackLeadMs,
-      (s) => this.onPlayerStats(s),
-      () => this.onPlaybackFinished(),
+      (s) => this.replies?.stats(s),
+      () => this.replies?.finished(),
       this.settings.outputDeviceId || undefined,
     );
+    this.replies = new ReplyPlayback(this.player, this.emit, (m) => this.conn?.send(m), this.now);
     this.conn = this.deps.createTransport({
       url: this.settings.podUrl,
       token,
@@ -91,10 +96,7 @@ export class VoiceSession {
         client: { name: "fireside-desktop", version: "0.1.0" },
       }),
       onMessage: (m) => this.onMessage(m),
-      onAudio: (f) => {
-        const r = this.reply;
-        if (r && f.streamId === r.streamId && !r.interrupted) this.player?.push(pcmSamples(f), f.last);
-      },
+      onAudio: (f) => this.replies?.audio(f),
       onStatus: (status, notice) => {
         this.connection = status;
         this.emit({ type: "connection", status, notice });
@@ -136,6 +138,7 @@ export class VoiceSession {
     await this.player?.close();
     this.mic = null;
     this.player = null;
+    this.replies = null;
     this.state.set("off");
     this.emit({ type: "audible", audible: false });
   }
@@ -203,12 +206,6 @@ export class VoiceSession {
     return this.podTurns && this.settings.mode === "hands-free" && !this.state.muted && this.connected;
   }
 
-  /** Reply audio is coming out of the speaker (not merely received, and not finished). */
-  private get replyAudible(): boolean {
-    const r = this.reply;
-    return !!r && !r.interrupted && !r.finished && this.playing;
-  }
-
   private onSpeechStart(): void {
     if (this.state.muted) {
       this.state.setTalkingWhileMuted(true);
@@ -219,13 +216,10 @@ export class VoiceSession {
       this.state.set("hearing-speech"); // the pod decides what it is
       return;
     }
-    const r = this.reply;
-    if (this.replyAudible && r && this.now() - r.playbackStartedAt < ECHO_WARMUP_MS) return;
+    const startedAt = this.replies?.startedAt ?? 0;
+    if (startedAt && this.now() - startedAt < ECHO_WARMUP_MS) return;
     if (!this.beginSending()) return;
-    if (this.replyAudible) {
-      this.player?.pause();
-      this.tentativePause = true;
-    }
+    this.replies?.holdForVoice();
     this.state.set("hearing-speech");
   }
 
@@ -242,9 +236,7 @@ export class VoiceSession {
       this.heardOut();
       return;
     }
-    // It held no words: carry on talking, unless the pod is still judging what it heard.
-    if (this.tentativePause && !this.reply?.podPaused) this.player?.resume();
-    this.tentativePause = false;
+    this.replies?.dismissVoice();
     if (this.state.sending) this.conn?.send({ type: "input.audio.clear" });
     this.state.sending = false;
     this.followConnection();
@@ -278,13 +270,7 @@ export class VoiceSession {
   /** Stops the reply the user hears; `byVoice`: they started talking (the pod is told so), else Esc or the button. */
   private async bargeIn(byVoice = true): Promise<void> {
     if (byVoice) this.conn?.send({ type: "input.speech_started" });
-    this.tentativePause = false;
-    const r = this.reply;
-    if (!r || r.interrupted || r.finished || !this.player) return;
-    r.interrupted = true;
-    const played = await this.player.clear();
-    this.emit({ type: "audible", audible: false });
-    this.conn?.send({ type: "response.interrupt", responseId: r.id, playedSamples: played });
+    await this.replies?.stop();
   }
 
   /**
@@ -332,14 +318,7 @@ export class VoiceSession {
 
   /** The interrupt button and Esc. */
   interrupt(): void {
-    const r = this.reply;
-    if (r && !r.interrupted && !r.finished && !r.playbackStartedAt) {
-      // Still thinking, nothing played yet: cancel the reply instead. (Once it has played, a gap
-      // between two clauses is still the reply: that is an interrupt, keeping what was heard.)
-      this.conn?.send({ type: "response.cancel", responseId: r.id });
-      return;
-    }
-    void this.bargeIn(false);
+    this.replies?.interrupt();
   }
 
   /** Sends a typed message; false (with a notice) when the pod cannot take it now, so the caller keeps it. */
@@ -355,59 +334,24 @@ export class VoiceSession {
 
   // ------------------------------------------------------------------ pod messages and playback
 
+  /** After a reply was cut by a lost session, the conversation as the pod stored it (the view may have run ahead). */
+  private async showStored(id: string): Promise<void> {
+    try {
+      this.emit({ type: "stored", conversation: await this.fetchConversation(id) });
+    } catch {
+      // The view keeps the clauses that were heard; History shows the stored text.
+    }
+  }
+
   private onMessage(m: ServerMessage): void {
     this.emit({ type: "server", message: m });
-    if (m.type === "input.committed") {
+    if (m.type === "session.ready" && !m.resumed) {
+      if (this.replies?.lost() && m.conversationId) void this.showStored(m.conversationId);
+    } else if (m.type === "input.committed") {
       this.spokenItems.add(m.itemId);
       // The pod ended the turn: voice-to-voice counts from the last frame the local VAD called voiced.
       if (this.podTurns) this.lastCommit = { at: this.now(), lastVoicedAt: this.lastVoicedAt || this.now() };
-    } else if (m.type === "response.created") {
-      this.reply = activeReply(m, this.spokenItems.has(m.inReplyTo) ? this.lastCommit : null);
-    } else if (m.type === "response.audio.started" && this.reply?.id === m.responseId) this.player?.begin(m.format.sampleRate);
-    else if (this.reply?.id === ("responseId" in m ? m.responseId : null)) this.onReplyJudged(m, this.reply);
-  }
-
-  /** The pod's own turn detection on the reply playing: a sound over it pauses it, then it resumes or ends. */
-  private onReplyJudged(m: ServerMessage, r: ActiveReply): void {
-    if (r.interrupted || r.finished) return;
-    if (m.type === "response.paused") {
-      r.podPaused = true;
-      this.player?.pause();
-    } else if (m.type === "response.resumed") {
-      r.podPaused = false;
-      if (!this.tentativePause) this.player?.resume();
-    } else if (m.type === "response.interrupted") {
-      r.interrupted = true;
-      void this.player?.clear();
-      this.emit({ type: "audible", audible: false });
-    }
-  }
-
-  private onPlaybackFinished(): void {
-    if (this.reply) this.reply.finished = true;
-    this.emit({ type: "audible", audible: false });
-  }
-
-  private onPlayerStats(s: PlayerStats): void {
-    this.playing = s.playing;
-    this.emit({
-      type: "playback",
-      bufferedMs: Math.round((s.buffered / 24000) * 1000),
-      underruns: s.underruns,
-      playing: s.playing,
-      playedMs: Math.round((s.played / 24000) * 1000),
-      audible: s.playing && !!this.reply && !this.reply.interrupted && !this.reply.finished,
-      level: s.level,
-    });
-    const r = this.reply;
-    if (r && s.playing && s.played > 0 && !r.reported) {
-      r.reported = true;
-      r.playbackStartedAt = this.now();
-      const metrics = voiceToVoice(r);
-      if (metrics) {
-        this.emit({ type: "latency", responseId: r.id, metrics });
-        this.conn?.send({ type: "client.metrics", responseId: r.id, ...metrics, underruns: s.underruns });
-      }
-    }
+    } else if (m.type === "response.created") this.replies?.created(m, this.spokenItems.has(m.inReplyTo) ? this.lastCommit : null);
+    else this.replies?.onMessage(m);
   }
 }
