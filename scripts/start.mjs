@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// `pnpm start`: builds the desktop renderer (the pod's web client) when its sources changed since
-// the last build, then runs the pod server. Signals reach the server: SIGINT/SIGTERM/SIGHUP sent to
+// `pnpm start`: runs the pod server and, when the desktop renderer's sources changed since the last
+// build, builds it (the pod's web client) meanwhile; the server prints its address at once and its
+// page says "being built" until the build lands. Signals reach the server: SIGINT/SIGTERM/SIGHUP sent to
 // this process are passed on, and because pnpm does not pass them on to its script, this process
 // also stops the server when pnpm itself is killed (it notices that its parent is gone).
 // `--no-build` skips the web client (the pod-server package's own `start`).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { constants } from "node:os";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -27,24 +29,51 @@ function newest(dir) {
   return t;
 }
 
+/** The web client is rebuilt (in the background, while the server starts) when its sources changed. */
+let building = null;
 if (!noBuild && !serverArgs.includes("--help") && !serverArgs.includes("-h")) {
   const built = join(root, "apps/desktop/out/renderer/index.html");
   const sources = Math.max(...["apps/desktop", "packages/protocol/src", "packages/audio/src"].map((d) => newest(join(root, d))));
   if (existsSync(built) && statSync(built).mtimeMs >= sources) {
     console.error("web client is up to date (apps/desktop/out/renderer); not rebuilding");
   } else {
-    const build = spawnSync("pnpm", ["--filter", "@fireside/desktop", "build"], { cwd: root, stdio: "inherit" });
-    if (build.status !== 0) process.exit(build.status ?? 1);
+    console.error("building the web client while the server starts; its page says so until it is ready");
+    building = spawn("pnpm", ["--filter", "@fireside/desktop", "build"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+    building.on("exit", (code) => {
+      building = null;
+      if (code === 0) console.error("web client built");
+      else console.error(`the web client did not build (exit ${code}); the server runs on, its page says it is not built`);
+    });
   }
 }
 
 const server = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...serverArgs], {
   cwd: join(root, "apps/pod-server"),
-  stdio: "inherit",
+  stdio: ["inherit", "pipe", "inherit"],
 });
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => server.kill(sig));
-server.on("exit", (code, signal) => process.exit(code ?? 128 + (signal ? constants.signals[signal] : 1)));
+// Its stdout passes through as it is; the moment it listens, a person is told where (before the
+// models load: the page shows their progress).
+createInterface({ input: server.stdout }).on("line", (line) => {
+  process.stdout.write(`${line}\n`);
+  if (!line.startsWith('{"event":"listening"')) return;
+  try {
+    const { port, host } = JSON.parse(line);
+    const shown = !host || host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+    process.stdout.write(`Fireside: http://${shown}:${port}/ (the page shows the models' loading, then the app)\n`);
+  } catch {
+    // not the event line after all
+  }
+});
+const stop = (sig) => {
+  building?.kill(sig);
+  server.kill(sig);
+};
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => stop(sig));
+server.on("exit", (code, signal) => {
+  building?.kill("SIGTERM");
+  process.exit(code ?? 128 + (signal ? constants.signals[signal] : 1));
+});
 const parent = process.ppid;
 setInterval(() => {
-  if (process.ppid !== parent) server.kill("SIGTERM");
+  if (process.ppid !== parent) stop("SIGTERM");
 }, 500).unref();

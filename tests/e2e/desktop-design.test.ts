@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchWithMic, pageProbes, shootThemes, useStorytellerSettings } from "../support/browser.js";
+import { accessibilityProblems, CHROMIUM, launchWithMic, pageProbes, shootThemes, useStorytellerSettings } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { micScript } from "../support/speech.js";
 
@@ -40,6 +40,15 @@ const { text, until } = pageProbes(() => page, `${ARTIFACTS}/design-timeout.png`
 
 const shoot = (name: string) => shootThemes(page, `${ARTIFACTS}/${name}`);
 
+/** axe-core's serious and critical WCAG A/AA violations on this screen, in both themes (none expected). */
+async function accessible(screen: string) {
+  for (const scheme of ["dark", "light"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    expect(await accessibilityProblems(page), `${screen}, ${scheme} theme`).toEqual([]);
+  }
+  await page.emulateMedia({ colorScheme: "dark" });
+}
+
 async function framesReceived(): Promise<number> {
   const body = await (await fetch(`${pod.url}/metrics`)).text();
   return Number(/^fireside_audio_frames_received_total (\d+)/m.exec(body)?.[1] ?? Number.NaN);
@@ -51,7 +60,10 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     // First run: the empty Talk screen says which pod, which voice and what to do.
     expect(await text("first-run")).toMatch(/Start talking/);
     expect(await text("first-run")).toContain("127.0.0.1");
+    // Voice first: the stage has the room; the numbers are one click away (Details), not on screen.
+    expect(await page.getByTestId("latency-chart").count()).toBe(0);
     await shoot("design-first-run");
+    await accessible("Talk");
 
     // Settings: a pasted host:port is corrected to the pod's realtime URL (this pod's own: kept)…
     await page.getByRole("button", { name: "Settings" }).click();
@@ -66,6 +78,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     expect(await text("error-podUrl")).toMatch(/Pod URL must start with ws:\/\/ or wss:\/\//);
     expect(await text("first-run")).toContain("127.0.0.1"); // the saved address is unchanged
     await shoot("design-settings-error");
+    await accessible("Settings");
     await page.getByRole("button", { name: "Settings" }).click();
 
     // A message typed before Start is not lost: it stays in the box, and the app says why.
@@ -90,6 +103,13 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     expect(await framesReceived()).toBe(0);
     expect(await page.getByTestId("turn-user").count()).toBe(0);
 
+    // Keyboard parity: Space on a focused button presses it (here Unmute, then Mute, then Unmute
+    // again), and is never taken as a shortcut there.
+    await page.getByTestId("mute").focus();
+    await page.keyboard.press("Space");
+    expect(await page.getByTestId("mute").getAttribute("aria-pressed")).toBe("false");
+    await page.keyboard.press("Space");
+    expect(await page.getByTestId("mute").getAttribute("aria-pressed")).toBe("true");
     // Unmute with the button: the next question is heard and answered.
     await page.getByTestId("mute").click();
     expect(await text("mic-state")).not.toMatch(/muted/i);
@@ -97,6 +117,11 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     expect(await text("turns")).not.toMatch(/France/i);
     await until("the thinking or speaking state", async () => /Thinking|Speaking/.test(await text("session-state")), 60_000);
     await until("the reply to be audible", async () => (await text("session-state")) === "Speaking", 60_000);
+    // The state word is a live region: screen readers hear each change.
+    expect(await page.getByTestId("session-state").getAttribute("role")).toBe("status");
+    // The reply's words as they are heard, under the state word.
+    await until("the live caption", async () => (await text("live-caption")).length > 3, 20_000);
+    await page.getByRole("button", { name: "Details" }).click();
     // The microphone went as Opus (libopus in WebAssembly) and the reply came as Opus (decoded by
     // WebCodecs); no PCM went up. The pod counted both; the dashboard says so.
     const metrics = await (await fetch(`${pod.url}/metrics`)).text();
@@ -110,6 +135,8 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     await until("the GPU chart", async () => (await page.getByTestId("gpu-lines").count()) > 0, 30_000);
     expect(await text("gpu")).toMatch(/^\d+% busy · \d+\.\d of 79\.6 GiB$/);
     await shoot("design-speaking");
+    await accessible("Talk with Details, speaking");
+    await page.getByRole("button", { name: "Details" }).click();
 
     // Esc interrupts the reply.
     await page.keyboard.press("Escape");
@@ -118,6 +145,24 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     // Esc is not speech: the app goes back to listening, not to "Hearing you".
     await until("the stage to listen again", async () => (await text("session-state")) === "Listening", 20_000);
     await shoot("design-interrupted");
+    // At 820×640 the transcript is a drawer behind its button, and the stage keeps the whole window.
+    await page.setViewportSize({ width: 820, height: 640 });
+    expect(await page.getByTestId("turns").isVisible()).toBe(false);
+    await page.getByRole("button", { name: "Transcript" }).click();
+    expect(await page.getByTestId("turns").isVisible()).toBe(true);
+    await shoot("design-transcript-drawer"); // ends at 1440×900, where the transcript is a column again
+    expect(await page.getByTestId("turns").isVisible()).toBe(true);
+    await page.setViewportSize({ width: 820, height: 640 });
+    await page.getByRole("button", { name: "Transcript" }).click();
+    expect(await page.getByTestId("turns").isVisible()).toBe(false);
+    await page.setViewportSize({ width: 1440, height: 900 });
+
+    // History by the keyboard alone: Space on the focused button opens it.
+    await page.getByRole("button", { name: "History" }).focus();
+    await page.keyboard.press("Space");
+    await page.getByTestId("history-item").first().waitFor({ timeout: 10_000 });
+    await accessible("History");
+    await page.getByRole("button", { name: "History" }).click();
 
     // The Studio: no dashboard there, and a script typed before switching tabs is still there after.
     await page.getByRole("button", { name: "Studio", exact: true }).click();
@@ -129,9 +174,12 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app design: screens and s
     const line1 = page.getByRole("textbox", { name: "Line 1", exact: true });
     await line1.fill("Welcome back to the show.");
     await page.getByRole("button", { name: "Talk", exact: true }).click();
+    await page.getByRole("button", { name: "Details" }).click();
     expect(await page.getByTestId("latency-chart").count()).toBe(1);
+    await page.getByRole("button", { name: "Details" }).click();
     await page.getByRole("button", { name: "Studio", exact: true }).click();
     expect(await line1.inputValue()).toBe("Welcome back to the show.");
     await shoot("design-studio");
+    await accessible("Studio");
   });
 });

@@ -142,6 +142,30 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("studio screens in Chromium", () =
     expect(wav.sampleRate).toBe(24000);
     expect(Math.abs(wav.frames / 24000 - duration)).toBeLessThan(0.05);
 
+    // The playhead follows the player over the waveform.
+    await page.getByTestId("dialogue-audio").evaluate((a: HTMLAudioElement) => {
+      a.muted = true;
+      return a.play();
+    });
+    await expect
+      .poll(async () => Number(await page.getByTestId("waveform").getAttribute("data-playhead-ms")), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    await page.getByTestId("dialogue-audio").evaluate((a: HTMLAudioElement) => a.pause());
+    // A new take of line 2 alone: rendered on the pod again and spliced in, one marker per line still.
+    const jobsBefore = ((await (await fetch(`${pod.url}/v1/dialogues`)).json()) as { jobs: unknown[] }).jobs.length;
+    await page.getByRole("button", { name: "Render line 2 again" }).click();
+    await expect
+      .poll(async () => page.getByRole("button", { name: "Render line 2 again" }).textContent(), { timeout: 60_000 })
+      .toBe("New take");
+    expect(await page.getByTestId("render-error").count()).toBe(0);
+    expect(((await (await fetch(`${pod.url}/v1/dialogues`)).json()) as { jobs: unknown[] }).jobs.length).toBe(jobsBefore + 1);
+    expect(await page.getByTestId("waveform").getAttribute("data-markers")).toBe("2");
+    // Speakers have names: renaming S1 renames it in each line's speaker list. Lines take several lines of text.
+    await page.getByLabel("Name of S1").fill("Ana");
+    expect(await page.getByLabel("Speaker of line 1").locator("option:checked").textContent()).toBe("Ana");
+    expect(await page.getByRole("textbox", { name: "Line 1", exact: true }).evaluate((e) => e.tagName)).toBe("TEXTAREA");
+    await page.screenshot({ path: `${ARTIFACTS}/studio-named-and-retaken.png`, fullPage: true });
+
     // After an edit the render no longer matches the script: "play from here" is disabled until the next render.
     const fromHere = page.getByRole("button", { name: "▶ from here" }).first();
     expect(await fromHere.isEnabled()).toBe(true);

@@ -1,5 +1,6 @@
 /** Debian's Chromium driven by playwright-core, with a WAV file as the microphone. */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { pollUntil } from "./poll.js";
 
@@ -56,12 +57,12 @@ async function untilOnPage(
   }
 }
 
-/** Screenshots of the page as it is now at 820 and 1440 px, dark and light: `${prefix}-${width}-${scheme}.png`. */
+/** Screenshots of the page as it is now at 820×640 and 1440×900, dark and light: `${prefix}-${width}-${scheme}.png`. */
 export async function shootThemes(page: Page, prefix: string): Promise<void> {
   for (const scheme of ["dark", "light"] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     for (const width of [820, 1440]) {
-      await page.setViewportSize({ width, height: 900 });
+      await page.setViewportSize({ width, height: width === 820 ? 640 : 900 });
       await page.screenshot({ path: `${prefix}-${width}-${scheme}.png` });
     }
   }
@@ -86,4 +87,23 @@ export function pageProbes(getPage: () => Page, screenshotPath: string, shown: r
   const until = (what: string, check: () => Promise<boolean>, timeoutMs: number) =>
     untilOnPage(getPage(), screenshotPath, describe, what, check, timeoutMs, everyMs);
   return { text, until };
+}
+
+/**
+ * axe-core's WCAG 2 A and AA rules on the page as it is now: each serious or critical violation as
+ * "rule (impact): the elements it found", empty when there is none.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => "axe" in window))) {
+    // Evaluated over the debugging protocol: the pod's page forbids injected script tags (its CSP).
+    await page.evaluate(readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8"));
+  }
+  return page.evaluate(async () => {
+    type Result = { violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] };
+    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<Result> } }).axe;
+    const { violations } = await axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
+    return violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
 }

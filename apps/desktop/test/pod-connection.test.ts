@@ -109,11 +109,38 @@ describe("PodConnection", () => {
     await new Promise<void>((r) => closed.close(() => r()));
     const c = connect(`ws://127.0.0.1:${port}/v1/realtime`);
     await c.until((s) => s.status === "unreachable");
-    expect(c.statuses.find((s) => s.status === "unreachable")?.notice).toMatch(
-      new RegExp(`Cannot reach the pod at 127\\.0\\.0\\.1:${port}: is it running, and is the address in Settings right\\?`),
+    await c.until((s) => s.status === "unreachable" && /Trying again in/.test(s.notice ?? ""));
+    // Nothing answers HTTP there either: the app says so (it is not running, or not at this address).
+    expect(c.statuses.find((s) => /Trying again in/.test(s.notice ?? ""))?.notice).toMatch(
+      new RegExp(`^Nothing answers at 127\\.0\\.0\\.1:${port}\\. Trying again in \\d+ s…$`),
     );
     expect(c.statuses.map((s) => s.status)).not.toContain("reconnecting");
     c.conn.close();
+  });
+
+  it("a pod that answers at another path is 'wrong-address' (its realtime path named), not unreachable, and is not retried", async () => {
+    let upgrades = 0;
+    const pod = await standInPod({
+      refuseUpgrade: (req) => {
+        upgrades++;
+        return req.url?.startsWith("/v1/realtime?") ? null : 404;
+      },
+      onHello: () => {},
+    });
+    const c = connect(pod.url.replace(/realtime$/, "realtim"));
+    await c.until((s) => s.status === "wrong-address");
+    expect(c.statuses.at(-1)?.notice).toBe(
+      `The pod at ${new URL(pod.url).host} answers, but not at /v1/realtim: its realtime address ends in /v1/realtime.`,
+    );
+    expect(c.statuses.map((s) => s.status)).not.toContain("unreachable");
+    expect(upgrades).toBe(1);
+  });
+
+  it("a pod that needs a token the app does not have says so, not that the token is wrong", async () => {
+    const pod = await standInPod({ refuseUpgrade: () => 401, rest: (req) => (req.headers.authorization ? 200 : 401), onHello: () => {} });
+    const c = connect(pod.url, "");
+    await c.until((s) => s.status === "refused");
+    expect(c.statuses.at(-1)?.notice).toMatch(/needs a token \(its FIRESIDE_TOKEN\)\. Put it in Settings\./);
   });
 
   it("offers an Opus microphone and sends Opus packets when the pod takes them, PCM when it keeps PCM", async () => {

@@ -42,7 +42,14 @@ describe("session reducer", () => {
       { type: "server", message: { type: "response.created", responseId: "r1", streamId: 1, inReplyTo: "i1" } },
       { type: "connection", status: "reconnecting", notice: "Lost the pod connection." },
     );
-    expect(s).toMatchObject({ connection: "reconnecting", rttMs: null, link: null, notice: "Lost the pod connection." });
+    // The connection's own words go to its card (connectionNotice), not to the banner.
+    expect(s).toMatchObject({
+      connection: "reconnecting",
+      rttMs: null,
+      link: null,
+      connectionNotice: "Lost the pod connection.",
+      notice: null,
+    });
     expect(s.turns[0]!.live).toBe(true);
     const ready = { ...useApp.getInitialState(), turns: s.turns };
     s = apply(ready, { type: "server", message: { type: "session.ready", resumed: true, conversationId: "conv_1" } as never });

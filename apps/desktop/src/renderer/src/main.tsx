@@ -2,7 +2,10 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
-import "./styles.css";
+import "./styles/base.css";
+import "./styles/talk.css";
+import "./styles/panels.css";
+import "./styles/studio.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

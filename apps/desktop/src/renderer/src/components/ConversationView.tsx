@@ -1,19 +1,13 @@
-/** The conversation as text: the transcript and the composer for typed turns. */
+/** The transcript panel: the turns as stored and heard (a log screen readers follow), and the composer for typed turns. */
 import { useEffect, useRef, useState } from "react";
 import { shownText } from "../session/captions";
 import { useApp } from "../store/app-store";
-import { FirstRun } from "./FirstRun";
 
-/** The transcript (a log screen readers announce) and the composer for typed turns. */
 export function ConversationView({
   onSend,
-  onStart,
-  onOpenSettings,
 }: {
   /** Sends a typed message; false when it was not sent, and the box keeps it. */
   onSend: (text: string) => boolean;
-  onStart: () => void;
-  onOpenSettings: () => void;
 }) {
   const turns = useApp((s) => s.turns);
   const audible = useApp((s) => s.audible);
@@ -25,17 +19,22 @@ export function ConversationView({
   }, [turns]);
   return (
     <section className="conversation" aria-label="Conversation">
-      {turns.length === 0 && <FirstRun onStart={onStart} onOpenSettings={onOpenSettings} />}
-      <ol className="turns" data-testid="turns" role="log" aria-live="polite" aria-label="Conversation turns">
-        {turns.map((t) => (
-          <li key={t.id} className={`turn turn-${t.role} ${t.live ? "live" : ""} ${t.status ?? ""}`} data-testid={`turn-${t.role}`}>
-            <span className="who">{t.role === "user" ? "You" : "Fireside"}</span>
-            <span className="text">{shownText(t, t === turns.at(-1) && (t.live || audible), playedSamples)}</span>
-            {t.status === "interrupted" && <span className="tag">interrupted</span>}
-          </li>
-        ))}
+      <h2 className="panel-title">Transcript</h2>
+      <div className="turns" data-testid="turns" role="log" aria-label="Conversation turns">
+        {turns.length === 0 && <p className="hint">What you and Fireside say shows here.</p>}
+        <ol>
+          {turns.map((t) => (
+            <li key={t.id} className={`turn turn-${t.role} ${t.live ? "live" : ""} ${t.status ?? ""}`} data-testid={`turn-${t.role}`}>
+              <span className="who">
+                {t.role === "user" ? "You" : "Fireside"}
+                {t.status === "interrupted" && <span className="tag">interrupted</span>}
+              </span>
+              <span className="text">{shownText(t, t === turns.at(-1) && (t.live || audible), playedSamples)}</span>
+            </li>
+          ))}
+        </ol>
         <div ref={end} />
-      </ol>
+      </div>
       <form
         className="composer"
         onSubmit={(e) => {
@@ -44,7 +43,7 @@ export function ConversationView({
           if (draft.trim() && onSend(draft.trim())) setDraft("");
         }}
       >
-        <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Or type a message…" aria-label="Message" />
+        <input value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Type a message…" aria-label="Message" />
         <button type="submit">Send</button>
       </form>
     </section>

@@ -2,7 +2,7 @@
  * Per-turn stage latencies as a live bar chart (the newest turns; bars scaled to the typical turn
  * so one slow turn does not flatten the rest), voice-to-voice over the session as a line, plus
  * connection, playback and pod health; per turn, the pod's end-of-turn rule and the sounds it
- * played on through. Collapsible.
+ * played on through. It lives in the Details panel, closed by default.
  */
 import { type GpuPoint, type TurnLatency, useApp } from "../store/app-store";
 
@@ -29,10 +29,8 @@ export function Dashboard() {
   const scale = typicalMax(latencies.flatMap((l) => STAGES.map((s) => l[s.key] ?? 0)));
   const first = Math.max(0, latencies.length - DETAILED_TURNS);
   return (
-    <details className="dashboard" open aria-label="Latency dashboard">
-      <summary>
-        <h2>Latency and connection</h2>
-      </summary>
+    <section className="dashboard" aria-label="Latency and connection">
+      <h2 className="panel-title">Latency and connection</h2>
       <VoiceToVoiceLine values={latencies.map((l) => l.voiceToVoiceMs)} />
       <GpuLines points={gpu} />
       <div className="chart" data-testid="latency-chart">
@@ -97,7 +95,7 @@ export function Dashboard() {
             : "—"}
         </dd>
       </dl>
-    </details>
+    </section>
   );
 }
 

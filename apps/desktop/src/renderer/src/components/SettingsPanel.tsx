@@ -5,6 +5,7 @@
 import { type ReactNode, useEffect, useState } from "react";
 import { checkSetting, correctPodUrl, type Settings } from "../../../shared/settings";
 import { useApp } from "../store/app-store";
+import { testConnection } from "../transport/pod-probe";
 import { FormField } from "./FormField";
 
 /** Sensitivity in words: the VAD's speech threshold, where a lower threshold hears quieter speech. */
@@ -30,6 +31,7 @@ export function SettingsPanel({
   const voices = useApp((s) => s.server?.capabilities.voices ?? NO_VOICES);
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [tok, setTok] = useState(token);
+  const [tested, setTested] = useState<"testing" | { ok: boolean; text: string } | null>(null);
   useEffect(() => {
     navigator.mediaDevices
       ?.enumerateDevices()
@@ -74,6 +76,25 @@ export function SettingsPanel({
       <FormField name="token" label="Token" applies={NEXT}>
         <input type="password" value={tok} onChange={(e) => setTok(e.target.value)} onBlur={() => onToken(tok)} aria-label="Token" />
       </FormField>
+      <button
+        type="button"
+        disabled={tested === "testing"}
+        onClick={() => {
+          setTested("testing");
+          void testConnection(settings.podUrl, tok).then(setTested);
+        }}
+      >
+        Test connection
+      </button>
+      {tested && (
+        <p
+          className={`test-result ${tested !== "testing" && !tested.ok ? "field-error" : "field-note"}`}
+          role="status"
+          data-testid="test-result"
+        >
+          {tested === "testing" ? "Asking the pod…" : tested.text}
+        </p>
+      )}
       {row(
         "mode",
         "Mode",

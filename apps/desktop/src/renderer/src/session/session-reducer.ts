@@ -11,6 +11,7 @@ export type SessionSlice = Pick<
   AppState,
   | "connection"
   | "notice"
+  | "connectionNotice"
   | "rttMs"
   | "link"
   | "server"
@@ -42,9 +43,10 @@ export function reduceSessionEvent(s: SessionSlice, ev: SessionEvent): Partial<S
       return reduceServerMessage(s, ev.message);
     case "connection":
       // Round trip and link figures describe a live connection; without one they would be stale.
+      // A connected link's notice (a codec error) is a problem of its own; any other is the card's.
       return ev.status === "connected"
-        ? { connection: ev.status, notice: ev.notice }
-        : { connection: ev.status, notice: ev.notice, rttMs: null, link: null };
+        ? { connection: ev.status, connectionNotice: null, ...(ev.notice ? { notice: ev.notice } : {}) }
+        : { connection: ev.status, connectionNotice: ev.notice, rttMs: null, link: null };
     case "rtt":
       return { rttMs: Math.round(ev.ms) };
     case "link":

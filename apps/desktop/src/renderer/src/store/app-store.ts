@@ -49,8 +49,10 @@ export interface GpuPoint {
 export interface AppState {
   settings: Settings;
   connection: ConnectionStatus;
-  /** A sentence a person understands, or null. */
+  /** A sentence a person understands, or null (the banner). */
   notice: string | null;
+  /** What the connection says of itself (a retry's timing, why it stopped): the connection card shows it, once. */
+  connectionNotice: string | null;
   rttMs: number | null;
   /** Codecs, bitrate, jitter and loss of the reply's frames (transport/pod-connection.ts). */
   link: LinkStats | null;
@@ -85,6 +87,7 @@ export const useApp = create<AppState>((set) => ({
   settings: DEFAULT_SETTINGS,
   connection: "disconnected",
   notice: null,
+  connectionNotice: null,
   rttMs: null,
   link: null,
   server: null,

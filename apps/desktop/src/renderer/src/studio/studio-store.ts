@@ -38,6 +38,8 @@ export const useStudio = create<StudioState>((set, get) => ({
     try {
       const r = await api.voices();
       set({
+        // Loaded: an earlier failure (a wrong token since fixed, a pod that was down) no longer holds.
+        error: null,
         cloning: r.cloning ?? { available: true, engine: null },
         defaultVoice: r.defaultVoice ?? null,
         // A cloned voice this pod cannot speak is not offered anywhere.

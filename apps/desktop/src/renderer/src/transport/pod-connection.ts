@@ -3,18 +3,20 @@
  * attempt with hello, keepalive pings (RunPod's proxy cuts idle sockets at ~100 s), reconnect with
  * exponential backoff, resume of the same session after a drop, and an honest status for what
  * cannot be retried away:
- * - a wrong token stops (a browser sees the pod's HTTP 401 only as close 1006, so a connection
- *   that closes before its hello is answered is followed by one REST probe of the token);
+ * - a wrong or missing token, and a pod that answers at another path, stop (a browser sees the
+ *   pod's HTTP 401 or 404 only as close 1006, so a connection that closes before its hello is
+ *   answered is followed by HTTP probes, pod-probe.ts: /health, the path, the token);
  * - an address blocked for too many wrong tokens, or rate-limited, waits as long as the pod says;
  * - a pod still loading its models shows as loading, not as a lost connection.
  */
 
 import { ArrivalStats } from "@fireside/audio";
 import { FATAL_CLOSES, RealtimeConnection, type SocketLike } from "@fireside/client";
-import { AudioCodec, type ClientMessage, CONVERSATIONS_PATH, type PcmAudioFrame, type ServerMessageOf } from "@fireside/protocol";
+import { AudioCodec, type ClientMessage, type PcmAudioFrame, REALTIME_PATH, type ServerMessageOf } from "@fireside/protocol";
 import type { OpusDownlink } from "../audio/webcodecs-opus";
 import { CodecChoice } from "./audio-codecs";
-import { httpBase, type PodTransport, type TransportOptions } from "./pod-transport";
+import { probePod } from "./pod-probe";
+import type { PodTransport, TransportOptions } from "./pod-transport";
 
 const PING_MS = 20_000;
 const LOADING_RETRY_MS = 2000;
@@ -41,6 +43,10 @@ export class PodConnection implements PodTransport {
   private lastError: ServerMessageOf<"error"> | null = null;
   /** Reached the pod (a session.ready) since connect(): a later failure is a drop, not a wrong address. */
   private everReady = false;
+  /** What the HTTP probe found of a pod never reached ("Nothing answers at …"), kept across its retries. */
+  private unreachableWhy = "";
+  /** The pod said it is loading its models: retries stay "loading" (no flicker through "connecting"). */
+  private loading = false;
   private readonly codecChoice: CodecChoice;
 
   constructor(
@@ -53,6 +59,7 @@ export class PodConnection implements PodTransport {
   connect(): void {
     this.closedByUser = false;
     this.everReady = false;
+    this.loading = false;
     this.open();
   }
 
@@ -88,15 +95,13 @@ export class PodConnection implements PodTransport {
     if (this.isReady) this.conn!.sendAudio(samples);
   }
 
-  /** What the app says while the pod has not been reached since Start (with each retry's timing after it). */
-  private get unreachable(): string {
-    let where = this.opts.url;
+  /** The pod's host and port as the user would name it (the address as typed if it is no URL). */
+  private get where(): string {
     try {
-      where = new URL(this.opts.url).host;
+      return new URL(this.opts.url).host;
     } catch {
-      // shown as typed
+      return this.opts.url;
     }
-    return `Cannot reach the pod at ${where}: is it running, and is the address in Settings right?`;
   }
 
   private reportLink(): void {
@@ -110,9 +115,11 @@ export class PodConnection implements PodTransport {
   }
 
   private open(): void {
-    if (this.attempt === 0) this.opts.onStatus("connecting", null);
+    if (this.loading) {
+      // still loading: the status and its progress stay as they are until the pod answers
+    } else if (this.attempt === 0) this.opts.onStatus("connecting", null);
     else if (this.everReady) this.opts.onStatus("reconnecting", `Reconnecting (attempt ${this.attempt + 1})…`);
-    else this.opts.onStatus("unreachable", `${this.unreachable} Trying again (attempt ${this.attempt + 1})…`);
+    else this.opts.onStatus("unreachable", `${this.unreachableWhy}Trying again now (attempt ${this.attempt + 1})…`);
     let socket: SocketLike;
     try {
       const url = new URL(this.opts.url);
@@ -155,8 +162,11 @@ export class PodConnection implements PodTransport {
           wasReady = true;
           this.onReady(msg);
         } else if (msg.type === "ping" || msg.type === "pong") return;
-        else if (msg.type === "error" && !wasReady) this.lastError = msg;
-        else if (msg.type === "conversation.started") this.conversationId = msg.conversationId; // continued by id if the session cannot be resumed
+        else if (msg.type === "error" && !wasReady) {
+          // Why the pod turns this socket away: the close that follows reports it once, as a status.
+          this.lastError = msg;
+          return;
+        } else if (msg.type === "conversation.started") this.conversationId = msg.conversationId; // continued by id if the session cannot be resumed
         this.opts.onMessage(msg);
       },
       close: (code) => {
@@ -182,6 +192,7 @@ export class PodConnection implements PodTransport {
     this.codecs = { input: ready.audio.input.codec, output: ready.audio.output.codec };
     this.reportLink();
     this.everReady = true;
+    this.loading = false;
     this.attempt = 0;
     this.resumeToken = ready.resumeToken;
     if (ready.conversationId) this.conversationId = ready.conversationId;
@@ -192,7 +203,7 @@ export class PodConnection implements PodTransport {
   private onClose(code: number, wasReady: boolean): void {
     const fatal = FATAL_CLOSES[code];
     if (fatal) {
-      this.opts.onStatus(code === 4401 ? "refused" : "disconnected", fatal);
+      this.opts.onStatus(code === 4401 ? "refused" : "disconnected", code === 4401 ? this.refusal : fatal);
       return;
     }
     // The pod is draining (session.moving came first): reconnect at once; the balancer picks another
@@ -204,51 +215,60 @@ export class PodConnection implements PodTransport {
     }
     const err = this.lastError;
     if (err?.code === "E_BUSY" && /loading/.test(err.message)) {
-      this.opts.onStatus("loading", "The pod is loading its models; it will answer when they are ready.");
+      if (!this.loading) this.opts.onStatus("loading", null);
+      this.loading = true;
       this.retryTimer = setTimeout(() => this.open(), LOADING_RETRY_MS);
       return;
     }
+    this.loading = false;
     if (err?.code === "E_RATE_LIMITED" && err.retryAfterMs) {
       this.retryIn(err.retryAfterMs, "The pod asked to slow down.");
       return;
     }
-    // Refused before hello could be answered: a browser cannot see why (401? 429? gone?). Ask.
+    if (err?.code === "E_BUSY") {
+      this.backoff(`The pod is full (${err.message}).`);
+      return;
+    }
+    // Refused before hello could be answered: a browser cannot see why (401? 429? gone? another
+    // path?). Ask over HTTP.
     if (!wasReady && code === 1006) {
-      void this.probe().then((verdict) => {
-        if (verdict.kind === "unauthorised") this.opts.onStatus("refused", FATAL_CLOSES[4401]!);
+      void probePod(this.opts.url, this.opts.token).then((verdict) => {
+        if (this.closedByUser) return;
+        if (verdict.kind === "unauthorised") this.opts.onStatus("refused", this.refusal);
+        else if (verdict.kind === "wrong-path") this.opts.onStatus("wrong-address", this.wrongPath);
         else if (verdict.kind === "blocked") this.retryIn(verdict.retryAfterMs, "Too many wrong tokens from this computer.");
-        else this.backoff();
+        else this.backoff(verdict.kind === "absent" ? `Nothing answers at ${this.where}.` : "");
       });
       return;
     }
     this.backoff();
   }
 
-  private backoff(): void {
+  /** A token refused, or none given where the pod needs one: the user can fix only the one they have. */
+  private get refusal(): string {
+    return this.opts.token
+      ? `The pod at ${this.where} refused the token. Check it in Settings.`
+      : `The pod at ${this.where} needs a token (its FIRESIDE_TOKEN). Put it in Settings.`;
+  }
+
+  private get wrongPath(): string {
+    return `The pod at ${this.where} answers, but not at ${new URL(this.opts.url).pathname}: its realtime address ends in ${REALTIME_PATH}.`;
+  }
+
+  private backoff(why = ""): void {
     const delay = retryDelayMs(this.attempt, Math.random());
     this.attempt++;
     const inS = Math.ceil(delay / 1000);
-    if (this.everReady) this.opts.onStatus("reconnecting", `Lost the pod connection. Retrying in ${inS} s…`);
-    else this.opts.onStatus("unreachable", `${this.unreachable} Trying again in ${inS} s…`);
+    if (this.everReady) this.opts.onStatus("reconnecting", `${why || "Lost the pod connection."} Retrying in ${inS} s…`);
+    else {
+      this.unreachableWhy = why ? `${why} ` : "";
+      this.opts.onStatus("unreachable", `${this.unreachableWhy}Trying again in ${inS} s…`);
+    }
     this.retryTimer = setTimeout(() => this.open(), delay);
   }
 
   private retryIn(ms: number, why: string): void {
     this.opts.onStatus("reconnecting", `${why} Trying again in ${Math.ceil(ms / 1000)} s…`);
     this.retryTimer = setTimeout(() => this.open(), ms);
-  }
-
-  /** One authenticated REST request tells a wrong token (401) or a blocked address (429) from a network failure. */
-  private async probe(): Promise<{ kind: "unauthorised" } | { kind: "blocked"; retryAfterMs: number } | { kind: "unknown" }> {
-    try {
-      const res = await fetch(`${httpBase(this.opts.url)}${CONVERSATIONS_PATH}`, {
-        headers: this.opts.token ? { Authorization: `Bearer ${this.opts.token}` } : {},
-      });
-      if (res.status === 401) return { kind: "unauthorised" };
-      if (res.status === 429) return { kind: "blocked", retryAfterMs: Number(res.headers.get("retry-after") ?? 60) * 1000 };
-    } catch {
-      // unreachable: an ordinary reconnect
-    }
-    return { kind: "unknown" };
   }
 }

@@ -5,11 +5,22 @@
 import type { ClientMessage, ClientMessageOf, PcmAudioFrame, ServerMessage } from "@fireside/protocol";
 
 /** `unreachable`: never reached since Start (a wrong address, a pod not running); `reconnecting`: it was, then dropped. */
-/** "refused": the pod turned the token down; like "disconnected", nothing retries until the user starts again. */
-export type ConnectionStatus = "disconnected" | "refused" | "connecting" | "connected" | "reconnecting" | "unreachable" | "loading";
+/**
+ * "refused": the pod turned the token down (or needs one); "wrong-address": a pod answers there, at
+ * another path. Like "disconnected", nothing retries these until the user starts again.
+ */
+export type ConnectionStatus =
+  | "disconnected"
+  | "refused"
+  | "wrong-address"
+  | "connecting"
+  | "connected"
+  | "reconnecting"
+  | "unreachable"
+  | "loading";
 
 /** Whether the app is trying to talk to the pod (connected or on its way), as opposed to stopped. */
-export const isActive = (c: ConnectionStatus): boolean => c !== "disconnected" && c !== "refused";
+export const isActive = (c: ConnectionStatus): boolean => c !== "disconnected" && c !== "refused" && c !== "wrong-address";
 
 /** The hello's conversation settings; the transport adds the token, the resume token, the conversation and the codecs (audio-codecs.ts). */
 export type HelloSettings = Omit<ClientMessageOf<"session.hello">, "type" | "token" | "resume" | "conversationId" | "audio">;

@@ -1,11 +1,20 @@
-/** The dialogue editor: lines and their speakers, a voice for each speaker, the render on the pod with progress, playback from any line, export. */
+/**
+ * The dialogue editor: lines (several lines of text each) and their named speakers, a voice for
+ * each speaker, the render on the pod with its progress line by line, playback from any line, a new
+ * take of one line, export.
+ */
+import { writeWav } from "@fireside/audio";
 import { type DialogueLine, SPEAKERS, type Speaker } from "@fireside/protocol";
 import { useEffect, useRef, useState } from "react";
-import type { Job, LineTiming, StudioApi } from "../../studio/studio-api";
+import { type RenderedDialogue, spliceLine } from "../../studio/line-splice";
+import type { Job, StudioApi } from "../../studio/studio-api";
 import { useStudio } from "../../studio/studio-store";
 import { nameVoices } from "../../studio/voice-names";
+import { DialogueResult } from "./DialogueResult";
 import { ScriptIo } from "./ScriptIo";
-import { Waveform } from "./Waveform";
+
+const RATE = 24_000;
+const DEFAULT_NAMES: Record<Speaker, string> = { S1: "Host", S2: "Guest", S3: "Speaker 3", S4: "Speaker 4" };
 
 /** A line with a key that follows it when lines move, so inputs keep their own text and focus. */
 type EditorLine = DialogueLine & { key: number };
@@ -23,8 +32,11 @@ export function DialogueEditor({ api }: { api: StudioApi }) {
     ]),
   );
   const [cast, setCast] = useState<Partial<Record<Speaker, string>>>({});
+  const [names, setNames] = useState<Record<Speaker, string>>(DEFAULT_NAMES);
   const [job, setJob] = useState<Job | null>(null);
-  const [result, setResult] = useState<{ url: string; timings: LineTiming[]; samples: Float32Array; script: string } | null>(null);
+  const [result, setResult] = useState<(RenderedDialogue & { url: string; script: string }) | null>(null);
+  /** The line being rendered again on its own (its index), if any. */
+  const [retaking, setRetaking] = useState<number | null>(null);
   // A failed render is explained next to the Render button, naming voices by name.
   const [renderError, setRenderError] = useState<string | null>(null);
   // The render's object URL is released when a new render replaces it or the editor goes away.
@@ -52,28 +64,51 @@ export function DialogueEditor({ api }: { api: StudioApi }) {
       return next;
     });
 
+  /** Renders these lines on the pod, following its progress; null when it did not finish (the reason is shown). */
+  const renderOnPod = async (these: DialogueLine[], report: (j: Job) => void): Promise<RenderedDialogue | null> => {
+    const submitted = await api.render(
+      these.map(({ speaker, text }) => ({ speaker, text })),
+      Object.fromEntries([...new Set(these.map((l) => l.speaker))].map((s) => [s, voiceFor(s)])),
+    );
+    report(submitted);
+    const j = await api.follow(submitted.id, report);
+    if (j.status !== "done") {
+      if (j.status === "failed") setRenderError(`Rendering failed: ${nameVoices(j.error ?? "", voices)}`);
+      return null;
+    }
+    const [blob, timings] = await Promise.all([api.audio(j.id), api.timings(j.id)]);
+    const decoded = await new OfflineAudioContext(1, 1, RATE).decodeAudioData(await blob.arrayBuffer());
+    return { samples: decoded.getChannelData(0), timings };
+  };
+
   const render = async () => {
     onError(null);
     setRenderError(null);
     setResult(null);
     try {
       const script = scriptOf(lines);
-      const submitted = await api.render(
-        lines.map(({ speaker, text }) => ({ speaker, text })),
-        Object.fromEntries(used.map((s) => [s, voiceFor(s)])),
-      );
-      setJob(submitted);
-      const j = await api.follow(submitted.id, setJob);
-      if (j.status !== "done") {
-        if (j.status === "failed") setRenderError(`Rendering failed: ${nameVoices(j.error ?? "", voices)}`);
-        return;
-      }
-      const [blob, timings] = await Promise.all([api.audio(j.id), api.timings(j.id)]);
-      const ctx = new OfflineAudioContext(1, 1, 24000);
-      const decoded = await ctx.decodeAudioData(await blob.arrayBuffer());
-      setResult({ url: URL.createObjectURL(blob), timings, samples: decoded.getChannelData(0), script });
+      const done = await renderOnPod(lines, setJob);
+      if (done) setResult({ ...done, url: wavUrl(done.samples), script });
     } catch (e) {
       setRenderError(`Could not render: ${nameVoices((e as Error).message, voices)}`);
+    }
+  };
+
+  /** A new take of one line, spliced into the render in place of the old one. */
+  const retake = async (i: number) => {
+    if (!result) return;
+    setRenderError(null);
+    setRetaking(i);
+    try {
+      const take = await renderOnPod([lines[i]!], () => {});
+      if (take) {
+        const spliced = spliceLine(result, i, take, RATE);
+        setResult({ ...spliced, url: wavUrl(spliced.samples), script: result.script });
+      }
+    } catch (e) {
+      setRenderError(`Could not render line ${i + 1} again: ${nameVoices((e as Error).message, voices)}`);
+    } finally {
+      setRetaking(null);
     }
   };
 
@@ -89,10 +124,12 @@ export function DialogueEditor({ api }: { api: StudioApi }) {
               aria-label={`Speaker of line ${i + 1}`}
             >
               {SPEAKERS.map((s) => (
-                <option key={s}>{s}</option>
+                <option key={s} value={s}>
+                  {names[s]}
+                </option>
               ))}
             </select>
-            <input value={l.text} onChange={(e) => update(i, { text: e.target.value })} aria-label={`Line ${i + 1}`} />
+            <textarea value={l.text} rows={2} onChange={(e) => update(i, { text: e.target.value })} aria-label={`Line ${i + 1}`} />
             <button type="button" onClick={() => move(i, -1)} aria-label="Move up">
               ↑
             </button>
@@ -103,14 +140,25 @@ export function DialogueEditor({ api }: { api: StudioApi }) {
               ✕
             </button>
             {result?.timings[i] && (
-              <button
-                type="button"
-                onClick={() => playFrom(result.timings[i]!.startMs)}
-                disabled={stale}
-                title={stale ? "The script changed since this render: render again to play from here" : undefined}
-              >
-                ▶ from here
-              </button>
+              <>
+                <button
+                  type="button"
+                  onClick={() => playFrom(result.timings[i]!.startMs)}
+                  disabled={stale}
+                  title={stale ? "The script changed since this render: render again to play from here" : undefined}
+                >
+                  ▶ from here
+                </button>
+                <button
+                  type="button"
+                  onClick={() => void retake(i)}
+                  disabled={stale || retaking !== null}
+                  aria-label={`Render line ${i + 1} again`}
+                  title={stale ? "The script changed since this render: render it all again" : "A new take of this line only"}
+                >
+                  {retaking === i ? "Rendering…" : "New take"}
+                </button>
+              </>
             )}
           </li>
         ))}
@@ -126,16 +174,27 @@ export function DialogueEditor({ api }: { api: StudioApi }) {
       </div>
       <div className="cast">
         {used.map((s) => (
-          <label key={s}>
-            {s} voice
-            <select value={voiceFor(s)} onChange={(e) => setCast((c) => ({ ...c, [s]: e.target.value }))} aria-label={`Voice for ${s}`}>
-              {voices.map((v) => (
-                <option key={v.id} value={v.id}>
-                  {v.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <fieldset key={s}>
+            <legend>{s}</legend>
+            <label>
+              Name
+              <input value={names[s]} onChange={(e) => setNames((n) => ({ ...n, [s]: e.target.value }))} aria-label={`Name of ${s}`} />
+            </label>
+            <label>
+              Voice
+              <select
+                value={voiceFor(s)}
+                onChange={(e) => setCast((c) => ({ ...c, [s]: e.target.value }))}
+                aria-label={`Voice for ${s} (${names[s]})`}
+              >
+                {voices.map((v) => (
+                  <option key={v.id} value={v.id}>
+                    {v.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </fieldset>
         ))}
       </div>
       <div className="row">
@@ -153,7 +212,14 @@ export function DialogueEditor({ api }: { api: StudioApi }) {
             Cancel
           </button>
         )}
-        {job && <progress value={job.progress} max={1} data-testid="render-progress" />}
+        {job && <progress value={job.progress} max={1} data-testid="render-progress" aria-label="Render progress" />}
+        {job && (job.status === "running" || job.status === "queued") && (
+          <span data-testid="render-line">
+            {job.status === "queued"
+              ? "waiting for the pod…"
+              : `line ${Math.min(job.lines, Math.floor(job.progress * job.lines) + 1)} of ${job.lines}`}
+          </span>
+        )}
         {job && <span data-testid="render-status">{job.status}</span>}
       </div>
       {renderError && (
@@ -161,20 +227,12 @@ export function DialogueEditor({ api }: { api: StudioApi }) {
           {renderError}
         </p>
       )}
-      {result && (
-        <div className="result">
-          <Waveform
-            samples={result.samples}
-            sampleRate={24000}
-            markers={result.timings.map((t) => ({ ms: t.startMs, label: t.speaker }))}
-          />
-          {/* biome-ignore lint/a11y/useMediaCaption: the dialogue's text is shown line by line above */}
-          <audio ref={audio} controls src={result.url} data-testid="dialogue-audio" />
-          <a href={result.url} download="dialogue.wav" data-testid="export-wav">
-            Export WAV
-          </a>
-        </div>
-      )}
+      {result && <DialogueResult url={result.url} samples={result.samples} timings={result.timings} names={names} audio={audio} />}
     </div>
   );
+}
+
+/** The samples as a WAV the player and the export use (a new take changes them, so the pod's file is not reused). */
+function wavUrl(samples: Float32Array): string {
+  return URL.createObjectURL(new Blob([writeWav(samples, RATE) as BlobPart], { type: "audio/wav" }));
 }

@@ -26,10 +26,18 @@ export function Studio({ token }: { token: string }) {
         {cloning.available ? (
           <NewVoiceForm api={api} />
         ) : (
-          <p className="hint" data-testid="no-cloning">
-            This pod's voice engine{cloning.engine ? ` (${cloning.engine})` : ""} speaks its preset voices only. Cloning a voice from a
-            clip, and checking a clone's quality, need a pod running FireRedTTS2 (a GPU pod).
-          </p>
+          <div className="cloning-card" data-testid="no-cloning">
+            <h3>Cloning needs a FireRedTTS2 pod</h3>
+            <p>
+              This pod's voice engine{cloning.engine ? ` (${cloning.engine})` : ""} speaks its preset voices only. Cloning a voice from a
+              short clip and its transcript, and checking a clone's quality, need a pod running FireRedTTS2: one CUDA GPU with 24 GB or more
+              on a host whose driver supports CUDA 13.
+            </p>
+            <p>
+              To get one, deploy the pod image on RunPod as <code>runpod/README.md</code> says, step by step (its first boot downloads
+              FireRedTTS2, about 9 GB), then put its address and token in Settings. Dialogues below work on this pod with its preset voices.
+            </p>
+          </div>
         )}
       </div>
       <DialogueEditor api={api} />
