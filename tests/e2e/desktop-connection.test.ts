@@ -97,6 +97,10 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app: every connection sta
     expect(await text("connection-card")).toMatch(/does not retry a refused token/);
     await saidOnce();
     await shoot("connection-wrong-token");
+    // The Studio says the same of its own requests…
+    await page.getByRole("button", { name: "Studio", exact: true }).click();
+    await until("the Studio's token error", async () => /token/i.test(await text("studio-error")), 10_000);
+    await page.getByRole("button", { name: "Talk", exact: true }).click();
     // The card's way out: Settings opens where the token is typed.
     await page.getByRole("button", { name: "Open Settings" }).click();
     await page.getByLabel("Token", { exact: true }).waitFor();
@@ -105,6 +109,10 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app: every connection sta
     // The right token: Settings' test says so before starting, then it connects.
     await setSetting("Token", TOKEN);
     expect(await testConnection()).toBe(`The pod at ${new URL(pod.wsUrl).host} takes this token and is ready.`);
+    // …and once the token is right, stops saying it without waiting for its next action.
+    await page.getByRole("button", { name: "Studio", exact: true }).click();
+    await until("the Studio's error to go", async () => (await page.getByTestId("studio-error").count()) === 0, 10_000);
+    await page.getByRole("button", { name: "Talk", exact: true }).click();
     await page.getByTestId("start").click();
     await until("connected", async () => (await text("connection")) === "Connected", 60_000);
     expect(await text("first-run")).toMatch(/I'm listening/);
@@ -160,6 +168,8 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("desktop app: every connection sta
     // Only a machine that loads the models faster than a click could skip the state; say so.
     expect(loadedFirst, "the pod finished loading before the app asked it: no loading state to see").toBe(false);
     expect(await text("connection-card")).toMatch(/The pod is loading its models/);
+    // What it is loading now, from /ready's `stage` (a model on disk loads without a download to show).
+    await until("the stage being loaded", async () => /^Now: [a-z]/.test(await text("loading-progress")), 20_000);
     expect(await text("session-state")).toBe("Waiting for the pod…");
     expect(await text("rtt")).toBe("—"); // the last connection's round trip is not this one's
     await shoot("connection-loading");

@@ -1,7 +1,8 @@
 /**
  * Continuity in the app (headless Chromium against the real pod through a TCP proxy): the network
  * path is cut mid-reply and the app resumes the same session with every earlier turn shown once;
- * after a pod restart the conversation is in the History list, opens, and continues.
+ * after a pod restart the conversation is in the History list, opens, and continues; a pod killed
+ * mid-reply leaves no reply playing, no stale "Thinking…", and the view as the pod stored it.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
@@ -66,6 +67,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("conversations that hold together 
     await page.goto(appUrl());
     await page.getByTestId("start").click();
     await pollUntil("the connection", async () => (await text("connection")) === "Connected", 30_000, 100);
+    await page.getByRole("button", { name: "Details" }).click(); // "played" is on the dashboard
     await say("My name is Ada. Tell me a long story about a friendly robot.");
     await pollUntil("the reply to be heard", async () => Number.parseInt(await text("played"), 10) > 300, 60_000, 100);
 
@@ -112,5 +114,31 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("conversations that hold together 
     const after = await api(`/v1/conversations/${before.id}`);
     expect(after.turns).toBe(before.turns + 2);
     expect((await api("/v1/conversations")).conversations).toHaveLength(1);
+  });
+
+  it("a pod killed mid-reply: the app stops the lost reply, listens again, and shows the conversation as the pod stored it", async () => {
+    await page.getByRole("button", { name: "Details" }).click();
+    await say("Tell me another long story, about a brave little boat.");
+    await pollUntil("the reply to be heard", async () => (await text("session-state")) === "Speaking", 60_000, 100);
+    await pollUntil("the reply to be heard a while", async () => Number.parseInt(await text("played"), 10) > 1000, 60_000, 100);
+    const exited = new Promise((resolve) => pod.child.once("exit", resolve));
+    pod.child.kill("SIGKILL");
+    await exited;
+    pod = await startPod(env);
+    proxy.retarget(pod.port);
+    await pollUntil("connected again", async () => (await text("connection")) === "Connected", 60_000, 100);
+    // A new session (the old one died with its pod): nothing is said to be playing or thinking.
+    await pollUntil("the stage to listen", async () => (await text("session-state")) === "Listening", 20_000, 100);
+    expect(await page.getByTestId("interrupt").isDisabled()).toBe(true);
+    const { conversations } = await api("/v1/conversations");
+    const stored = await api(`/v1/conversations/${conversations[0].id}`);
+    const storedTexts = stored.history.map((t: { text: string }) => t.text);
+    await pollUntil(
+      "the view to say what the pod stored",
+      async () => JSON.stringify(await page.locator('[data-testid^="turn-"] .text').allTextContents()) === JSON.stringify(storedTexts),
+      20_000,
+      200,
+    );
+    await page.screenshot({ path: `${ARTIFACTS}/after-pod-killed-mid-reply.png` });
   });
 });

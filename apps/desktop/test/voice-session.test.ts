@@ -237,6 +237,25 @@ describe("voice session (renderer)", () => {
     await s.session.stop();
   });
 
+  it("a reply whose last frame never arrives (lost in a drop) stops being 'speaking' once the pod has sent it all and the player runs dry", async () => {
+    const s = await start();
+    reply(s, "item_a_1", "resp_a_2", 2);
+    s.player.underrun();
+    expect(useApp.getState().audible).toBe(true); // a gap: the next clause may come
+    s.t.pod({ type: "response.completed", responseId: "resp_a_2", status: "completed", text: "Once upon a time." });
+    expect(useApp.getState().audible).toBe(false); // nothing more is coming
+    // Likewise a reply cut by a drop when the session is resumed: the pod does not carry it on.
+    reply(s, "item_a_3", "resp_a_4", 4);
+    s.t.drop();
+    s.t.pod(sessionReady(2, { resumed: true }));
+    s.t.status("connected");
+    expect(useApp.getState().audible).toBe(true); // what the player holds still plays
+    s.player.underrun();
+    expect(useApp.getState().audible).toBe(false);
+    expect(s.player.calls.at(-1)).not.toBe("clear");
+    await s.session.stop();
+  });
+
   it("muted: speech is not sent and does not interrupt the reply, the UI says so; unmuted it is a turn again", async () => {
     const s = await start();
     reply(s, "item_a_1", "resp_a_2", 2);

@@ -53,6 +53,7 @@ try {
     },
     (l) => log.warn(l),
     pod.metrics,
+    (stage) => pod.setLoadingStage(stage),
   );
   pod.setEngines(engines);
   if (config.computeNice > 0) keepComputeThreadsBehindLoop(config.computeNice);

@@ -1,4 +1,4 @@
-/** /ready while models load: 503 with which file is downloading and how far, for the app to show. */
+/** /ready while models load: 503 with which stage is loading, which file is downloading and how far, for the app to show. */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,7 @@ import { createLogger } from "../src/transport/logger.js";
 import { createPodServer } from "../src/transport/pod-server.js";
 
 describe("/ready while loading", () => {
-  it("reports the model being fetched and its progress", async () => {
+  it("reports the stage being loaded, the model being fetched and its progress", async () => {
     const config = loadConfig({
       env: {},
       overrides: { port: 0, dataDir: mkdtempSync(join(tmpdir(), "ready-")), webDir: "", logLevel: "error", podId: "pod-a" },
@@ -24,6 +24,7 @@ describe("/ready while loading", () => {
         pod: "pod-a",
         state: { database: "ok" },
       });
+      pod.setLoadingStage("speech recognition (whisper-base)");
       pod.setLoading({ model: "whisper-base", file: "ggml-base.bin", receivedBytes: 37, totalBytes: 148 });
       const res = await fetch(`http://127.0.0.1:${port}/ready`);
       expect(res.status).toBe(503);
@@ -32,6 +33,7 @@ describe("/ready while loading", () => {
         pod: "pod-a",
         state: { database: "ok" },
         loading: { model: "whisper-base", file: "ggml-base.bin", receivedBytes: 37, totalBytes: 148, fraction: 0.25 },
+        stage: "speech recognition (whisper-base)",
       });
     } finally {
       await pod.close();

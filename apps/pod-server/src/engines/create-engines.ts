@@ -42,13 +42,16 @@ export async function resolveModel(idOrPath: string, fetch: FetchOptions): Promi
   return { path: join(dir, entry.files[0]!.name), name: entry.id };
 }
 
+/** `onStage`: told, in words, which stage's engine loads next (what /ready says while it does). */
 export async function createEngines(
   config: Config,
   fetch: FetchOptions,
   log: (msg: string) => void,
   metrics?: ServerMetrics,
+  onStage: (stage: string) => void = () => {},
 ): Promise<Engines> {
   const fallbacks = new Fallbacks(log);
+  onStage("checking the model files");
   const vadModel = await resolveModel(config.vadModel, fetch);
   const speakerModel = await resolveModel(config.speakerModel, fetch);
   const asrModel = await resolveModel(config.asrModel, fetch);
@@ -62,16 +65,19 @@ export async function createEngines(
       fitContext: config.asrFitContext,
       nice: config.computeNice,
     });
+  onStage(`the voice (${config.ttsEngine === "fireredtts2" ? "FireRedTTS2" : "Piper"})`);
   const tts =
     config.ttsEngine === "fireredtts2"
       ? await fallbacks.load("tts", "fireredtts2", () => createFireRedFromConfig(config, log, metrics), piper)
       : await piper();
+  onStage(`the language model (${config.llmModel})`);
   const llm = await fallbacks.load(
     "llm",
     `${config.llmEngine} (${config.llmModel})`,
     () => createLlm(config, fetch, log),
     config.llmEngine === "llama-cpp" ? null : () => smallLlama(config, fetch),
   );
+  onStage(`speech recognition (${asrModel.name}), voice detection and the speaker check`);
   const [vad, asr, speaker] = await Promise.all([
     createSileroVad(vadModel.path),
     config.asrDevice === "cuda"
@@ -85,6 +91,7 @@ export async function createEngines(
     createGe2eEncoder({ modelPath: speakerModel.path, modelName: speakerModel.name }),
   ]);
   const firstPass = config.asrDevice === "cpu" && config.asrFirstPass !== "off" ? await createFirstPass(config, fetch) : null;
+  onStage("the end-of-turn model");
   const turn = await createTurnModel(config, fetch, fallbacks);
   return {
     vad,

@@ -26,6 +26,8 @@ export interface HealthDeps {
   loopBusy(): number;
   engines(): Engines | null;
   loading(): LoadingProgress | null;
+  /** The stage whose engine is loading now, in words ("the voice (FireRedTTS2)"), or null. */
+  loadingStage(): string | null;
   /** The dialogue job this pod is rendering (null when none). */
   rendering(): string | null;
   /** True once the pod began to drain (SIGTERM): /ready answers 503 so the balancer sends nothing new. */
@@ -103,6 +105,7 @@ export async function ready(deps: HealthDeps, res: ServerResponse): Promise<void
         pod: deps.pod,
         state,
         ...(loading ? { loading: { ...loading, fraction: loading.totalBytes ? loading.receivedBytes / loading.totalBytes : 0 } } : {}),
+        ...(deps.loadingStage() ? { stage: deps.loadingStage() } : {}),
       };
   sendJson(res, engines ? 200 : 503, body);
 }

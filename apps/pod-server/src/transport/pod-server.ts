@@ -52,6 +52,8 @@ export interface PodServer {
   setEngines(engines: Engines): void;
   /** Model download progress while loading, for /ready (the app shows it). */
   setLoading(progress: LoadingProgress): void;
+  /** Which stage's engine is loading now, in words (models on disk load without a download to show). */
+  setLoadingStage(stage: string): void;
   /**
    * Before a planned stop (SIGTERM): /ready 503 and the agent says `drain`, no new session, each live
    * one moves to another pod once its reply has ended (or after `boundMs`), the dialogue queue stops
@@ -73,6 +75,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
   });
   let engines: Engines | null = null;
   let loading: LoadingProgress | null = null;
+  let loadingStage: string | null = null;
   let draining = false;
   const gpus = new GpuTelemetry(metrics.registry, config.nvidiaSmi);
   // Text frames are checked for UTF-8 by the connection, which answers E_BAD_JSON instead of closing.
@@ -144,6 +147,7 @@ export function createPodServer(config: Config, log: Logger): PodServer {
         loopBusy: () => load.loopBusy,
         engines: () => engines,
         loading: () => loading,
+        loadingStage: () => loadingStage,
         draining: () => draining,
         rendering: () => jobs.rendering,
         storage: () => storage.sql.ping(),
@@ -197,6 +201,9 @@ export function createPodServer(config: Config, log: Logger): PodServer {
     },
     setLoading(progress) {
       loading = progress;
+    },
+    setLoadingStage(stage) {
+      loadingStage = stage;
     },
     setEngines(e) {
       engines = e;

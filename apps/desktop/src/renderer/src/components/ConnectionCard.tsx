@@ -27,6 +27,7 @@ export function ConnectionCard({ onStart, onOpenSettings }: { onStart: () => voi
   const detail = useApp((s) => s.connectionNotice);
   const podUrl = useApp((s) => s.settings.podUrl);
   const progress = useApp((s) => (s.health?.loading ? s.health.progress : undefined));
+  const stage = useApp((s) => (s.health?.loading ? s.health.stage : undefined));
   const pod = podHost(podUrl);
   const card = (title: string, body: React.ReactNode, actions?: React.ReactNode) => (
     <div className={`connection-card card-${connection}`} data-testid="connection-card" role="alert">
@@ -98,7 +99,8 @@ export function ConnectionCard({ onStart, onOpenSettings }: { onStart: () => voi
         "The pod is loading its models",
         <>
           <p data-testid="loading-progress">
-            {progress ?? "This takes a minute on a first start; the app connects as soon as they are ready."}
+            {stage ? `Now: ${stage}${progress ? `, downloading ${progress}` : ""}. ` : progress ? `Downloading ${progress}. ` : ""}
+            The app connects as soon as they are ready (a minute or so; a first start downloads them).
           </p>
           {progress && <progress value={Number(/(\d+)%/.exec(progress)?.[1] ?? 0)} max={100} aria-label="Model download" />}
         </>,

@@ -116,7 +116,9 @@ export function TalkStage(props: {
       <div className="stage-controls">
         {active ? (
           <>
+            {/* Keyed: the Start button's element must not live on as Mute, keeping its focus (Space would then mute). */}
             <RoundButton
+              key="mute"
               icon={muted ? "mic-off" : "mic"}
               label={muted ? "Unmute" : "Mute"}
               shortcut="M"
@@ -148,6 +150,7 @@ export function TalkStage(props: {
           </>
         ) : (
           <RoundButton
+            key="start"
             icon="mic"
             label="Start talking"
             tone="primary"

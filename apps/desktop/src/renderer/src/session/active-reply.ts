@@ -8,6 +8,8 @@ export interface ActiveReply {
   spoken: boolean;
   interrupted: boolean;
   finished: boolean;
+  /** The pod sent all of it (response.completed): once the player runs dry it is over, even if its last frame never came. */
+  completed: boolean;
   /** The pod paused it while it judges a sound over it (response.paused, until resumed or interrupted). */
   podPaused: boolean;
   playbackStartedAt: number;
@@ -25,6 +27,7 @@ export function activeReply(m: ServerMessageOf<"response.created">, commit: { at
     spoken: commit !== null,
     interrupted: false,
     finished: false,
+    completed: false,
     podPaused: false,
     playbackStartedAt: 0,
     reported: false,

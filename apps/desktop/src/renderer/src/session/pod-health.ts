@@ -10,6 +10,8 @@ import type { Emit } from "./session-events";
 export interface ReadyBody {
   ready?: boolean;
   loading?: { model: string; fraction: number };
+  /** While loading: the stage whose engine loads now, in words. */
+  stage?: string;
   /** Stages on their fallback engine (a pod that degraded instead of failing). */
   degraded?: Degradation[];
 }
@@ -77,7 +79,9 @@ export class PodHealth {
         health: {
           ok: ready.status === 200,
           loading: ready.status === 503,
-          ...(progress ? { progress: `${progress.model} ${Math.round(progress.fraction * 100)}%` } : {}),
+          // A finished download stays in /ready until the engines are up: only one under way is progress.
+          ...(progress && progress.fraction < 1 ? { progress: `${progress.model} ${Math.round(progress.fraction * 100)}%` } : {}),
+          ...(ready.body.stage ? { stage: ready.body.stage } : {}),
           ...(ready.body.degraded?.length ? { degraded: ready.body.degraded.map(describeDegradation) } : {}),
         },
       });

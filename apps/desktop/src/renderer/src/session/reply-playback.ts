@@ -17,6 +17,8 @@ export class ReplyPlayback {
   private reply: ActiveReply | null = null;
   /** The app's own VAD paused the reply over a voice, until it is confirmed (barge-in) or dismissed. */
   private tentative = false;
+  /** The player's last report: reply audio is coming out of the speaker. */
+  private playing = false;
 
   constructor(
     private readonly player: PlayerLike,
@@ -25,10 +27,13 @@ export class ReplyPlayback {
     private readonly now: () => number,
   ) {}
 
-  /** The reply has been heard and is neither finished nor stopped (its gaps included). */
+  /**
+   * The reply has been heard and is neither finished nor stopped: its gaps included, but not the
+   * silence after the pod sent the last of it (a drop can lose the final frame the player waits for).
+   */
   get audible(): boolean {
     const r = this.reply;
-    return !!r && !r.interrupted && !r.finished && r.reported;
+    return !!r && !r.interrupted && !r.finished && r.reported && !(r.completed && !this.playing);
   }
 
   /** When the current reply began to be heard (0: not yet, or none). */
@@ -57,7 +62,10 @@ export class ReplyPlayback {
     const r = this.reply;
     if (!r || !("responseId" in m) || m.responseId !== r.id || r.interrupted || r.finished) return;
     if (m.type === "response.audio.started") this.player.begin(m.format.sampleRate);
-    else if (m.type === "response.paused") {
+    else if (m.type === "response.completed") {
+      r.completed = true;
+      if (!this.audible) this.emit({ type: "audible", audible: false });
+    } else if (m.type === "response.paused") {
       r.podPaused = true;
       this.player.pause();
     } else if (m.type === "response.resumed") {
@@ -97,6 +105,17 @@ export class ReplyPlayback {
     else void this.stop();
   }
 
+  /**
+   * The session came back after a drop (resumed): its reply did not survive the old socket, so
+   * nothing more of it comes. What the player holds plays out; then it is over.
+   */
+  resumed(): void {
+    const r = this.reply;
+    if (!r || r.interrupted || r.finished) return;
+    r.completed = true;
+    if (!this.audible) this.emit({ type: "audible", audible: false });
+  }
+
   /** The session ended without being resumed: the pod's reply went with it. True if one was cut. */
   lost(): boolean {
     const r = this.reply;
@@ -122,6 +141,7 @@ export class ReplyPlayback {
 
   /** The player's report; the first audible sample of a spoken turn's reply gives its voice-to-voice figure. */
   stats(s: PlayerStats): void {
+    this.playing = s.playing;
     const r = this.reply;
     if (r && s.playing && s.played > 0 && !r.reported) {
       r.reported = true;

@@ -15,7 +15,10 @@ export interface PodHealthState {
   /** From /ready: ok only when the pod's models are loaded and it answers. */
   ok: boolean;
   loading?: boolean;
+  /** A model download under way: "whisper-base 42%". */
   progress?: string;
+  /** While loading: which stage's engine loads now, in words. */
+  stage?: string;
   /** Stages the pod serves on a fallback engine, each in words. */
   degraded?: string[];
 }

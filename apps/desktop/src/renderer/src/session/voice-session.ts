@@ -345,8 +345,9 @@ export class VoiceSession {
 
   private onMessage(m: ServerMessage): void {
     this.emit({ type: "server", message: m });
-    if (m.type === "session.ready" && !m.resumed) {
-      if (this.replies?.lost() && m.conversationId) void this.showStored(m.conversationId);
+    if (m.type === "session.ready") {
+      if (m.resumed) this.replies?.resumed();
+      else if (this.replies?.lost() && m.conversationId) void this.showStored(m.conversationId);
     } else if (m.type === "input.committed") {
       this.spokenItems.add(m.itemId);
       // The pod ended the turn: voice-to-voice counts from the last frame the local VAD called voiced.
