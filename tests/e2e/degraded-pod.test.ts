@@ -95,6 +95,7 @@ describe("a pod whose preferred engines fail to load", () => {
       await page.goto(`${pod.url}/`);
       await page.getByTestId("start").click();
       await until("connected", async () => (await text("connection")) === "Connected", 60_000);
+      await page.getByRole("button", { name: "Details" }).click(); // the dashboard says which stage and why
       await until("the dashboard to say degraded", async () => /^ready, degraded: /.test(await text("pod-health")), 15_000);
       const health = await text("pod-health");
       expect(health).toMatch(/voice: fireredtts2 failed to load \(.+\); piper \(/);
