@@ -11,7 +11,15 @@ let n = 0;
 /** Speaks `text` and returns mono float samples at `rate`, with silence before and after. */
 export function synthesize(
   text: string,
-  opts: { rate: number; voice?: "espeak" | "flite"; padBefore?: number; padAfter?: number; espeakVoice?: string },
+  opts: {
+    rate: number;
+    voice?: "espeak" | "flite";
+    padBefore?: number;
+    padAfter?: number;
+    espeakVoice?: string;
+    /** sox's dither from its fixed seed (`-R`): the same samples on every run, for a model that hears the noise floor. */
+    repeatable?: boolean;
+  },
 ): Float32Array {
   const raw = join(work, `s${n}.wav`);
   const out = join(work, `s${n++}-${opts.rate}.wav`);
@@ -19,6 +27,7 @@ export function synthesize(
   else execFileSync("espeak-ng", ["-v", opts.espeakVoice ?? "en-us", "-s", "150", "-w", raw, text]);
   // sox, not our resampler, so a resampler bug cannot hide in the test's own input.
   execFileSync("sox", [
+    ...(opts.repeatable ? ["-R"] : []),
     raw,
     "-r",
     String(opts.rate),
