@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, launchWithMic } from "../support/browser.js";
+import { CHROMIUM, launchWithMic, shootThemes } from "../support/browser.js";
 import { type PodProcess, startPod } from "../support/pod-process.js";
 import { pollUntil } from "../support/poll.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
@@ -139,6 +139,6 @@ describe.skipIf(!CHROMIUM && !process.env.CI)("conversations that hold together 
       20_000,
       200,
     );
-    await page.screenshot({ path: `${ARTIFACTS}/after-pod-killed-mid-reply.png` });
+    await shootThemes(page, `${ARTIFACTS}/after-pod-killed-mid-reply`);
   });
 });

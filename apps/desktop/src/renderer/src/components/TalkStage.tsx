@@ -72,6 +72,7 @@ export function TalkStage(props: {
   const state = useApp((s) => stageState(s));
   const muted = useApp((s) => s.muted);
   const talkingWhileMuted = useApp((s) => s.talkingWhileMuted);
+  const linkWarning = useApp((s) => s.linkWarning);
   const levels = useApp((s) => s.levels);
   const pushToTalk = useApp((s) => s.settings.mode === "push-to-talk");
   const connection = useApp((s) => s.connection);
@@ -107,6 +108,11 @@ export function TalkStage(props: {
         <LevelMeter level={levels.input} label="mic" />
         <LevelMeter level={levels.output} label="voice" />
       </div>
+      {linkWarning && state === "speaking" && (
+        <p className="stage-nudge" role="status" data-testid="link-warning">
+          {linkWarning}
+        </p>
+      )}
       {talkingWhileMuted && (
         <p className="stage-nudge" role="status" data-testid="muted-nudge">
           You're talking, but the mic is muted. Press M to unmute.

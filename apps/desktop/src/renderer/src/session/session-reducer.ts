@@ -5,6 +5,7 @@
 import type { Conversation, ServerMessage } from "@fireside/protocol";
 import type { AppState, Turn, TurnLatency } from "../store/app-store";
 import { shownText } from "./captions";
+import { linkWarning } from "./link-quality";
 import { GPU_HISTORY, type SessionEvent } from "./session-events";
 
 export type SessionSlice = Pick<
@@ -14,6 +15,7 @@ export type SessionSlice = Pick<
   | "connectionNotice"
   | "rttMs"
   | "link"
+  | "linkWarning"
   | "server"
   | "health"
   | "gpuHistory"
@@ -46,11 +48,11 @@ export function reduceSessionEvent(s: SessionSlice, ev: SessionEvent): Partial<S
       // A connected link's notice (a codec error) is a problem of its own; any other is the card's.
       return ev.status === "connected"
         ? { connection: ev.status, connectionNotice: null, ...(ev.notice ? { notice: ev.notice } : {}) }
-        : { connection: ev.status, connectionNotice: ev.notice, rttMs: null, link: null };
+        : { connection: ev.status, connectionNotice: ev.notice, rttMs: null, link: null, linkWarning: null };
     case "rtt":
       return { rttMs: Math.round(ev.ms) };
     case "link":
-      return { link: ev.link };
+      return { link: ev.link, linkWarning: linkWarning(s.link, ev.link) };
     case "mic":
       return {
         mic: ev.status,

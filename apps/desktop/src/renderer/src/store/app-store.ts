@@ -56,6 +56,8 @@ export interface AppState {
   rttMs: number | null;
   /** Codecs, bitrate, jitter and loss of the reply's frames (transport/pod-connection.ts). */
   link: LinkStats | null;
+  /** The reply's audio arrives too lossy or jittery to sound right: why, in a sentence (session/link-quality.ts). */
+  linkWarning: string | null;
   server: ServerMessageOf<"session.ready"> | null;
   /** From /ready: ok only when the pod's models are loaded and it answers. */
   health: PodHealthState | null;
@@ -90,6 +92,7 @@ export const useApp = create<AppState>((set) => ({
   connectionNotice: null,
   rttMs: null,
   link: null,
+  linkWarning: null,
   server: null,
   health: null,
   gpuHistory: [],

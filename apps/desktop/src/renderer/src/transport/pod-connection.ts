@@ -111,6 +111,7 @@ export class PodConnection implements PodTransport {
       kbpsIn: Math.round(a.kbps),
       jitterMs: Math.round(a.jitterMs * 10) / 10,
       lostFrames: a.lostFrames,
+      frames: a.frames,
     });
   }
 

@@ -43,6 +43,8 @@ export interface LinkStats {
   kbpsIn: number;
   jitterMs: number;
   lostFrames: number;
+  /** Frames received this session (with lostFrames, the loss between two reports). */
+  frames: number;
 }
 
 export interface PodTransport {
