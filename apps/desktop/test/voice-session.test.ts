@@ -244,6 +244,8 @@ describe("voice session (renderer)", () => {
     expect(useApp.getState().audible).toBe(true); // a gap: the next clause may come
     s.t.pod({ type: "response.completed", responseId: "resp_a_2", status: "completed", text: "Once upon a time." });
     expect(useApp.getState().audible).toBe(false); // nothing more is coming
+    s.session.interrupt(); // Esc now: nothing is left to stop, nothing is sent
+    expect(s.t.of("response.interrupt")).toEqual([]);
     // Likewise a reply cut by a drop when the session is resumed: the pod does not carry it on.
     reply(s, "item_a_3", "resp_a_4", 4);
     s.t.drop();

@@ -91,7 +91,8 @@ export class ReplyPlayback {
   async stop(): Promise<void> {
     this.tentative = false;
     const r = this.reply;
-    if (!r || r.interrupted || r.finished) return;
+    // Nothing to stop: none, already stopped, or over (played to its end, or all sent and played out).
+    if (!r || r.interrupted || r.finished || (r.completed && !this.playing)) return;
     r.interrupted = true;
     const played = await this.player.clear();
     this.emit({ type: "audible", audible: false });
