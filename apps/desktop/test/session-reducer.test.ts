@@ -57,6 +57,19 @@ describe("session reducer", () => {
     expect(s.conversationId).toBe("conv_1");
   });
 
+  it("a committed utterance that held no speech leaves the view with a notice, instead of a 'You …' that never ends", () => {
+    const s = apply(
+      initial(),
+      { type: "server", message: { type: "input.committed", itemId: "i1", durationMs: 900 } as never },
+      {
+        type: "server",
+        message: { type: "error", code: "E_NO_SPEECH", message: "the voice detector heard no speech", retryable: false } as never,
+      },
+    );
+    expect(s.turns).toEqual([]);
+    expect(s.notice).toBe("Didn't catch that — try again.");
+  });
+
   it("a session that is not resumed (the pod restarted) starts idle, and the cut reply keeps only the clauses that were heard", () => {
     let s = apply(
       initial(),

@@ -150,6 +150,11 @@ function reduceServerMessage(s: SessionSlice, m: ServerMessage): Partial<Session
       return { latencies: withLatency(s.latencies, m.responseId, { resumes }) };
     }
     case "error":
+      // An utterance that held no speech was committed ("You …") but never transcribed: it leaves
+      // the view, as it never enters the pod's history.
+      if (m.code === "E_NO_SPEECH") {
+        return { notice: NOTICES[m.code]!, turns: s.turns.filter((t) => !(t.role === "user" && t.live && t.text === "…")) };
+      }
       return { notice: NOTICES[m.code] ?? `${m.message} (${m.code})` };
     default:
       return {};
