@@ -88,7 +88,8 @@ export function ConnectionCard({ onStart, onOpenSettings }: { onStart: () => voi
           {detail?.startsWith("Nothing answers")
             ? "Nothing answers there: is the pod running? "
             : "Is the pod running, and is its address right? "}
-          {detail?.replace(/^Nothing answers at [^.]*\.\s*/, "")} The app keeps trying.
+          {/* the host is in the title already (and has dots of its own): only the retry's timing follows */}
+          {detail?.replace(/^Nothing answers at \S+\.\s*/, "")} The app keeps trying.
         </p>,
         settingsButton,
       );
