@@ -38,8 +38,8 @@ export function staticFiles(dir: string): ((path: string, res: ServerResponse) =
   if (!dir) return null;
   const root = resolve(dir);
   return (path, res) => {
-    if (!existsSync(join(root, "index.html"))) {
-      if (path !== "/" && path !== "/index.html") return false;
+    // Only the page itself is asked after: an asset request finds its file or not, as before.
+    if ((path === "/" || path === "/index.html") && !existsSync(join(root, "index.html"))) {
       res.writeHead(503, { "Content-Type": TYPES[".html"]!, "Retry-After": "2", "Cache-Control": "no-store" });
       res.end(BUILDING_PAGE);
       return true;

@@ -6,15 +6,7 @@
 import { REALTIME_PATH } from "@fireside/protocol";
 import { bridge } from "../settings/bridge";
 import { useApp } from "../store/app-store";
-
-/** The pod's address as a person names it: host and port. */
-export function podHost(podUrl: string): string {
-  try {
-    return new URL(podUrl).host;
-  } catch {
-    return podUrl;
-  }
-}
+import { podHost } from "../transport/pod-transport";
 
 /** The realtime URL at the same host (the path a pod answers at). */
 export function realtimeUrlOf(podUrl: string): string {

@@ -1,6 +1,6 @@
 /** The transcript panel: the turns as stored and heard (a log screen readers follow), and the composer for typed turns. */
 import { useEffect, useRef, useState } from "react";
-import { shownText } from "../session/captions";
+import { playedSamples, shownText } from "../session/captions";
 import { useApp } from "../store/app-store";
 
 export function ConversationView({
@@ -11,7 +11,7 @@ export function ConversationView({
 }) {
   const turns = useApp((s) => s.turns);
   const audible = useApp((s) => s.audible);
-  const playedSamples = useApp((s) => Math.round(s.playback.playedMs * 24));
+  const played = useApp((s) => playedSamples(s.playback.playedMs));
   const end = useRef<HTMLDivElement>(null);
   const [draft, setDraft] = useState("");
   useEffect(() => {
@@ -29,7 +29,7 @@ export function ConversationView({
                 {t.role === "user" ? "You" : "Fireside"}
                 {t.status === "interrupted" && <span className="tag">interrupted</span>}
               </span>
-              <span className="text">{shownText(t, t === turns.at(-1) && (t.live || audible), playedSamples)}</span>
+              <span className="text">{shownText(t, t === turns.at(-1) && (t.live || audible), played)}</span>
             </li>
           ))}
         </ol>

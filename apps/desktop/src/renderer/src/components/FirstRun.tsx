@@ -3,7 +3,7 @@
  * first open is never a blank page. Connection problems are the connection card's, not this.
  */
 import { useApp } from "../store/app-store";
-import { podHost } from "./ConnectionCard";
+import { podHost } from "../transport/pod-transport";
 
 export function FirstRun() {
   const connection = useApp((s) => s.connection);

@@ -4,7 +4,7 @@
  * in one large word that screen readers announce, the reply's words as they are heard, and round
  * controls. Where the connection stands, when it is not simply connected, is said once, here.
  */
-import { shownText } from "../session/captions";
+import { playedSamples, shownText } from "../session/captions";
 import { useApp } from "../store/app-store";
 import { isActive } from "../transport/pod-transport";
 import { ConnectionCard } from "./ConnectionCard";
@@ -81,7 +81,7 @@ export function TalkStage(props: {
   const empty = useApp((s) => s.turns.length === 0);
   const caption = useApp((s) => {
     const last = s.turns.at(-1);
-    return last?.role === "assistant" && s.audible ? shownText(last, true, Math.round(s.playback.playedMs * 24)) : "";
+    return last?.role === "assistant" && s.audible ? shownText(last, true, playedSamples(s.playback.playedMs)) : "";
   });
   const level = state === "speaking" ? levels.output : state === "you" || state === "listening" ? levels.input : 0;
   // RMS of speech is ~0.02–0.2: a square root spreads it over the orb's range.

@@ -10,3 +10,6 @@ export function shownText(t: Turn, speakingNow: boolean, playedSamples: number):
   const heard = t.captions.filter((c) => c.startSample <= playedSamples).map((c) => c.text);
   return heard.length ? heard.join(" ") : "…";
 }
+
+/** The playback figure (ms) as the reply's samples the captions are timed in (the player runs at 24 kHz). */
+export const playedSamples = (playedMs: number): number => Math.round(playedMs * 24);

@@ -4,7 +4,7 @@
  */
 import type { Conversation, ServerMessage } from "@fireside/protocol";
 import type { AppState, Turn, TurnLatency } from "../store/app-store";
-import { shownText } from "./captions";
+import { playedSamples, shownText } from "./captions";
 import { linkWarning } from "./link-quality";
 import { GPU_HISTORY, type SessionEvent } from "./session-events";
 
@@ -97,12 +97,11 @@ function reduceServerMessage(s: SessionSlice, m: ServerMessage): Partial<Session
       // Anything still streaming on the old socket ended with it. A session that is not resumed (the
       // pod restarted, or the grace window passed) starts idle, and its lost reply keeps only the
       // clauses that were heard (or leaves, if none were).
-      const playedSamples = Math.round(s.playback.playedMs * 24);
       const turns = s.turns.flatMap((t): Turn[] => {
         if (!t.live) return [t];
         if (t.role === "user") return [{ ...t, live: false }];
         if (m.resumed) return [{ ...t, live: false, status: "interrupted" }];
-        const heard = shownText(t, true, playedSamples);
+        const heard = shownText(t, true, playedSamples(s.playback.playedMs));
         return heard && heard !== "…" ? [{ ...t, text: heard, live: false, status: "interrupted" }] : [];
       });
       return {

@@ -16,7 +16,7 @@ import { AudioCodec, type ClientMessage, type PcmAudioFrame, REALTIME_PATH, type
 import type { OpusDownlink } from "../audio/webcodecs-opus";
 import { CodecChoice } from "./audio-codecs";
 import { probePod } from "./pod-probe";
-import type { PodTransport, TransportOptions } from "./pod-transport";
+import { type PodTransport, podHost, type TransportOptions } from "./pod-transport";
 
 const PING_MS = 20_000;
 const LOADING_RETRY_MS = 2000;
@@ -95,13 +95,8 @@ export class PodConnection implements PodTransport {
     if (this.isReady) this.conn!.sendAudio(samples);
   }
 
-  /** The pod's host and port as the user would name it (the address as typed if it is no URL). */
   private get where(): string {
-    try {
-      return new URL(this.opts.url).host;
-    } catch {
-      return this.opts.url;
-    }
+    return podHost(this.opts.url);
   }
 
   private reportLink(): void {

@@ -62,3 +62,12 @@ export type TransportFactory = (opts: TransportOptions) => PodTransport;
 
 /** The pod's HTTP base from its WebSocket URL. */
 export const httpBase = (podUrl: string) => podUrl.replace(/^ws/, "http").replace(/\/v1\/realtime.*$/, "");
+
+/** The pod's address as a person names it: host and port (the address as typed if it is no URL). */
+export function podHost(podUrl: string): string {
+  try {
+    return new URL(podUrl).host;
+  } catch {
+    return podUrl;
+  }
+}

@@ -65,7 +65,7 @@ export function DialogueEditor({ api }: { api: StudioApi }) {
     });
 
   /** Renders these lines on the pod, following its progress; null when it did not finish (the reason is shown). */
-  const renderOnPod = async (these: DialogueLine[], report: (j: Job) => void): Promise<RenderedDialogue | null> => {
+  const renderOnPod = async (these: DialogueLine[], report: (j: Job) => void): Promise<(RenderedDialogue & { wav: Blob }) | null> => {
     const submitted = await api.render(
       these.map(({ speaker, text }) => ({ speaker, text })),
       Object.fromEntries([...new Set(these.map((l) => l.speaker))].map((s) => [s, voiceFor(s)])),
@@ -78,7 +78,7 @@ export function DialogueEditor({ api }: { api: StudioApi }) {
     }
     const [blob, timings] = await Promise.all([api.audio(j.id), api.timings(j.id)]);
     const decoded = await new OfflineAudioContext(1, 1, RATE).decodeAudioData(await blob.arrayBuffer());
-    return { samples: decoded.getChannelData(0), timings };
+    return { samples: decoded.getChannelData(0), timings, wav: blob };
   };
 
   const render = async () => {
@@ -88,7 +88,8 @@ export function DialogueEditor({ api }: { api: StudioApi }) {
     try {
       const script = scriptOf(lines);
       const done = await renderOnPod(lines, setJob);
-      if (done) setResult({ ...done, url: wavUrl(done.samples), script });
+      // The pod's own WAV plays and exports as it came; only a spliced take is encoded here.
+      if (done) setResult({ samples: done.samples, timings: done.timings, url: URL.createObjectURL(done.wav), script });
     } catch (e) {
       setRenderError(`Could not render: ${nameVoices((e as Error).message, voices)}`);
     }
@@ -232,7 +233,7 @@ export function DialogueEditor({ api }: { api: StudioApi }) {
   );
 }
 
-/** The samples as a WAV the player and the export use (a new take changes them, so the pod's file is not reused). */
+/** A spliced take's samples as a WAV for the player and the export (the pod's file no longer matches them). */
 function wavUrl(samples: Float32Array): string {
   return URL.createObjectURL(new Blob([writeWav(samples, RATE) as BlobPart], { type: "audio/wav" }));
 }

@@ -1,5 +1,5 @@
 /** A rendered dialogue: its waveform with line markers and a playhead (click to seek), the player, and export. */
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { LineTiming } from "../../studio/studio-api";
 import { Waveform } from "./Waveform";
 
@@ -17,6 +17,8 @@ export function DialogueResult({
   audio: React.RefObject<HTMLAudioElement | null>;
 }) {
   const [playheadMs, setPlayheadMs] = useState(0);
+  // Kept across the playhead's renders: new markers would redraw the whole waveform every frame.
+  const markers = useMemo(() => timings.map((t) => ({ ms: t.startMs, label: names[t.speaker] ?? t.speaker })), [timings, names]);
   // The playhead follows the player every frame while it plays (timeupdate alone moves in ~250 ms steps).
   useEffect(() => {
     const a = audio.current;
@@ -45,7 +47,7 @@ export function DialogueResult({
       <Waveform
         samples={samples}
         sampleRate={24000}
-        markers={timings.map((t) => ({ ms: t.startMs, label: names[t.speaker] ?? t.speaker }))}
+        markers={markers}
         playheadMs={playheadMs}
         onSeek={(ms) => {
           if (audio.current) audio.current.currentTime = ms / 1000;

@@ -1,4 +1,8 @@
-/** A waveform (min/max per pixel column) with labelled markers and a playhead, drawn on a canvas; a click seeks there. */
+/**
+ * A waveform (min/max per pixel column) with labelled markers, drawn on a canvas once per render of
+ * the audio; the playhead is a line laid over it, so following the player each frame redraws nothing.
+ * A click seeks there.
+ */
 import { useEffect, useRef } from "react";
 
 const css = (name: string, fallback: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
@@ -42,24 +46,24 @@ export function Waveform({
       g.fillRect(x, 0, 1, height);
       g.fillText(m.label, x + 3, 13);
     }
-    if (playheadMs !== undefined && playheadMs > 0) {
-      g.fillStyle = css("--ink", "#f1e6da");
-      g.fillRect(Math.round((playheadMs / total) * width), 0, 2, height);
-    }
-  }, [samples, markers, playheadMs, total]);
+  }, [samples, markers, total]);
+  const at = playheadMs !== undefined && total > 0 ? Math.min(1, playheadMs / total) : 0;
   return (
-    <canvas
-      ref={canvas}
-      width={700}
-      height={90}
-      className="waveform"
-      data-testid="waveform"
-      data-markers={markers.length}
-      data-playhead-ms={Math.round(playheadMs ?? 0)}
-      onClick={(e) => {
-        const r = e.currentTarget.getBoundingClientRect();
-        onSeek?.(((e.clientX - r.left) / r.width) * total);
-      }}
-    />
+    <div className="waveform-box">
+      <canvas
+        ref={canvas}
+        width={700}
+        height={90}
+        className="waveform"
+        data-testid="waveform"
+        data-markers={markers.length}
+        data-playhead-ms={Math.round(playheadMs ?? 0)}
+        onClick={(e) => {
+          const r = e.currentTarget.getBoundingClientRect();
+          onSeek?.(((e.clientX - r.left) / r.width) * total);
+        }}
+      />
+      {at > 0 && <span className="playhead" style={{ left: `${at * 100}%` }} aria-hidden="true" />}
+    </div>
   );
 }
